@@ -1,0 +1,681 @@
+/* container.c: one clone, one sync channel.
+ *
+ * The parent (husk create/run) clones the init straight into its
+ * namespaces and its cgroup, writes the id maps, runs the runtime-side hooks
+ * when asked, and returns once the init says READY. The init sets up the root
+ * filesystem, the console and its credentials, then blocks reading
+ * exec.fifo; `start` writes one byte there and the init execs the user's
+ * program. husk itself is never re-executed.
+ *
+ * The sync channel is a SOCK_SEQPACKET pair: one message per step.
+ *   parent -> init   SYNC_GO          maps written, cgroup placed; carries the host pid
+ *   init -> parent   SYNC_HOOKS_PLS   namespaces and mounts ready: run prestart/createRuntime
+ *   parent -> init   SYNC_HOOKS_ACK
+ *   init -> parent   SYNC_READY       set up and waiting on exec.fifo
+ *   init -> parent   SYNC_ERR         with the error; the init then exits
+ * If either side dies the other reads EOF, so nothing waits forever. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "compat.h"
+#include "husk.h"
+
+enum sync_type { SYNC_GO = 1, SYNC_HOOKS_PLS, SYNC_HOOKS_ACK, SYNC_READY, SYNC_ERR };
+
+struct sync_msg {
+	int type;
+	pid_t pid; /* SYNC_GO: the init's pid on the host */
+	struct husk_err err;
+};
+
+static int sync_send(int fd, int type, pid_t pid, const struct husk_err *err)
+{
+	struct sync_msg m = {.type = type, .pid = pid};
+	if (err)
+		m.err = *err;
+	return send(fd, &m, sizeof(m), MSG_NOSIGNAL) == (ssize_t)sizeof(m) ? 0 : -1;
+}
+
+/* Returns the message type, 0 on EOF (the other side is gone), -1 on error. */
+static int sync_recv(int fd, struct sync_msg *m)
+{
+	ssize_t n;
+	do
+		n = recv(fd, m, sizeof(*m), 0);
+	while (n < 0 && errno == EINTR);
+	if (n == 0)
+		return 0;
+	return n == (ssize_t)sizeof(*m) ? m->type : -1;
+}
+
+/* ---- hooks ------------------------------------------------------------------ */
+
+static pid_t hook_fork(const struct hook *h, int stdin_fd)
+{
+	pid_t pid = fork();
+	if (pid != 0)
+		return pid;
+	dup2(stdin_fd, 0);
+	char *argv0[] = {h->path, NULL};
+	char *envp0[] = {NULL};
+	execve(h->path, h->args.n ? h->args.v : argv0, h->env.n ? h->env.v : envp0);
+	fprintf(stderr, "husk: hook %s: exec: %s\n", h->path, strerror(errno));
+	_exit(127);
+}
+
+/* Wait for the hook, killing it after its timeout. */
+static int hook_wait(const struct hook *h, pid_t pid, struct husk_err *e)
+{
+	int status;
+	AUTO_FD pfd = sys_pidfd_open(pid, 0);
+	if (pfd >= 0 && h->timeout != UNSET) {
+		struct pollfd p = {.fd = pfd, .events = POLLIN};
+		int r;
+		do
+			r = poll(&p, 1, (int)h->timeout * 1000);
+		while (r < 0 && errno == EINTR);
+		if (r == 0) {
+			kill(pid, SIGKILL);
+			waitpid(pid, &status, 0);
+			return err_set(e, 0, "hook %s: timed out after %llds", h->path,
+				       (long long)h->timeout);
+		}
+	}
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return err_sys(e, "wait for hook %s", h->path);
+	if (WIFSIGNALED(status))
+		return err_set(e, 0, "hook %s: killed by signal %d", h->path, WTERMSIG(status));
+	if (WEXITSTATUS(status))
+		return err_set(e, 0, "hook %s: exited with status %d", h->path, WEXITSTATUS(status));
+	return 0;
+}
+
+static int hook_run(const struct hook *h, const char *state_json, struct husk_err *e)
+{
+	int p[2];
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return err_sys(e, "hook %s: pipe", h->path);
+	fflush(NULL);
+	pid_t pid = hook_fork(h, p[0]);
+	close(p[0]);
+	if (pid < 0) {
+		close(p[1]);
+		return err_sys(e, "hook %s: fork", h->path);
+	}
+	/* A hook that does not read its stdin must not block husk. */
+	fcntl(p[1], F_SETFL, O_NONBLOCK);
+	if (write(p[1], state_json, strlen(state_json)) < 0 && errno != EAGAIN && errno != EPIPE)
+		log_debug("hook %s: writing the state: %s", h->path, strerror(errno));
+	close(p[1]);
+	return hook_wait(h, pid, e);
+}
+
+int hooks_run(const struct hooks *h, const char *state_json, struct husk_err *e)
+{
+	for (size_t i = 0; i < h->n; i++)
+		if (hook_run(&h->v[i], state_json, e) < 0)
+			return -1;
+	return 0;
+}
+
+static int hooks_run_state(struct container *c, enum hook_kind kind, struct husk_err *e)
+{
+	if (!c->spec.hooks[kind].n)
+		return 0;
+	AUTO_FREE char *js = state_json(c->st, false, "");
+	if (!js)
+		return err_sys(e, "state JSON");
+	return hooks_run(&c->spec.hooks[kind], js, e);
+}
+
+/* ---- in the init: the process's own settings ---------------------------------- */
+
+static int join_namespaces(const struct spec *s, bool user, struct husk_err *e)
+{
+	for (size_t i = 0; i < s->linux.n_namespaces; i++) {
+		const struct ns_entry *ns = &s->linux.namespaces[i];
+		if (!ns->path || ns->type == CLONE_NEWPID || (ns->type == CLONE_NEWUSER) != user)
+			continue;
+		AUTO_FD fd = open(ns->path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			return err_sys(e, "open %s namespace %s", spec_ns_name(ns->type), ns->path);
+		if (setns(fd, ns->type) < 0)
+			return err_sys(e, "join %s namespace %s", spec_ns_name(ns->type), ns->path);
+	}
+	return 0;
+}
+
+static int set_names(const struct spec *s, struct husk_err *e)
+{
+	if (s->hostname && sethostname(s->hostname, strlen(s->hostname)) < 0)
+		return err_sys(e, "sethostname %s", s->hostname);
+	if (s->domainname && setdomainname(s->domainname, strlen(s->domainname)) < 0)
+		return err_sys(e, "setdomainname %s", s->domainname);
+	return 0;
+}
+
+/* linux.sysctl: keys are written below the container's own /proc/sys. */
+static int set_sysctls(const struct spec *s, struct husk_err *e)
+{
+	for (size_t i = 0; i < s->linux.sysctl.n; i++) {
+		const struct kv *kv = &s->linux.sysctl.v[i];
+		char path[512];
+		int n = snprintf(path, sizeof(path), "/proc/sys/%s", kv->key);
+		for (char *p = path + 10; p < path + n; p++)
+			if (*p == '.')
+				*p = '/';
+		if (write_file_at(AT_FDCWD, path, kv->value, strlen(kv->value), e) < 0)
+			return err_wrap(e, "linux.sysctl %s: ", kv->key);
+	}
+	return 0;
+}
+
+static int set_rlimits(const struct process *p, struct husk_err *e)
+{
+	for (size_t i = 0; i < p->n_rlimits; i++) {
+		struct rlimit rl = {p->rlimits[i].soft, p->rlimits[i].hard};
+		if (setrlimit(p->rlimits[i].resource, &rl) < 0)
+			return err_sys(e, "process.rlimits[%zu]: setrlimit", i);
+	}
+	return 0;
+}
+
+static int set_oom_score_adj(const struct process *p, struct husk_err *e)
+{
+	if (p->oom_score_adj == UNSET)
+		return 0;
+	char buf[32];
+	int n = snprintf(buf, sizeof(buf), "%lld", (long long)p->oom_score_adj);
+	if (write_file_at(AT_FDCWD, "/proc/self/oom_score_adj", buf, (size_t)n, e) < 0)
+		return err_wrap(e, "process.oomScoreAdj: ");
+	return 0;
+}
+
+static int cap_last(void)
+{
+	char buf[16] = "";
+	AUTO_FD fd = open("/proc/sys/kernel/cap_last_cap", O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || read(fd, buf, sizeof(buf) - 1) <= 0)
+		return CAP_LAST_CAP;
+	return atoi(buf);
+}
+
+static int drop_bounding(const struct caps *caps, int last, struct husk_err *e)
+{
+	for (int cap = 0; cap <= last; cap++)
+		if (!(caps->bounding & (1ULL << cap)) && prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 &&
+		    errno != EINVAL)
+			return err_sys(e, "drop capability %d from the bounding set", cap);
+	return 0;
+}
+
+static int set_caps(const struct caps *caps, int last, struct husk_err *e)
+{
+	struct __user_cap_header_struct h = {.version = _LINUX_CAPABILITY_VERSION_3};
+	struct __user_cap_data_struct d[2];
+	for (int i = 0; i < 2; i++) {
+		d[i].effective = (uint32_t)(caps->effective >> (32 * i));
+		d[i].permitted = (uint32_t)(caps->permitted >> (32 * i));
+		d[i].inheritable = (uint32_t)(caps->inheritable >> (32 * i));
+	}
+	if (sys_capset(&h, d) < 0)
+		return err_sys(e, "process.capabilities: capset");
+	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
+		return err_sys(e, "process.capabilities: clear ambient");
+	for (int cap = 0; cap <= last; cap++)
+		if ((caps->ambient & (1ULL << cap)) &&
+		    prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0) < 0)
+			return err_sys(e, "process.capabilities.ambient: raise capability %d", cap);
+	return 0;
+}
+
+/* Groups and ids, keeping the permitted capabilities across setresuid so that
+ * the configured sets can be applied after it, as the user's own. */
+static int set_user(const struct process *p, int last, struct husk_err *e)
+{
+	if (p->caps.present && drop_bounding(&p->caps, last, e) < 0)
+		return -1;
+	/* setgroups is denied in a user namespace whose gid_map was written
+	 * unprivileged; clearing the host's groups is then moot. */
+	if (setgroups(p->n_additional_gids, (gid_t *)p->additional_gids) < 0 &&
+	    (errno != EPERM || p->n_additional_gids))
+		return err_sys(e, "setgroups");
+	if (setresgid(p->gid, p->gid, p->gid) < 0)
+		return err_sys(e, "setresgid %u", p->gid);
+	if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
+		return err_sys(e, "prctl PR_SET_KEEPCAPS");
+	if (setresuid(p->uid, p->uid, p->uid) < 0)
+		return err_sys(e, "setresuid %u", p->uid);
+	prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0);
+	if (p->caps.present && set_caps(&p->caps, last, e) < 0)
+		return -1;
+	if (p->umask != UNSET)
+		umask((mode_t)p->umask);
+	return 0;
+}
+
+/* A cwd outside the container's root (CVE-2024-21626: a leaked fd as
+ * /proc/self/fd/N) shows up in getcwd as "(unreachable)" or fails. */
+static int enter_cwd(const char *cwd, struct husk_err *e)
+{
+	char buf[4096];
+	if (chdir(cwd) < 0)
+		return err_sys(e, "process.cwd: chdir %s", cwd);
+	if (!getcwd(buf, sizeof(buf)) || buf[0] != '/')
+		return err_set(e, 0, "process.cwd %s: outside the container's root", cwd);
+	return 0;
+}
+
+static const char *env_get(const struct strv *env, const char *name)
+{
+	size_t n = strlen(name);
+	for (size_t i = 0; i < env->n; i++)
+		if (!strncmp(env->v[i], name, n) && env->v[i][n] == '=')
+			return env->v[i] + n + 1;
+	return NULL;
+}
+
+static int check_executable(const char *path, struct husk_err *e)
+{
+	struct stat st;
+	if (stat(path, &st) < 0 && errno == ENOENT)
+		return err_set(e, 0, "exec %s: no such file or directory", path);
+	if (stat(path, &st) < 0)
+		return err_sys(e, "exec %s", path);
+	if (!S_ISREG(st.st_mode) || access(path, X_OK) < 0)
+		return err_set(e, 0, "exec %s: permission denied", path);
+	return 0;
+}
+
+/* args[0] through the container's PATH, as execvp would, but checked now so
+ * that `create` fails (and clients see exit 127's words) rather than `start`. */
+static int find_program(const struct process *p, char *out, size_t len, struct husk_err *e)
+{
+	const char *name = p->args.v[0];
+	if (strchr(name, '/')) {
+		snprintf(out, len, "%s", name);
+		return check_executable(out, e);
+	}
+	const char *path = env_get(&p->env, "PATH");
+	if (!path)
+		path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+	while (*path) {
+		size_t dl = strcspn(path, ":");
+		snprintf(out, len, "%.*s/%s", (int)dl, path, name);
+		struct stat st;
+		if (dl && stat(out, &st) == 0 && S_ISREG(st.st_mode) && access(out, X_OK) == 0)
+			return 0;
+		path += dl + (path[dl] == ':');
+	}
+	return err_set(e, 0, "exec: \"%s\": executable file not found in $PATH", name);
+}
+
+/* ---- in the init: the console ------------------------------------------------ */
+
+static int send_fd(int sock, int fd, const char *name, struct husk_err *e)
+{
+	char cbuf[CMSG_SPACE(sizeof(int))] = {0};
+	struct iovec iov = {.iov_base = (void *)name, .iov_len = strlen(name)};
+	struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
+			     .msg_controllen = sizeof(cbuf)};
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &fd, sizeof(int));
+	if (sendmsg(sock, &msg, MSG_NOSIGNAL) < 0)
+		return err_sys(e, "send the console to the console socket");
+	return 0;
+}
+
+/* The pty comes from the container's own devpts; its master goes to the
+ * console socket and its peer becomes /dev/console and the stdio. */
+static int setup_console(const struct process *p, int sock, struct husk_err *e)
+{
+	AUTO_FD master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (master < 0)
+		return err_sys(e, "open /dev/ptmx");
+	int unlock = 0, n;
+	if (ioctl(master, TIOCSPTLCK, &unlock) < 0 || ioctl(master, TIOCGPTN, &n) < 0)
+		return err_sys(e, "unlock the pty");
+	AUTO_FD slave = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (slave < 0)
+		return err_sys(e, "open the pty's peer");
+	if (p->console_width) {
+		struct winsize ws = {.ws_row = (unsigned short)p->console_height,
+				     .ws_col = (unsigned short)p->console_width};
+		ioctl(slave, TIOCSWINSZ, &ws);
+	}
+	char name[64];
+	snprintf(name, sizeof(name), "/dev/pts/%d", n);
+	if (mount(name, "/dev/console", NULL, MS_BIND, NULL) < 0)
+		return err_sys(e, "mount %s on /dev/console", name);
+	if (send_fd(sock, master, name, e) < 0)
+		return -1;
+	if (setsid() < 0 || ioctl(slave, TIOCSCTTY, 0) < 0)
+		return err_sys(e, "make %s the controlling terminal", name);
+	for (int fd = 0; fd < 3; fd++)
+		if (dup2(slave, fd) < 0)
+			return err_sys(e, "dup2 the console");
+	return 0;
+}
+
+/* ---- in the init: the whole setup, in order ---------------------------------- */
+
+struct init_ctx {
+	struct container *c;
+	int sync;    /* this side of the sync channel */
+	int console; /* connected console socket, or -1 */
+	int fifo;    /* exec.fifo, opened read-write so that read blocks */
+	int nfds;    /* fds 3 .. 3+nfds-1 pass to the program */
+	int last_cap;
+	char program[4096];
+	char **env;
+};
+
+/* Before the root changes: namespaces, names, mounts, runtime hooks. */
+static int init_before_pivot(struct init_ctx *x, struct husk_err *e)
+{
+	struct container *c = x->c;
+	const struct spec *s = &c->spec;
+	x->last_cap = cap_last();
+	if (join_namespaces(s, true, e) < 0 || join_namespaces(s, false, e) < 0)
+		return -1;
+	if (c->unshare_flags && unshare(c->unshare_flags) < 0)
+		return err_sys(e, "unshare namespaces");
+	if (set_names(s, e) < 0 || mount_prepare_rootfs(s, c->rootfs, e) < 0)
+		return -1;
+	if (s->hooks[HOOK_PRESTART].n || s->hooks[HOOK_CREATE_RUNTIME].n) {
+		struct sync_msg m;
+		if (sync_send(x->sync, SYNC_HOOKS_PLS, 0, NULL) < 0 ||
+		    sync_recv(x->sync, &m) != SYNC_HOOKS_ACK)
+			return err_set(e, 0, "the runtime's hooks failed");
+	}
+	/* createContainer hooks run here: in the container's namespaces, but
+	 * before pivot_root, so their paths are the runtime's (runtime.md). */
+	return hooks_run_state(c, HOOK_CREATE_CONTAINER, e);
+}
+
+/* After the root changes: kernel settings, console, credentials. */
+static int init_after_pivot(struct init_ctx *x, struct husk_err *e)
+{
+	struct container *c = x->c;
+	const struct process *p = &c->spec.process;
+	if (set_sysctls(&c->spec, e) < 0)
+		return -1;
+	if (p->terminal && setup_console(p, x->console, e) < 0)
+		return -1;
+	if (mount_finish_rootfs(&c->spec, e) < 0 || set_rlimits(p, e) < 0 ||
+	    set_oom_score_adj(p, e) < 0)
+		return -1;
+	if (!c->no_new_keyring && syscall(SYS_keyctl, 1 /* KEYCTL_JOIN_SESSION_KEYRING */, c->id) < 0 &&
+	    errno != ENOSYS && errno != EPERM)
+		return err_sys(e, "join a new session keyring");
+	if (set_user(p, x->last_cap, e) < 0 || enter_cwd(p->cwd, e) < 0)
+		return -1;
+	if (find_program(p, x->program, sizeof(x->program), e) < 0)
+		return -1;
+	if (p->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return err_sys(e, "prctl PR_SET_NO_NEW_PRIVS");
+	return 0;
+}
+
+/* Only 0, 1, 2 and the preserved fds survive the exec (CVE-2024-21626). */
+static int seal_fds(int nfds, struct husk_err *e)
+{
+	for (int fd = 3; fd < 3 + nfds; fd++)
+		fcntl(fd, F_SETFD, 0);
+	if (sys_close_range(3 + (unsigned)nfds, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
+		return err_sys(e, "close_range");
+	return 0;
+}
+
+static char **build_env(const struct container *c, int listen_fds)
+{
+	const struct strv *env = &c->spec.process.env;
+	char **v = calloc(env->n + 3, sizeof(char *));
+	if (!v)
+		return NULL;
+	size_t n = 0;
+	for (size_t i = 0; i < env->n; i++)
+		v[n++] = env->v[i];
+	if (listen_fds > 0) {
+		static char fds[32];
+		snprintf(fds, sizeof(fds), "LISTEN_FDS=%d", listen_fds);
+		v[n++] = fds;
+		v[n++] = "LISTEN_PID=1";
+	}
+	return v;
+}
+
+static int init_setup(struct init_ctx *x, struct husk_err *e)
+{
+	struct container *c = x->c;
+	struct sync_msg m;
+	if (sync_recv(x->sync, &m) != SYNC_GO)
+		_exit(1); /* the parent is gone: nobody to report to */
+	c->st->pid = m.pid;
+	if (init_before_pivot(x, e) < 0)
+		return -1;
+	if (mount_enter_rootfs(&c->spec, c->rootfs, c->no_pivot, e) < 0)
+		return -1;
+	if (init_after_pivot(x, e) < 0)
+		return -1;
+	x->env = build_env(c, c->listen_fds);
+	if (!x->env)
+		return err_sys(e, "environment");
+	return seal_fds(x->nfds, e);
+}
+
+/* Never returns. */
+static void init_main(struct init_ctx *x)
+{
+	struct husk_err e = {0};
+	/* Non-dumpable until execve: no container process can open our
+	 * /proc/PID/exe (the host's husk binary; CVE-2019-5736) or ptrace us. */
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	if (init_setup(x, &e) < 0) {
+		sync_send(x->sync, SYNC_ERR, 0, &e);
+		_exit(1);
+	}
+	if (sync_send(x->sync, SYNC_READY, 0, NULL) < 0)
+		_exit(1);
+	close(x->sync);
+	char b;
+	ssize_t n;
+	do
+		n = read(x->fifo, &b, 1);
+	while (n < 0 && errno == EINTR);
+	if (n != 1)
+		_exit(1);
+	close(x->fifo);
+	/* Point of no return: `start` has been told the program runs. */
+	x->c->st->status = ST_RUNNING;
+	if (hooks_run_state(x->c, HOOK_START_CONTAINER, &e) < 0) {
+		log_error(&e);
+		_exit(1);
+	}
+	execve(x->program, x->c->spec.process.args.v, x->env);
+	fprintf(stderr, "husk: exec %s: %s\n", x->program, strerror(errno));
+	_exit(127);
+}
+
+/* ---- the parent ------------------------------------------------------------------ */
+
+static int write_id_map(pid_t pid, const char *file, const struct id_maps *m, struct husk_err *e)
+{
+	char buf[4096], path[64];
+	size_t n = 0;
+	for (size_t i = 0; i < m->n && n < sizeof(buf); i++)
+		n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%u %u %u\n", m->v[i].container_id,
+				      m->v[i].host_id, m->v[i].size);
+	if (n >= sizeof(buf))
+		return err_set(e, 0, "%s: too many mappings", file);
+	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, file);
+	return write_file_at(AT_FDCWD, path, buf, n, e);
+}
+
+/* New namespaces come from clone3 itself, except after joining a user
+ * namespace by path: then they must be owned by it, so the init unshares
+ * them once it has joined. */
+static uint64_t clone_flags(struct container *c)
+{
+	const struct linux_cfg *l = &c->spec.linux;
+	uint64_t flags = 0;
+	bool join_user = false;
+	for (size_t i = 0; i < l->n_namespaces; i++) {
+		if (!l->namespaces[i].path)
+			flags |= (uint64_t)l->namespaces[i].type;
+		else if (l->namespaces[i].type == CLONE_NEWUSER)
+			join_user = true;
+	}
+	if (join_user) {
+		c->unshare_flags = (int)(flags & ~(uint64_t)CLONE_NEWPID);
+		flags &= CLONE_NEWPID;
+	}
+	return flags;
+}
+
+static pid_t clone_init(struct container *c, bool *placed)
+{
+	struct husk_clone_args a = {.flags = clone_flags(c), .exit_signal = SIGCHLD};
+	fflush(NULL);
+	*placed = false;
+	if (c->cgroup_fd >= 0) {
+		/* Born in its cgroup: no migration, and no RCU wait for one. */
+		a.flags |= CLONE_INTO_CGROUP;
+		a.cgroup = (uint64_t)c->cgroup_fd;
+		pid_t pid = (pid_t)sys_clone3(&a);
+		if (pid >= 0) {
+			*placed = true;
+			return pid;
+		}
+		log_debug("clone3 with CLONE_INTO_CGROUP: %s; placing the init afterwards",
+			  strerror(errno));
+		a.flags &= ~CLONE_INTO_CGROUP;
+		a.cgroup = 0;
+	}
+	pid_t pid = (pid_t)sys_clone3(&a);
+	if (pid < 0 && errno == ENOSYS && !(a.flags >> 32))
+		pid = (pid_t)syscall(SYS_clone, (unsigned long)a.flags | SIGCHLD, 0, 0, 0, 0);
+	return pid;
+}
+
+/* A pid namespace joined by path applies to children only: the parent
+ * enters it just for the clone and returns to its own right after. */
+static int enter_pid_ns(const struct spec *s, int *saved, struct husk_err *e)
+{
+	*saved = -1;
+	for (size_t i = 0; i < s->linux.n_namespaces; i++) {
+		const struct ns_entry *ns = &s->linux.namespaces[i];
+		if (ns->type != CLONE_NEWPID || !ns->path)
+			continue;
+		AUTO_FD fd = open(ns->path, O_RDONLY | O_CLOEXEC);
+		*saved = open("/proc/self/ns/pid_for_children", O_RDONLY | O_CLOEXEC);
+		if (fd < 0 || *saved < 0 || setns(fd, CLONE_NEWPID) < 0)
+			return err_sys(e, "join pid namespace %s", ns->path);
+	}
+	return 0;
+}
+
+static int parent_place(struct container *c, bool placed, int sync, struct husk_err *e)
+{
+	const struct linux_cfg *l = &c->spec.linux;
+	if (!placed && c->cgroup_fd >= 0 && cgroup_enter(c->cgroup_fd, c->pid, e) < 0)
+		return -1;
+	if (l->uid_mappings.n && write_id_map(c->pid, "uid_map", &l->uid_mappings, e) < 0)
+		return -1;
+	if (l->gid_mappings.n && write_id_map(c->pid, "gid_map", &l->gid_mappings, e) < 0)
+		return -1;
+	if (sync_send(sync, SYNC_GO, c->pid, NULL) < 0)
+		return err_sys(e, "sync with the container's init");
+	return 0;
+}
+
+/* Serve the init until it is ready (or fails). */
+static int parent_serve(struct container *c, int sync, struct husk_err *e)
+{
+	for (;;) {
+		struct sync_msg m;
+		switch (sync_recv(sync, &m)) {
+		case SYNC_READY:
+			return 0;
+		case SYNC_ERR:
+			*e = m.err;
+			return -1;
+		case SYNC_HOOKS_PLS:
+			if (hooks_run_state(c, HOOK_PRESTART, e) < 0 ||
+			    hooks_run_state(c, HOOK_CREATE_RUNTIME, e) < 0)
+				return -1;
+			if (sync_send(sync, SYNC_HOOKS_ACK, 0, NULL) < 0)
+				return err_sys(e, "sync with the container's init");
+			break;
+		default:
+			return err_set(e, 0, "the container's init exited during set-up");
+		}
+	}
+}
+
+static void kill_init(pid_t pid)
+{
+	kill(pid, SIGKILL);
+	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+		;
+}
+
+int container_spawn(struct container *c, int console_sock, struct husk_err *e)
+{
+	int sp[2];
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0)
+		return err_sys(e, "socketpair");
+	struct init_ctx x = {.c = c, .sync = sp[1], .console = console_sock, .fifo = c->fifo_fd,
+			     .nfds = c->listen_fds + c->preserve_fds};
+	int saved_pidns;
+	if (enter_pid_ns(&c->spec, &saved_pidns, e) < 0) {
+		close(sp[0]);
+		close(sp[1]);
+		return -1;
+	}
+	bool placed;
+	c->pid = clone_init(c, &placed);
+	if (c->pid == 0) {
+		close(sp[0]);
+		init_main(&x);
+	}
+	int clone_errno = errno;
+	if (saved_pidns >= 0) {
+		setns(saved_pidns, CLONE_NEWPID);
+		close(saved_pidns);
+	}
+	close(sp[1]);
+	AUTO_FD sync = sp[0];
+	if (c->pid < 0) {
+		errno = clone_errno;
+		return err_sys(e, "clone the container's init");
+	}
+	c->st->pid = c->pid;
+	log_debug("init is pid %d%s", (int)c->pid, placed ? ", born in its cgroup" : "");
+	if (parent_place(c, placed, sync, e) < 0 || parent_serve(c, sync, e) < 0) {
+		kill_init(c->pid);
+		return -1;
+	}
+	return 0;
+}

@@ -1,0 +1,391 @@
+/* husk.h: what husk's files share.
+ *
+ * One error type, the parsed config, and each file's exported functions.
+ * Conventions: functions return -1 on failure with *e filled, >= 0 on success.
+ * Only main() prints an error. */
+#ifndef HUSK_H
+#define HUSK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+/* GNU C predefines `linux` as 1; the config's "linux" object keeps its name. */
+#undef linux
+
+#define HUSK_VERSION "0.1.0"
+#define HUSK_SPEC_VERSION "1.3.0"
+
+/* ---- errors (util.c) ---------------------------------------------------- */
+
+/* A fixed buffer: the error path never allocates, and a child can send the
+ * whole struct to its parent in one write(). */
+struct husk_err {
+	int errnum; /* errno, 0 when the message says it all */
+	char msg[256];
+};
+
+/* Fill *e with errnum and a message; return -1. */
+int err_set(struct husk_err *e, int errnum, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* Same, errnum taken from errno (captured before formatting). */
+int err_sys(struct husk_err *e, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* Put context in front of the message: "config.json: " + old msg. */
+int err_wrap(struct husk_err *e, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* "msg: strerror(errnum)" (or just msg) into buf. */
+const char *err_text(const struct husk_err *e, char *buf, size_t len);
+
+/* Cleanup helpers for __attribute__((cleanup)). */
+void close_fdp(int *fd);
+void free_p(void *pp);
+#define AUTO_FD __attribute__((cleanup(close_fdp))) int
+#define AUTO_FREE __attribute__((cleanup(free_p)))
+static inline int take_fd(int *fd) { int r = *fd; *fd = -1; return r; }
+
+/* Small file helpers; all return -1 with *e filled on failure. */
+int write_file_at(int dirfd, const char *path, const char *data, size_t len, struct husk_err *e);
+int write_file_atomic_at(int dirfd, const char *name, const char *data, size_t len, int mode,
+			 struct husk_err *e);
+/* Read a whole file (at most max bytes) into a NUL-terminated malloc'd buffer. */
+char *read_file_at(int dirfd, const char *path, size_t max, size_t *len, struct husk_err *e);
+
+/* RFC 3339 UTC with nanoseconds, as containerd and runc's logrus write it. */
+void time_rfc3339(char *buf, size_t len);
+
+/* Logging (--log, --log-format, --debug). log_debug prints only with --debug. */
+void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* The one place the final error is printed: stderr and the log file. */
+void log_error(const struct husk_err *e);
+
+/* ---- the parsed config (spec.c) ------------------------------------------ */
+
+#define UNSET INT64_MIN /* an optional integer the config did not give */
+
+struct strv {
+	char **v; /* NULL-terminated: v[n] == NULL */
+	size_t n;
+};
+
+struct kv {
+	char *key, *value;
+};
+
+struct kvv {
+	struct kv *v;
+	size_t n;
+};
+
+struct id_map {
+	uint32_t container_id, host_id, size;
+};
+
+struct id_maps {
+	struct id_map *v;
+	size_t n;
+};
+
+struct mount_entry {
+	char *destination; /* required */
+	char *source;      /* may be NULL */
+	char *type;        /* may be NULL */
+	struct strv options;
+	struct id_maps uid_mappings, gid_mappings; /* idmapped mounts */
+};
+
+struct rlimit_entry {
+	int resource; /* RLIMIT_* */
+	uint64_t soft, hard;
+};
+
+/* Capability sets as bit masks over CAP_* numbers. */
+struct caps {
+	bool present; /* process.capabilities given at all */
+	uint64_t bounding, effective, permitted, inheritable, ambient;
+};
+
+struct hook {
+	char *path; /* required, absolute */
+	struct strv args, env;
+	int64_t timeout; /* seconds, UNSET = none; must be > 0 when given */
+};
+
+enum hook_kind {
+	HOOK_PRESTART,
+	HOOK_CREATE_RUNTIME,
+	HOOK_CREATE_CONTAINER,
+	HOOK_START_CONTAINER,
+	HOOK_POSTSTART,
+	HOOK_POSTSTOP,
+	HOOK_KINDS
+};
+
+struct hooks {
+	struct hook *v;
+	size_t n;
+};
+
+struct process {
+	bool terminal;
+	uint32_t console_height, console_width; /* 0 = not given */
+	uint32_t uid, gid;
+	int64_t umask; /* UNSET = not given */
+	uint32_t *additional_gids;
+	size_t n_additional_gids;
+	struct strv args, env;
+	char *cwd; /* required, absolute */
+	struct caps caps;
+	struct rlimit_entry *rlimits;
+	size_t n_rlimits;
+	bool no_new_privileges;
+	int64_t oom_score_adj; /* UNSET = not given */
+	char *apparmor_profile, *selinux_label;
+	/* Parsed for validation; husk refuses them until implemented. */
+	bool has_io_priority, has_scheduler, has_exec_cpu_affinity;
+	int io_priority_class; /* IOPRIO_CLASS_* */
+	int64_t io_priority;
+};
+
+struct ns_entry {
+	int type;   /* CLONE_NEW* */
+	char *path; /* join this namespace; NULL = create one */
+};
+
+struct device_entry {
+	char *path;
+	char type; /* 'c', 'b', 'u' or 'p' */
+	int64_t major, minor; /* required for c/b/u */
+	int64_t file_mode, uid, gid; /* UNSET = not given */
+};
+
+struct device_rule {
+	bool allow;
+	char type;          /* 'a', 'c' or 'b' */
+	int64_t major, minor; /* -1 = wildcard */
+	char access[4];     /* subset of "rwm" */
+};
+
+/* linux.resources: every field the spec defines; UNSET where not given.
+ * cgroup.c applies them (v2 names; runc's v1-to-v2 conversions). */
+struct weight_device {
+	int64_t major, minor, weight, leaf_weight;
+};
+struct throttle_device {
+	int64_t major, minor, rate;
+};
+struct throttle_list {
+	struct throttle_device *v;
+	size_t n;
+};
+struct hugepage_limit {
+	char *page_size;
+	uint64_t limit;
+};
+struct rdma_limit {
+	char *device;
+	int64_t hca_handles, hca_objects;
+};
+
+struct resources {
+	bool present;
+	struct device_rule *devices;
+	size_t n_devices;
+	struct {
+		int64_t limit, reservation, swap, kernel, kernel_tcp, swappiness;
+		int bool_disable_oom_killer; /* -1 unset, 0 false, 1 true */
+		int bool_use_hierarchy;
+		int bool_check_before_update;
+	} memory;
+	struct {
+		int64_t shares, quota, burst, period, realtime_runtime, realtime_period, idle;
+		char *cpus, *mems;
+	} cpu;
+	int64_t pids_limit;
+	struct {
+		int64_t weight, leaf_weight;
+		struct weight_device *weight_devices;
+		size_t n_weight_devices;
+		struct throttle_list read_bps, write_bps, read_iops, write_iops;
+	} block_io;
+	struct hugepage_limit *hugepages;
+	size_t n_hugepages;
+	struct rdma_limit *rdma;
+	size_t n_rdma;
+	bool has_network; /* linux.resources.network (v1 only: classID, priorities) */
+	struct kvv unified;
+	/* JSON path of the first field set, other than devices, or NULL:
+	 * lets the runtime refuse limits it cannot apply by naming one. */
+	const char *first_limit;
+};
+
+struct seccomp_arg {
+	uint32_t index;
+	uint64_t value, value_two;
+	int op; /* SCMP_CMP_* */
+};
+
+struct seccomp_rule {
+	struct strv names;
+	int action; /* SCMP_ACT_* without the errno part */
+	int64_t errno_ret; /* UNSET = default */
+	struct seccomp_arg *args;
+	size_t n_args;
+};
+
+struct seccomp {
+	bool present;
+	int default_action;
+	int64_t default_errno_ret;
+	struct strv architectures; /* SCMP_ARCH_* names as given */
+	struct strv flags;
+	char *listener_path, *listener_metadata;
+	struct seccomp_rule *rules;
+	size_t n_rules;
+};
+
+struct linux_cfg {
+	struct ns_entry *namespaces;
+	size_t n_namespaces;
+	struct id_maps uid_mappings, gid_mappings;
+	struct device_entry *devices;
+	size_t n_devices;
+	char *cgroups_path;
+	struct resources resources;
+	unsigned long rootfs_propagation; /* MS_* flags, 0 = not given */
+	struct seccomp seccomp;
+	struct kvv sysctl;
+	struct strv masked_paths, readonly_paths;
+	char *mount_label;
+	bool has_personality, has_intel_rdt, has_net_devices, has_time_offsets, has_memory_policy;
+	int personality_domain; /* PER_LINUX or PER_LINUX32 */
+};
+
+struct spec {
+	char *oci_version;
+	char *root_path; /* required: relative to the bundle or absolute */
+	bool root_readonly;
+	struct mount_entry *mounts;
+	size_t n_mounts;
+	bool has_process; /* required by create/run, optional in the schema */
+	struct process process;
+	char *hostname, *domainname;
+	struct hooks hooks[HOOK_KINDS];
+	struct kvv annotations;
+	struct linux_cfg linux;
+
+	char *text; /* the config file's bytes; the strings above point into it */
+	void *arena; /* every other allocation; spec_free releases it */
+};
+
+/* Parse config.json text (len bytes) into *s. Every error names the JSON
+ * path: "process.rlimits[1].type: unknown rlimit \"RLIMIT_FOO\"". */
+int spec_parse(struct spec *s, char *text, size_t len, struct husk_err *e);
+/* Read <bundle>/config.json and parse it ("config.json: " in front of errors). */
+int spec_load(struct spec *s, const char *bundle, struct husk_err *e);
+/* Refuse what husk parses but does not implement yet, naming the field. */
+int spec_check_supported(const struct spec *s, struct husk_err *e);
+void spec_free(struct spec *s);
+/* The default config of `husk spec` (runc's, hostname "husk"). */
+char *spec_default_json(bool rootless, bool cgroup_ns, struct husk_err *e);
+/* Name of a namespace type: "pid", "network", ... */
+const char *spec_ns_name(int type);
+
+/* ---- the parsed command line (runtime.c) --------------------------------- */
+
+extern const char *opt_root;     /* --root, default /run/husk */
+extern const char *opt_log;      /* --log FILE, NULL = none */
+extern bool opt_log_json;        /* --log-format json */
+extern bool opt_debug;           /* --debug */
+
+enum status { ST_CREATING, ST_CREATED, ST_RUNNING, ST_PAUSED, ST_STOPPED };
+
+struct state {
+	char id[256];
+	pid_t pid;
+	unsigned long long start_time; /* field 22 of /proc/PID/stat */
+	char bundle[4096], rootfs[4096];
+	char cgroup[4096];     /* absolute path of the cgroup dir, "" = none */
+	char cgroup_top[4096]; /* the topmost dir husk created for it, removed at delete */
+	char created[64];  /* RFC 3339 */
+	char owner[64];
+	char *annotations_json; /* the config's annotations object, verbatim; may be NULL */
+	enum status status; /* derived, not stored */
+};
+
+/* ---- a container being created (container.c) ----------------------------- */
+
+struct container {
+	const char *id;
+	char bundle[4096]; /* absolute */
+	char rootfs[4096]; /* absolute */
+	struct spec spec;
+	struct state *st;  /* what hooks are told; pid filled by container_spawn */
+	int cgroup_fd;     /* -1 when no cgroup v2 is mounted */
+	int fifo_fd;       /* exec.fifo, read-write */
+	int listen_fds;    /* LISTEN_FDS passed on from husk's environment */
+	int preserve_fds;  /* --preserve-fds */
+	int unshare_flags; /* namespaces the init unshares itself (see clone_flags) */
+	bool no_pivot, no_new_keyring;
+	pid_t pid; /* the container's init, in the host's pid namespace */
+};
+
+/* Clone the init with its namespaces, set it up, and leave it blocked on
+ * exec.fifo. console_sock is a connected socket that receives the pty
+ * master when process.terminal is set, else -1. On failure the init is
+ * killed and reaped. */
+int container_spawn(struct container *c, int console_sock, struct husk_err *e);
+/* Run one kind of hook; state_json goes to each hook's stdin. */
+int hooks_run(const struct hooks *h, const char *state_json, struct husk_err *e);
+
+/* ---- inside the child: the root filesystem (mount.c) --------------------- */
+
+/* Make the mount namespace private (rootfsPropagation), bind the rootfs,
+ * mount every entry of s->mounts in order, populate /dev. Runs in the new
+ * mount namespace, before the root is changed. rootfs is absolute. */
+int mount_prepare_rootfs(const struct spec *s, const char *rootfs, struct husk_err *e);
+/* Make rootfs the root: pivot_root, or MS_MOVE + chroot with --no-pivot and
+ * where pivot_root cannot work (initramfs), hiding the host's mounts first. */
+int mount_enter_rootfs(const struct spec *s, const char *rootfs, bool no_pivot, struct husk_err *e);
+/* After the root is changed: maskedPaths, readonlyPaths, root.readonly. */
+int mount_finish_rootfs(const struct spec *s, struct husk_err *e);
+
+/* ---- cgroups (cgroup.c) --------------------------------------------------- */
+
+/* Create the container's cgroup dir (path out, and top: the topmost dir
+ * husk had to create) and return an O_DIRECTORY fd to it. Returns -2 with
+ * no error when no cgroup v2 is mounted, -1 with *e filled on failure. */
+int cgroup_create(const struct spec *s, const char *id, char *path, size_t len, char *top,
+		  size_t top_len, struct husk_err *e);
+bool cgroup_available(void);
+/* Place pid when clone3(CLONE_INTO_CGROUP) could not. */
+int cgroup_enter(int cgroup_fd, pid_t pid, struct husk_err *e);
+/* Send sig to every process in the cgroup (cgroup.kill for SIGKILL). */
+int cgroup_kill_all(const char *path, int sig, struct husk_err *e);
+/* Remove the cgroup, and its parents up to top that husk created and left empty. */
+int cgroup_remove(const char *path, const char *top, struct husk_err *e);
+
+/* ---- state store (state.c) ------------------------------------------------ */
+
+int state_valid_id(const char *id, struct husk_err *e);
+const char *state_status_name(enum status st);
+/* Open (and with create, make) --root; returns an O_DIRECTORY fd. */
+int state_open_root(bool create, struct husk_err *e);
+/* mkdir <root>/<id>: the atomic guard ("already exists"); returns its fd. */
+int state_create_dir(int rootfd, const char *id, struct husk_err *e);
+int state_remove_dir(int rootfd, const char *id, struct husk_err *e);
+int state_write(int dirfd, const struct state *st, struct husk_err *e);
+/* Load <root>/<id>/state.json and derive the status ("does not exist"). */
+int state_load(int rootfd, const char *id, struct state *st, int *dirfd_out, struct husk_err *e);
+/* The state JSON: full adds rootfs/created/owner (the `state` command);
+ * without it, the spec's form given to hooks. malloc'd. */
+char *state_json(const struct state *st, bool full, const char *indent);
+bool state_pid_alive(const struct state *st);
+int proc_start_time(pid_t pid, unsigned long long *start, char *pstate);
+void state_owner(char *buf, size_t len);
+void json_put_string(FILE *f, const char *s);
+
+#endif

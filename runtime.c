@@ -1,0 +1,956 @@
+/* runtime.c: the command line (runc's) and the lifecycle.
+ *
+ * Every command parses all its options first, then acts. Only main() prints
+ * an error: one line "husk: <what>: <why>", exit status 1. */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/vfs.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "compat.h"
+#include "husk.h"
+
+/* The parsed options: husk's only globals. */
+const char *opt_root = "/run/husk";
+const char *opt_log;
+bool opt_log_json;
+bool opt_debug;
+
+/* ---- option parsing ------------------------------------------------------ */
+
+/* One table per command. An option sets a bool or a string; positional
+ * arguments are collected in order. Options may follow the id, as in runc;
+ * "--" ends them. */
+struct opt {
+	const char *name; /* long name, without "--" */
+	char short_name;
+	bool *flag;       /* set to true, or */
+	const char **arg; /* takes a value */
+};
+
+struct args {
+	const char *pos[8];
+	int npos;
+};
+
+static const struct opt *find_opt(const struct opt *t, const char *a, size_t len)
+{
+	for (; t->name; t++) {
+		if (a[1] == '-' ? strlen(t->name) == len - 2 && !strncmp(a + 2, t->name, len - 2)
+				: len == 2 && a[1] == t->short_name)
+			return t;
+	}
+	return NULL;
+}
+
+/* max_pos < 0: stop at the first positional argument and return its index
+ * (the global options stop at the command). */
+static int parse_opts(const struct opt *t, int argc, char **argv, struct args *out,
+		      int max_pos, struct husk_err *e)
+{
+	out->npos = 0;
+	bool only_pos = false;
+	for (int i = 0; i < argc; i++) {
+		const char *a = argv[i];
+		if (max_pos < 0 && (a[0] != '-' || !a[1]))
+			return i;
+		if (only_pos || a[0] != '-' || !a[1]) {
+			if (out->npos >= max_pos)
+				return err_set(e, 0, "unexpected argument \"%s\"", a);
+			out->pos[out->npos++] = a;
+			continue;
+		}
+		if (!strcmp(a, "--")) {
+			only_pos = true;
+			continue;
+		}
+		const char *eq = a[1] == '-' ? strchr(a, '=') : NULL;
+		const struct opt *o = find_opt(t, a, eq ? (size_t)(eq - a) : strlen(a));
+		if (!o)
+			return err_set(e, 0, "unknown option %s", a);
+		if (o->flag) {
+			/* runc's boolean flags also take "=true"/"=false" */
+			*o->flag = !eq || strcmp(eq + 1, "false");
+		} else if (eq) {
+			*o->arg = eq + 1;
+		} else if (i + 1 < argc) {
+			*o->arg = argv[++i];
+		} else {
+			return err_set(e, 0, "option %s needs a value", a);
+		}
+	}
+	return max_pos < 0 ? argc : 0;
+}
+
+static int want_id(const struct args *a, const char *cmd, struct husk_err *e)
+{
+	if (a->npos < 1)
+		return err_set(e, 0, "%s: a container id is required", cmd);
+	return state_valid_id(a->pos[0], e);
+}
+
+/* Paths given on the command line are relative to the caller's cwd, but
+ * create works from inside the bundle: make them absolute first. */
+static const char *abs_path(const char *p, char *buf, size_t len)
+{
+	if (!p || p[0] == '/')
+		return p;
+	char cwd[4096];
+	if (!getcwd(cwd, sizeof(cwd)))
+		return p;
+	if ((size_t)snprintf(buf, len, "%s/%s", cwd, p) >= len)
+		return p;
+	return buf;
+}
+
+static int parse_int(const char *s, const char *what, int *out, struct husk_err *e)
+{
+	char *end;
+	errno = 0;
+	long v = s ? strtol(s, &end, 10) : 0;
+	if (s && (errno || *end || end == s || v < 0 || v > 65536))
+		return err_set(e, 0, "%s: invalid number \"%s\"", what, s);
+	*out = (int)v;
+	return 0;
+}
+
+/* ---- signals ------------------------------------------------------------------ */
+
+static const struct {
+	const char *name;
+	int sig;
+} signals[] = {
+	{"HUP", SIGHUP},   {"INT", SIGINT},       {"QUIT", SIGQUIT},     {"ILL", SIGILL},
+	{"TRAP", SIGTRAP}, {"ABRT", SIGABRT},     {"IOT", SIGIOT},       {"BUS", SIGBUS},
+	{"FPE", SIGFPE},   {"KILL", SIGKILL},     {"USR1", SIGUSR1},     {"SEGV", SIGSEGV},
+	{"USR2", SIGUSR2}, {"PIPE", SIGPIPE},     {"ALRM", SIGALRM},     {"TERM", SIGTERM},
+	{"STKFLT", SIGSTKFLT}, {"CHLD", SIGCHLD}, {"CONT", SIGCONT},     {"STOP", SIGSTOP},
+	{"TSTP", SIGTSTP}, {"TTIN", SIGTTIN},     {"TTOU", SIGTTOU},     {"URG", SIGURG},
+	{"XCPU", SIGXCPU}, {"XFSZ", SIGXFSZ},     {"VTALRM", SIGVTALRM}, {"PROF", SIGPROF},
+	{"WINCH", SIGWINCH}, {"IO", SIGIO},       {"POLL", SIGPOLL},     {"PWR", SIGPWR},
+	{"SYS", SIGSYS},
+};
+
+/* "9", "KILL", "SIGKILL", and "RTMIN+3" style real-time signals. */
+static int parse_signal(const char *s, struct husk_err *e)
+{
+	char *end;
+	long n = strtol(s, &end, 10);
+	if (end != s && !*end && n > 0 && n < NSIG)
+		return (int)n;
+	const char *name = strncasecmp(s, "SIG", 3) ? s : s + 3;
+	for (size_t i = 0; i < sizeof(signals) / sizeof(signals[0]); i++)
+		if (!strcasecmp(name, signals[i].name))
+			return signals[i].sig;
+	if (!strncasecmp(name, "RTMIN+", 6) && (n = strtol(name + 6, &end, 10)) >= 0 && !*end &&
+	    SIGRTMIN + n <= SIGRTMAX)
+		return SIGRTMIN + (int)n;
+	return err_set(e, 0, "invalid signal \"%s\"", s);
+}
+
+/* ---- create ------------------------------------------------------------------ */
+
+struct create_opts {
+	const char *bundle, *console_socket, *pid_file, *preserve_fds;
+	bool no_pivot, no_new_keyring, detach, keep;
+	char bundle_buf[4096], sock_buf[4096], pid_buf[4096];
+};
+
+/* What the config must have for create/run, beyond what the parser checks. */
+static int check_config(const struct container *c, const struct create_opts *o, struct husk_err *e)
+{
+	const struct spec *s = &c->spec;
+	bool mnt = false, user = false;
+	if (!s->has_process || !s->process.args.n)
+		return err_set(e, 0, "config.json: process.args: required to create a container");
+	for (size_t i = 0; i < s->linux.n_namespaces; i++) {
+		mnt |= s->linux.namespaces[i].type == CLONE_NEWNS;
+		user |= s->linux.namespaces[i].type == CLONE_NEWUSER && !s->linux.namespaces[i].path;
+	}
+	if (!mnt)
+		return err_set(e, 0, "config.json: linux.namespaces: a mount namespace is required");
+	if (user && (!s->linux.uid_mappings.n || !s->linux.gid_mappings.n))
+		return err_set(e, 0, "config.json: linux.uidMappings: a new user namespace needs uid "
+				     "and gid mappings");
+	if (s->process.terminal && o->detach && !o->console_socket)
+		return err_set(e, 0, "cannot allocate a terminal (process.terminal) without "
+				     "--console-socket when detached");
+	if (!s->process.terminal && o->console_socket)
+		return err_set(e, 0, "--console-socket given but process.terminal is false");
+	return 0;
+}
+
+static int connect_console(const char *path, struct husk_err *e)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return err_set(e, 0, "console socket %s: path too long", path);
+	strcpy(sa.sun_path, path);
+	AUTO_FD fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return err_sys(e, "console socket %s: socket", path);
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		return err_sys(e, "connect to console socket %s", path);
+	return take_fd(&fd);
+}
+
+static int resolve_bundle(struct container *c, const struct create_opts *o, struct husk_err *e)
+{
+	if (!realpath(o->bundle ? o->bundle : ".", c->bundle))
+		return err_sys(e, "bundle %s", o->bundle ? o->bundle : ".");
+	if (chdir(c->bundle) < 0)
+		return err_sys(e, "chdir to bundle %s", c->bundle);
+	if (spec_load(&c->spec, c->bundle, e) < 0 || spec_check_supported(&c->spec, e) < 0)
+		return -1;
+	struct stat st;
+	if (!realpath(c->spec.root_path, c->rootfs))
+		return err_sys(e, "root.path %s", c->spec.root_path);
+	if (stat(c->rootfs, &st) < 0 || !S_ISDIR(st.st_mode))
+		return err_set(e, ENOTDIR, "root.path %s", c->rootfs);
+	return 0;
+}
+
+static char *annotations_json(const struct kvv *a)
+{
+	if (!a->n)
+		return NULL;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	if (!f)
+		return NULL;
+	fputc('{', f);
+	for (size_t i = 0; i < a->n; i++) {
+		fputs(i ? ", " : " ", f);
+		json_put_string(f, a->v[i].key);
+		fputs(": ", f);
+		json_put_string(f, a->v[i].value);
+	}
+	fputs(" }", f);
+	fclose(f);
+	return buf;
+}
+
+static void fill_state(struct state *st, const struct container *c)
+{
+	snprintf(st->id, sizeof(st->id), "%s", c->id);
+	snprintf(st->bundle, sizeof(st->bundle), "%s", c->bundle);
+	snprintf(st->rootfs, sizeof(st->rootfs), "%s", c->rootfs);
+	time_rfc3339(st->created, sizeof(st->created));
+	state_owner(st->owner, sizeof(st->owner));
+	st->annotations_json = annotations_json(&c->spec.annotations);
+	st->status = ST_CREATING;
+}
+
+/* start and delete run the poststart/poststop hooks: keep the config in the
+ * state dir, only when it has such hooks. */
+static int save_config_for_hooks(int dirfd, const struct container *c, struct husk_err *e)
+{
+	if (!c->spec.hooks[HOOK_POSTSTART].n && !c->spec.hooks[HOOK_POSTSTOP].n &&
+	    !c->spec.hooks[HOOK_START_CONTAINER].n)
+		return 0;
+	size_t len;
+	char path[4200];
+	snprintf(path, sizeof(path), "%s/config.json", c->bundle);
+	AUTO_FREE char *raw = read_file_at(AT_FDCWD, path, 16 << 20, &len, e);
+	if (!raw)
+		return -1;
+	return write_file_atomic_at(dirfd, "config.json", raw, len, 0600, e);
+}
+
+static int write_pid_file(const char *path, pid_t pid, struct husk_err *e)
+{
+	char buf[32];
+	int n = snprintf(buf, sizeof(buf), "%d", (int)pid); /* no newline: go-runc's Atoi */
+	if (write_file_atomic_at(AT_FDCWD, path, buf, (size_t)n, 0644, e) < 0)
+		return err_wrap(e, "--pid-file: ");
+	return 0;
+}
+
+static int listen_fds_from_env(void)
+{
+	const char *s = getenv("LISTEN_FDS");
+	int n = s ? atoi(s) : 0;
+	return n > 0 && n < 65536 ? n : 0;
+}
+
+struct created {
+	struct container c;
+	struct state st;
+	int rootfd, dirfd;
+	int console;       /* given to the init: where the pty master goes */
+	int console_local; /* our end when husk relays the pty itself, else -1 */
+};
+
+/* The goto ladder undoes, in reverse, what outlives this function: the state
+ * dir, the cgroup, the init (killed by container_spawn itself). */
+static int do_create(struct created *k, const char *id, struct create_opts *o, struct husk_err *e)
+{
+	struct container *c = &k->c;
+	c->id = id;
+	c->st = &k->st;
+	c->cgroup_fd = c->fifo_fd = k->rootfd = k->dirfd = k->console = k->console_local = -1;
+	c->no_pivot = o->no_pivot;
+	c->no_new_keyring = o->no_new_keyring;
+	c->listen_fds = listen_fds_from_env();
+	if (parse_int(o->preserve_fds, "--preserve-fds", &c->preserve_fds, e) < 0)
+		return -1;
+	if (resolve_bundle(c, o, e) < 0 || check_config(c, o, e) < 0)
+		return -1;
+	if ((k->rootfd = state_open_root(true, e)) < 0)
+		return -1;
+	if ((k->dirfd = state_create_dir(k->rootfd, id, e)) < 0)
+		return -1;
+	if (mkfifoat(k->dirfd, "exec.fifo", 0600) < 0) {
+		err_sys(e, "mkfifo %s/%s/exec.fifo", opt_root, id);
+		goto fail_dir;
+	}
+	/* Read-write: the init's read then blocks until `start` writes. */
+	c->fifo_fd = openat(k->dirfd, "exec.fifo", O_RDWR | O_CLOEXEC);
+	if (c->fifo_fd < 0) {
+		err_sys(e, "open exec.fifo");
+		goto fail_dir;
+	}
+	if (save_config_for_hooks(k->dirfd, c, e) < 0)
+		goto fail_dir;
+	fill_state(&k->st, c);
+	c->cgroup_fd = cgroup_create(&c->spec, id, k->st.cgroup, sizeof(k->st.cgroup),
+				     k->st.cgroup_top, sizeof(k->st.cgroup_top), e);
+	if (c->cgroup_fd == -1)
+		goto fail_dir;
+	if (c->cgroup_fd == -2)
+		log_debug("no cgroup v2 mounted: the container runs without a cgroup");
+	else if (c->spec.linux.resources.n_devices)
+		log_debug("linux.resources.devices: not enforced by the cgroup yet (no eBPF program)");
+	if (o->console_socket && (k->console = connect_console(o->console_socket, e)) < 0)
+		goto fail_cgroup;
+	if (c->spec.process.terminal && !o->console_socket) {
+		int sp[2];
+		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) < 0) {
+			err_sys(e, "socketpair for the console");
+			goto fail_cgroup;
+		}
+		/* run in the foreground: husk itself receives the pty and relays it */
+		k->console = sp[1];
+		k->console_local = sp[0];
+	}
+	if (container_spawn(c, k->console, e) < 0)
+		goto fail_cgroup;
+	if (proc_start_time(c->pid, &k->st.start_time, NULL) < 0) {
+		err_sys(e, "read /proc/%d/stat", (int)c->pid);
+		goto fail_init;
+	}
+	k->st.status = ST_CREATED;
+	if (state_write(k->dirfd, &k->st, e) < 0)
+		goto fail_init;
+	if (o->pid_file && write_pid_file(o->pid_file, c->pid, e) < 0)
+		goto fail_init;
+	return 0;
+
+fail_init:
+	kill(c->pid, SIGKILL);
+	waitpid(c->pid, NULL, 0);
+fail_cgroup:
+	if (k->st.cgroup[0]) {
+		struct husk_err e2;
+		cgroup_remove(k->st.cgroup, k->st.cgroup_top, &e2);
+	}
+fail_dir:
+	state_remove_dir(k->rootfd, id, &(struct husk_err){0});
+	return -1;
+}
+
+/* ---- start, kill, delete: on a loaded state ------------------------------------ */
+
+static void state_release(struct state *st)
+{
+	free(st->annotations_json);
+	st->annotations_json = NULL;
+}
+
+/* The config kept at create for poststart/poststop hooks; absent = none. */
+static void run_saved_hooks(int dirfd, struct state *st, enum hook_kind kind)
+{
+	struct husk_err e = {0};
+	size_t len;
+	char *raw = read_file_at(dirfd, "config.json", 16 << 20, &len, &e);
+	if (!raw)
+		return;
+	struct spec s;
+	if (spec_parse(&s, raw, len, &e) < 0) {
+		log_warn("%s hooks: config.json: %s", kind == HOOK_POSTSTART ? "poststart" : "poststop",
+			 e.msg);
+		return;
+	}
+	AUTO_FREE char *js = state_json(st, false, "");
+	/* runtime.md: a failing poststart or poststop hook is a warning only. */
+	if (js && hooks_run(&s.hooks[kind], js, &e) < 0)
+		log_warn("%s", e.msg);
+	spec_free(&s);
+}
+
+static int start_loaded(int dirfd, struct state *st, struct husk_err *e)
+{
+	if (st->status == ST_STOPPED)
+		return err_set(e, 0, "cannot start container %s: container not running", st->id);
+	if (st->status != ST_CREATED)
+		return err_set(e, 0, "cannot start container %s: it is %s, not created", st->id,
+			       state_status_name(st->status));
+	/* Write-only and non-blocking: ENXIO means no init holds the fifo. */
+	AUTO_FD fifo = openat(dirfd, "exec.fifo", O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fifo < 0 && errno == ENXIO)
+		return err_set(e, 0, "cannot start container %s: container not running", st->id);
+	if (fifo < 0 || write(fifo, "0", 1) != 1)
+		return err_sys(e, "start container %s: exec.fifo", st->id);
+	unlinkat(dirfd, "exec.fifo", 0);
+	st->status = ST_RUNNING;
+	run_saved_hooks(dirfd, st, HOOK_POSTSTART);
+	return 0;
+}
+
+/* Signal the init, checking through a pidfd that it is still the same
+ * process (pid and start time), so a reused pid is never signalled. */
+static int signal_init(const struct state *st, int sig, struct husk_err *e)
+{
+	AUTO_FD pfd = sys_pidfd_open(st->pid, 0);
+	if (!state_pid_alive(st))
+		return err_set(e, 0, "container %s: container not running", st->id);
+	long r = pfd >= 0 ? syscall(SYS_pidfd_send_signal, pfd, sig, NULL, 0) : kill(st->pid, sig);
+	if (r < 0 && errno == ESRCH)
+		return err_set(e, 0, "container %s: container not running", st->id);
+	if (r < 0)
+		return err_sys(e, "kill container %s", st->id);
+	return 0;
+}
+
+static void wait_gone(const struct state *st)
+{
+	AUTO_FD pfd = sys_pidfd_open(st->pid, 0);
+	if (pfd < 0 || !state_pid_alive(st))
+		return;
+	struct pollfd p = {.fd = pfd, .events = POLLIN};
+	while (poll(&p, 1, 10000) < 0 && errno == EINTR)
+		;
+}
+
+/* Kill what is left, run poststop hooks, remove the cgroup and the state.
+ * Works on a half-created container too (no state.json: st->id only). */
+static int destroy(int rootfd, int dirfd, struct state *st, struct husk_err *e)
+{
+	if (st->status != ST_STOPPED && signal_init(st, SIGKILL, e) == 0)
+		wait_gone(st);
+	if (st->cgroup[0])
+		cgroup_kill_all(st->cgroup, SIGKILL, e);
+	st->status = ST_STOPPED;
+	if (dirfd >= 0)
+		run_saved_hooks(dirfd, st, HOOK_POSTSTOP);
+	if (cgroup_remove(st->cgroup, st->cgroup_top, e) < 0)
+		return -1;
+	return state_remove_dir(rootfd, st->id, e);
+}
+
+/* ---- run in the foreground ------------------------------------------------------ */
+
+static void copy_winsize(int from, int to)
+{
+	struct winsize ws;
+	if (ioctl(from, TIOCGWINSZ, &ws) == 0)
+		ioctl(to, TIOCSWINSZ, &ws);
+}
+
+static bool relay(int from, int to)
+{
+	char buf[4096];
+	ssize_t n = read(from, buf, sizeof(buf));
+	if (n <= 0)
+		return false;
+	for (ssize_t off = 0; off < n;) {
+		ssize_t w = write(to, buf + off, (size_t)(n - off));
+		if (w <= 0)
+			return false;
+		off += w;
+	}
+	return true;
+}
+
+static int recv_fd(int sock)
+{
+	char name[4096], cbuf[CMSG_SPACE(sizeof(int))];
+	struct iovec iov = {.iov_base = name, .iov_len = sizeof(name)};
+	struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
+			     .msg_controllen = sizeof(cbuf)};
+	if (recvmsg(sock, &msg, MSG_CMSG_CLOEXEC) < 0)
+		return -1;
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
+	int fd = -1;
+	if (cm && cm->cmsg_type == SCM_RIGHTS)
+		memcpy(&fd, CMSG_DATA(cm), sizeof(int));
+	return fd;
+}
+
+/* Forward signals to the init and relay the pty (if husk holds it) until
+ * the init exits; return its wait status. */
+static int wait_foreground(pid_t pid, int master)
+{
+	sigset_t set;
+	sigemptyset(&set);
+	int fwd[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH, SIGCHLD};
+	for (size_t i = 0; i < sizeof(fwd) / sizeof(fwd[0]); i++)
+		sigaddset(&set, fwd[i]);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	AUTO_FD sfd = signalfd(-1, &set, SFD_CLOEXEC);
+	struct pollfd p[3] = {{.fd = sfd, .events = POLLIN},
+			      {.fd = master >= 0 ? 0 : -1, .events = POLLIN},
+			      {.fd = master, .events = POLLIN}};
+	int status;
+	for (;;) {
+		if (waitpid(pid, &status, WNOHANG) == pid)
+			break;
+		if (poll(p, 3, -1) < 0)
+			continue;
+		if (p[0].revents & POLLIN) {
+			struct signalfd_siginfo si;
+			if (read(sfd, &si, sizeof(si)) == sizeof(si) && si.ssi_signo == SIGWINCH)
+				copy_winsize(0, master);
+			else if (si.ssi_signo != SIGCHLD)
+				kill(pid, (int)si.ssi_signo);
+		}
+		if (p[1].revents && !relay(0, master))
+			p[1].fd = -1;
+		if (p[2].revents && !relay(master, 1))
+			p[2].fd = -1;
+	}
+	while (master >= 0 && relay(master, 1))
+		;
+	sigprocmask(SIG_UNBLOCK, &set, NULL);
+	return status;
+}
+
+static int run_foreground(struct created *k, bool keep, struct husk_err *e)
+{
+	AUTO_FD master = k->console_local >= 0 ? recv_fd(k->console_local) : -1;
+	struct termios saved;
+	bool raw = master >= 0 && isatty(0) && tcgetattr(0, &saved) == 0;
+	if (raw) {
+		struct termios t = saved;
+		cfmakeraw(&t);
+		tcsetattr(0, TCSANOW, &t);
+		copy_winsize(0, master);
+	}
+	int status = wait_foreground(k->c.pid, master);
+	if (raw)
+		tcsetattr(0, TCSANOW, &saved);
+	k->st.status = ST_STOPPED;
+	if (!keep && destroy(k->rootfd, k->dirfd, &k->st, e) < 0)
+		return -1;
+	return WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
+}
+
+/* ---- the commands ------------------------------------------------------------------ */
+
+#define CREATE_OPTS(o)                                                                   \
+	{"bundle", 'b', NULL, &(o).bundle}, {"console-socket", 0, NULL, &(o).console_socket}, \
+		{"pid-file", 0, NULL, &(o).pid_file}, {"no-pivot", 0, &(o).no_pivot, NULL},   \
+		{"no-new-keyring", 0, &(o).no_new_keyring, NULL},                             \
+		{"preserve-fds", 0, NULL, &(o).preserve_fds}
+
+static void created_close(struct created *k)
+{
+	int fds[] = {k->rootfd, k->dirfd, k->console, k->console_local, k->c.cgroup_fd, k->c.fifo_fd};
+	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+	state_release(&k->st);
+	spec_free(&k->c.spec);
+}
+
+static void absolutize(struct create_opts *o)
+{
+	o->console_socket = abs_path(o->console_socket, o->sock_buf, sizeof(o->sock_buf));
+	o->pid_file = abs_path(o->pid_file, o->pid_buf, sizeof(o->pid_buf));
+	o->bundle = abs_path(o->bundle, o->bundle_buf, sizeof(o->bundle_buf));
+	opt_log = opt_log ? strdup(abs_path(opt_log, (char[4096]){0}, 4096)) : NULL;
+	opt_root = strdup(abs_path(opt_root, (char[4096]){0}, 4096));
+}
+
+static int cmd_create(int argc, char **argv, struct husk_err *e)
+{
+	static struct create_opts o;
+	const struct opt t[] = {CREATE_OPTS(o), {0}};
+	struct args a;
+	if (parse_opts(t, argc, argv, &a, 1, e) < 0 || want_id(&a, "create", e) < 0)
+		return -1;
+	o.detach = true;
+	absolutize(&o);
+	struct created k = {0};
+	int r = do_create(&k, a.pos[0], &o, e);
+	created_close(&k);
+	return r;
+}
+
+static int cmd_run(int argc, char **argv, struct husk_err *e)
+{
+	static struct create_opts o;
+	const struct opt t[] = {CREATE_OPTS(o), {"detach", 'd', &o.detach, NULL},
+				{"keep", 0, &o.keep, NULL}, {0}};
+	struct args a;
+	if (parse_opts(t, argc, argv, &a, 1, e) < 0 || want_id(&a, "run", e) < 0)
+		return -1;
+	absolutize(&o);
+	struct created k = {0};
+	int r = do_create(&k, a.pos[0], &o, e);
+	if (r == 0 && start_loaded(k.dirfd, &k.st, e) < 0) {
+		struct husk_err e2;
+		destroy(k.rootfd, k.dirfd, &k.st, &e2);
+		r = -1;
+	}
+	if (r == 0 && !o.detach)
+		r = run_foreground(&k, o.keep, e);
+	created_close(&k);
+	return r;
+}
+
+/* Load the id's state for a command that takes only an id. */
+static int load_one(int argc, char **argv, const struct opt *t, const char *cmd, struct args *a,
+		    struct state *st, int *rootfd, int *dirfd, struct husk_err *e)
+{
+	*rootfd = *dirfd = -1;
+	if (parse_opts(t, argc, argv, a, 2, e) < 0 || want_id(a, cmd, e) < 0)
+		return -1;
+	if ((*rootfd = state_open_root(false, e)) < 0) {
+		if (e->errnum == ENOENT)
+			err_set(e, 0, "container %s does not exist", a->pos[0]);
+		return -1;
+	}
+	return state_load(*rootfd, a->pos[0], st, dirfd, e);
+}
+
+static int cmd_start(int argc, char **argv, struct husk_err *e)
+{
+	const struct opt t[] = {{0}};
+	struct args a;
+	struct state st = {0};
+	AUTO_FD rootfd = -1;
+	AUTO_FD dirfd = -1;
+	int r = load_one(argc, argv, t, "start", &a, &st, &rootfd, &dirfd, e);
+	if (r == 0)
+		r = start_loaded(dirfd, &st, e);
+	state_release(&st);
+	return r;
+}
+
+static int cmd_kill(int argc, char **argv, struct husk_err *e)
+{
+	bool all = false;
+	const struct opt t[] = {{"all", 'a', &all, NULL}, {0}};
+	struct args a;
+	struct state st = {0};
+	AUTO_FD rootfd = -1;
+	AUTO_FD dirfd = -1;
+	int r = load_one(argc, argv, t, "kill", &a, &st, &rootfd, &dirfd, e);
+	int sig = r < 0 ? -1 : parse_signal(a.npos > 1 ? a.pos[1] : "TERM", e);
+	if (sig < 0)
+		r = -1;
+	else if (st.status == ST_STOPPED)
+		r = err_set(e, 0, "cannot kill container %s: container not running", st.id);
+	else if (all && st.cgroup[0])
+		r = cgroup_kill_all(st.cgroup, sig, e);
+	else
+		r = signal_init(&st, sig, e);
+	state_release(&st);
+	return r;
+}
+
+/* A container whose create was killed midway has a dir but no state.json:
+ * --force still cleans it up, from what the dir says. */
+static int force_delete_partial(const char *id, struct husk_err *e)
+{
+	AUTO_FD rootfd = state_open_root(false, e);
+	if (rootfd < 0)
+		return 0;
+	struct state st = {.status = ST_STOPPED};
+	snprintf(st.id, sizeof(st.id), "%s", id);
+	return destroy(rootfd, -1, &st, e);
+}
+
+static int cmd_delete(int argc, char **argv, struct husk_err *e)
+{
+	bool force = false;
+	const struct opt t[] = {{"force", 'f', &force, NULL}, {0}};
+	struct args a;
+	struct state st = {0};
+	AUTO_FD rootfd = -1;
+	AUTO_FD dirfd = -1;
+	int r = load_one(argc, argv, t, "delete", &a, &st, &rootfd, &dirfd, e);
+	if (r < 0 && force && a.npos >= 1 && strstr(e->msg, "does not exist"))
+		return 0; /* as runc: clients delete --force what may be gone */
+	if (r < 0 && force && a.npos >= 1 && state_valid_id(a.pos[0], e) == 0)
+		return force_delete_partial(a.pos[0], e);
+	if (r == 0 && !force && (st.status == ST_RUNNING || st.status == ST_PAUSED))
+		r = err_set(e, 0, "cannot delete container %s: it is %s (stop it first, or use --force)",
+			    st.id, state_status_name(st.status));
+	if (r == 0)
+		r = destroy(rootfd, dirfd, &st, e);
+	state_release(&st);
+	return r;
+}
+
+static int cmd_state(int argc, char **argv, struct husk_err *e)
+{
+	const struct opt t[] = {{0}};
+	struct args a;
+	struct state st = {0};
+	AUTO_FD rootfd = -1;
+	AUTO_FD dirfd = -1;
+	if (load_one(argc, argv, t, "state", &a, &st, &rootfd, &dirfd, e) < 0)
+		return -1;
+	AUTO_FREE char *js = state_json(&st, true, "  ");
+	state_release(&st);
+	if (!js)
+		return err_sys(e, "state JSON");
+	printf("%s\n", js);
+	return 0;
+}
+
+/* ---- list ---------------------------------------------------------------------------- */
+
+struct list_item {
+	struct state st;
+	struct list_item *next;
+};
+
+static struct list_item *list_load(int rootfd)
+{
+	struct list_item *head = NULL, **tail = &head;
+	DIR *d = fdopendir(dup(rootfd));
+	if (!d)
+		return NULL;
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		struct husk_err e;
+		struct list_item *it = calloc(1, sizeof(*it));
+		if (!it)
+			break;
+		if (de->d_name[0] == '.' || state_load(rootfd, de->d_name, &it->st, NULL, &e) < 0) {
+			free(it);
+			continue;
+		}
+		*tail = it;
+		tail = &it->next;
+	}
+	closedir(d);
+	return head;
+}
+
+static void list_print(const struct list_item *l, bool quiet, bool json)
+{
+	if (json)
+		putchar('[');
+	else if (!quiet)
+		printf("%-12s %-8s %-10s %-40s %-31s %s\n", "ID", "PID", "STATUS", "BUNDLE",
+		       "CREATED", "OWNER");
+	for (const struct list_item *it = l; it; it = it->next) {
+		const struct state *st = &it->st;
+		if (json) {
+			AUTO_FREE char *js = state_json(st, true, "");
+			printf("%s%s", it == l ? "" : ",", js ? js : "{}");
+		} else if (quiet) {
+			printf("%s\n", st->id);
+		} else {
+			printf("%-12s %-8d %-10s %-40s %-31s %s\n", st->id,
+			       st->status == ST_STOPPED ? 0 : (int)st->pid,
+			       state_status_name(st->status), st->bundle, st->created, st->owner);
+		}
+	}
+	if (json)
+		puts("]");
+}
+
+static int cmd_list(int argc, char **argv, struct husk_err *e)
+{
+	bool quiet = false;
+	const char *format = "table";
+	const struct opt t[] = {{"quiet", 'q', &quiet, NULL}, {"format", 'f', NULL, &format}, {0}};
+	struct args a;
+	if (parse_opts(t, argc, argv, &a, 0, e) < 0)
+		return -1;
+	if (strcmp(format, "table") && strcmp(format, "json"))
+		return err_set(e, 0, "list: invalid format \"%s\" (table or json)", format);
+	AUTO_FD rootfd = state_open_root(false, e);
+	struct list_item *l = rootfd >= 0 ? list_load(rootfd) : NULL;
+	list_print(l, quiet, !strcmp(format, "json"));
+	while (l) {
+		struct list_item *next = l->next;
+		state_release(&l->st);
+		free(l);
+		l = next;
+	}
+	return 0;
+}
+
+/* ---- spec ------------------------------------------------------------------------------ */
+
+static int cmd_spec(int argc, char **argv, struct husk_err *e)
+{
+	bool rootless = false;
+	const char *bundle = ".";
+	const struct opt t[] = {{"rootless", 0, &rootless, NULL}, {"bundle", 'b', NULL, &bundle}, {0}};
+	struct args a;
+	if (parse_opts(t, argc, argv, &a, 0, e) < 0)
+		return -1;
+	/* runc adds a cgroup namespace when the host's cgroups are v2 only */
+	struct statfs sf;
+	bool v2 = statfs("/sys/fs/cgroup", &sf) == 0 && sf.f_type == 0x63677270;
+	AUTO_FREE char *text = spec_default_json(rootless, v2, e);
+	if (!text)
+		return -1;
+	char path[4200];
+	snprintf(path, sizeof(path), "%s/config.json", bundle);
+	AUTO_FD fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+	if (fd < 0)
+		return err_sys(e, "spec: %s", path);
+	size_t len = strlen(text);
+	if (write(fd, text, len) != (ssize_t)len)
+		return err_sys(e, "spec: write %s", path);
+	return 0;
+}
+
+/* ---- help and main ------------------------------------------------------------------------ */
+
+static const struct command {
+	const char *name;
+	int (*fn)(int, char **, struct husk_err *);
+	const char *usage;
+} commands[] = {
+	{"create", cmd_create,
+	 "create [-b DIR] [--console-socket PATH] [--pid-file PATH] [--no-pivot]\n"
+	 "        [--no-new-keyring] [--preserve-fds N] ID\n"
+	 "    Set the container up and leave it waiting for `start`."},
+	{"start", cmd_start, "start ID\n    Run the user's program of a created container."},
+	{"run", cmd_run,
+	 "run [-b DIR] [-d|--detach] [--keep] [--console-socket PATH] [--pid-file PATH]\n"
+	 "    [--no-pivot] [--no-new-keyring] [--preserve-fds N] ID\n"
+	 "    create + start; in the foreground, wait and exit with the container's status\n"
+	 "    (128+N if killed by signal N), then delete it unless --keep."},
+	{"kill", cmd_kill,
+	 "kill [-a|--all] ID [SIGNAL]\n    Send SIGNAL (default TERM; 9, KILL and SIGKILL alike) to the init,\n"
+	 "    or with --all to every process of the container's cgroup."},
+	{"delete", cmd_delete,
+	 "delete [-f|--force] ID\n    Remove a created or stopped container; --force kills a running one."},
+	{"state", cmd_state, "state ID\n    Print the container's state as JSON."},
+	{"list", cmd_list, "list [-q|--quiet] [-f|--format table|json]\n    List the containers under --root."},
+	{"spec", cmd_spec,
+	 "spec [--rootless] [-b|--bundle DIR]\n    Write a default config.json (as runc's) in DIR."},
+};
+
+static const char *not_yet[] = {"exec", "ps", "pause", "resume", "events", "update", "features",
+				"checkpoint", "restore"};
+
+static void usage(FILE *f)
+{
+	fprintf(f, "husk %s: a small OCI container runtime with runc's command line\n\n"
+		   "usage: husk [global options] COMMAND [options] ID ...\n\n"
+		   "global options:\n"
+		   "  --root DIR              state directory (default /run/husk)\n"
+		   "  --log FILE              write logs and errors to FILE\n"
+		   "  --log-format text|json  format of the log (default text)\n"
+		   "  --debug                 log what husk does\n"
+		   "  --rootless true|false|auto  accepted, as runc\n"
+		   "  --systemd-cgroup        refused: husk drives cgroup v2 itself\n"
+		   "  -v, --version           print the version\n"
+		   "  -h, --help              this text; `husk help COMMAND` for one command\n\n"
+		   "commands:\n",
+		HUSK_VERSION);
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(f, "  %s\n", commands[i].usage);
+	fprintf(f, "\nnot implemented yet:");
+	for (size_t i = 0; i < sizeof(not_yet) / sizeof(not_yet[0]); i++)
+		fprintf(f, " %s", not_yet[i]);
+	fprintf(f, "\n");
+}
+
+static int cmd_help(const char *name, struct husk_err *e)
+{
+	for (size_t i = 0; name && i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (!strcmp(name, commands[i].name)) {
+			printf("usage: husk %s\n", commands[i].usage);
+			return 0;
+		}
+	if (name)
+		return err_set(e, 0, "help: unknown command \"%s\"", name);
+	usage(stdout);
+	return 0;
+}
+
+/* Global options come before the command. Returns the command's index in
+ * argv, or 0 when the options said all there was to say. */
+static int parse_global(int argc, char **argv, struct husk_err *e)
+{
+	bool version = false, help = false, systemd = false;
+	const char *log_format = "text", *rootless = NULL, *criu = NULL;
+	const struct opt t[] = {{"root", 0, NULL, &opt_root},      {"log", 0, NULL, &opt_log},
+				{"log-format", 0, NULL, &log_format}, {"debug", 0, &opt_debug, NULL},
+				{"rootless", 0, NULL, &rootless},     {"criu", 0, NULL, &criu},
+				{"systemd-cgroup", 0, &systemd, NULL}, {"version", 'v', &version, NULL},
+				{"help", 'h', &help, NULL},            {0}};
+	struct args a;
+	int i = parse_opts(t, argc - 1, argv + 1, &a, -1, e) + 1;
+	if (i <= 0)
+		return -1;
+	if (strcmp(log_format, "text") && strcmp(log_format, "json"))
+		return err_set(e, 0, "--log-format: invalid format \"%s\" (text or json)", log_format);
+	opt_log_json = !strcmp(log_format, "json");
+	if (rootless && strcmp(rootless, "true") && strcmp(rootless, "false") && strcmp(rootless, "auto"))
+		return err_set(e, 0, "--rootless: invalid value \"%s\" (true, false or auto)", rootless);
+	if (systemd)
+		return err_set(e, 0, "--systemd-cgroup: systemd cgroup driver not supported");
+	if (version) {
+		printf("husk version %s\nspec: %s\n", HUSK_VERSION, HUSK_SPEC_VERSION);
+		return 0;
+	}
+	if (help || i >= argc) {
+		usage(help ? stdout : stderr);
+		return help ? 0 : err_set(e, 0, "no command given (see husk --help)");
+	}
+	return i;
+}
+
+static int dispatch(int argc, char **argv, struct husk_err *e)
+{
+	const char *cmd = argv[0];
+	if (!strcmp(cmd, "help"))
+		return cmd_help(argc > 1 ? argv[1] : NULL, e);
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (!strcmp(cmd, commands[i].name))
+			return commands[i].fn(argc - 1, argv + 1, e);
+	for (size_t i = 0; i < sizeof(not_yet) / sizeof(not_yet[0]); i++)
+		if (!strcmp(cmd, not_yet[i]))
+			return err_set(e, 0, "%s: not implemented yet in husk %s", cmd, HUSK_VERSION);
+	return err_set(e, 0, "unknown command \"%s\" (see husk --help)", cmd);
+}
+
+int main(int argc, char **argv)
+{
+	struct husk_err e = {0};
+	int i = parse_global(argc, argv, &e);
+	int r = i <= 0 ? i : dispatch(argc - i, argv + i, &e);
+	if (r < 0) {
+		log_error(&e);
+		return 1;
+	}
+	return r;
+}

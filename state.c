@@ -1,0 +1,357 @@
+/* state.c: the state store. One directory per container under --root:
+ *   <root>/<id>/state.json   what `state` prints, plus pid start time and cgroup
+ *   <root>/<id>/config.json  the config as created, for start's and delete's hooks
+ *   <root>/<id>/exec.fifo    exists while the init waits for `start`
+ * mkdir of the id's directory is the atomic guard against two creates. */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "husk.h"
+
+int state_valid_id(const char *id, struct husk_err *e)
+{
+	size_t n = strlen(id);
+	if (n == 0 || n > 1024)
+		return err_set(e, 0, "invalid container id \"%.64s\": must be 1 to 1024 characters", id);
+	if (!strcmp(id, ".") || !strcmp(id, ".."))
+		return err_set(e, 0, "invalid container id \"%s\"", id);
+	for (const char *p = id; *p; p++)
+		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_+.-", *p) ||
+		    *p == '\0')
+			return err_set(e, 0, "invalid container id \"%.64s\": only [A-Za-z0-9_+.-] allowed",
+				       id);
+	return 0;
+}
+
+const char *state_status_name(enum status st)
+{
+	static const char *names[] = {"creating", "created", "running", "paused", "stopped"};
+	return names[st];
+}
+
+int state_open_root(bool create, struct husk_err *e)
+{
+	if (create && mkdir(opt_root, 0700) < 0 && errno != EEXIST) {
+		/* --root may name a path whose parents do not exist yet (/run/husk on a
+		 * fresh tmpfs is the usual case, but nested roots are common too). */
+		char tmp[4096];
+		snprintf(tmp, sizeof(tmp), "%s", opt_root);
+		for (char *p = tmp + 1; *p; p++) {
+			if (*p != '/')
+				continue;
+			*p = '\0';
+			mkdir(tmp, 0755);
+			*p = '/';
+		}
+		if (mkdir(opt_root, 0700) < 0 && errno != EEXIST)
+			return err_sys(e, "mkdir %s", opt_root);
+	}
+	int fd = open(opt_root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return err_sys(e, "open %s", opt_root);
+	return fd;
+}
+
+int state_create_dir(int rootfd, const char *id, struct husk_err *e)
+{
+	if (mkdirat(rootfd, id, 0700) < 0) {
+		if (errno == EEXIST)
+			return err_set(e, 0, "container %s already exists", id);
+		return err_sys(e, "mkdir %s/%s", opt_root, id);
+	}
+	int fd = openat(rootfd, id, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0) {
+		err_sys(e, "open %s/%s", opt_root, id);
+		unlinkat(rootfd, id, AT_REMOVEDIR);
+	}
+	return fd;
+}
+
+/* Remove the id's directory and the few files husk puts in it. */
+int state_remove_dir(int rootfd, const char *id, struct husk_err *e)
+{
+	AUTO_FD dfd = openat(rootfd, id, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	if (dfd < 0)
+		return errno == ENOENT ? 0 : err_sys(e, "open %s/%s", opt_root, id);
+	DIR *d = fdopendir(dfd);
+	if (!d)
+		return err_sys(e, "opendir %s/%s", opt_root, id);
+	dfd = -1; /* owned by d now */
+	struct dirent *de;
+	while ((de = readdir(d)))
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
+			unlinkat(dirfd(d), de->d_name, 0);
+	closedir(d);
+	if (unlinkat(rootfd, id, AT_REMOVEDIR) < 0 && errno != ENOENT)
+		return err_sys(e, "remove %s/%s", opt_root, id);
+	return 0;
+}
+
+/* ---- pid liveness --------------------------------------------------------- */
+
+/* Field 22 of /proc/PID/stat (start time) and field 3 (state). comm may hold
+ * spaces and parentheses, so parse from the last ')'. */
+int proc_start_time(pid_t pid, unsigned long long *start, char *pstate)
+{
+	char path[64], buf[1024];
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	AUTO_FD fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	ssize_t n = read(fd, buf, sizeof(buf) - 1);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	char *p = strrchr(buf, ')');
+	if (!p)
+		return -1;
+	char st;
+	unsigned long long t;
+	/* after ')': state ppid pgrp session tty tpgid flags minflt cminflt majflt
+	 * cmajflt utime stime cutime cstime priority nice threads itrealvalue starttime */
+	if (sscanf(p + 1, " %c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d %*d %llu",
+		   &st, &t) != 2)
+		return -1;
+	*start = t;
+	if (pstate)
+		*pstate = st;
+	return 0;
+}
+
+/* Alive means: the same process (pid and start time) and not a zombie. */
+bool state_pid_alive(const struct state *st)
+{
+	unsigned long long t;
+	char ps;
+	if (st->pid <= 0 || proc_start_time(st->pid, &t, &ps) < 0)
+		return false;
+	return t == st->start_time && ps != 'Z' && ps != 'X';
+}
+
+/* ---- JSON in and out -------------------------------------------------------- */
+
+void json_put_string(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c == '"' || c == '\\')
+			fprintf(f, "\\%c", c);
+		else if (c < 0x20)
+			fprintf(f, "\\u%04x", c);
+		else
+			fputc(c, f);
+	}
+	fputc('"', f);
+}
+
+/* The spec's state object (runtime.md), plus runc's rootfs/created/owner.
+ * full=false gives the hooks' form (only the spec's fields). */
+char *state_json(const struct state *st, bool full, const char *indent)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	if (!f)
+		return NULL;
+	const char *nl = indent[0] ? "\n" : "";
+	fprintf(f, "{%s%s\"ociVersion\": \"%s\",%s", nl, indent, HUSK_SPEC_VERSION, nl);
+	fprintf(f, "%s\"id\": ", indent);
+	json_put_string(f, st->id);
+	fprintf(f, ",%s%s\"pid\": %d,%s", nl, indent, st->status == ST_STOPPED ? 0 : (int)st->pid, nl);
+	fprintf(f, "%s\"status\": \"%s\",%s%s\"bundle\": ", indent, state_status_name(st->status), nl,
+		indent);
+	json_put_string(f, st->bundle);
+	if (full) {
+		fprintf(f, ",%s%s\"rootfs\": ", nl, indent);
+		json_put_string(f, st->rootfs);
+		fprintf(f, ",%s%s\"created\": \"%s\",%s%s\"owner\": ", nl, indent, st->created, nl, indent);
+		json_put_string(f, st->owner);
+	}
+	if (st->annotations_json)
+		fprintf(f, ",%s%s\"annotations\": %s", nl, indent, st->annotations_json);
+	fprintf(f, "%s}", nl);
+	fclose(f);
+	return buf;
+}
+
+/* state.json on disk: the full form plus husk's own fields, one per line. */
+int state_write(int dirfd, const struct state *st, struct husk_err *e)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	if (!f)
+		return err_sys(e, "write state.json");
+	AUTO_FREE char *pub = state_json(st, true, "");
+	if (!pub) {
+		fclose(f);
+		free(buf);
+		return err_sys(e, "write state.json");
+	}
+	pub[strlen(pub) - 1] = '\0'; /* drop the closing brace, append ours */
+	fprintf(f, "%s,\"husk.start_time\": %llu,\"husk.cgroup\": ", pub, st->start_time);
+	json_put_string(f, st->cgroup);
+	fprintf(f, ",\"husk.cgroup_top\": ");
+	json_put_string(f, st->cgroup_top);
+	fputs("}\n", f);
+	fclose(f);
+	int r = write_file_atomic_at(dirfd, "state.json", buf, len, 0600, e);
+	free(buf);
+	return r;
+}
+
+/* Reading back what state_write wrote: a tiny scanner for our own flat
+ * object (string and integer values, annotations kept verbatim). */
+static const char *find_key(const char *js, const char *key)
+{
+	char pat[64];
+	snprintf(pat, sizeof(pat), "\"%s\": ", key);
+	const char *p = strstr(js, pat);
+	return p ? p + strlen(pat) : NULL;
+}
+
+static int get_string(const char *js, const char *key, char *out, size_t outlen)
+{
+	const char *p = find_key(js, key);
+	if (!p || *p != '"')
+		return -1;
+	size_t n = 0;
+	for (p++; *p && *p != '"'; p++) {
+		char c = *p;
+		if (c == '\\') {
+			p++;
+			if (*p == 'u') {
+				unsigned v;
+				if (sscanf(p + 1, "%4x", &v) != 1)
+					return -1;
+				c = (char)v;
+				p += 4;
+			} else {
+				c = *p;
+			}
+		}
+		if (!c || n + 1 >= outlen)
+			return -1;
+		out[n++] = c;
+	}
+	if (*p != '"')
+		return -1;
+	out[n] = '\0';
+	return 0;
+}
+
+static int get_number(const char *js, const char *key, unsigned long long *out)
+{
+	const char *p = find_key(js, key);
+	char *end;
+	if (!p)
+		return -1;
+	errno = 0;
+	*out = strtoull(p, &end, 10);
+	return errno || end == p ? -1 : 0;
+}
+
+/* The annotations object, verbatim: from its '{' to the matching '}'. */
+static char *get_object(const char *js, const char *key)
+{
+	const char *p = find_key(js, key);
+	if (!p || *p != '{')
+		return NULL;
+	int depth = 0;
+	bool in_str = false;
+	for (const char *q = p; *q; q++) {
+		if (in_str) {
+			if (*q == '\\' && q[1])
+				q++;
+			else if (*q == '"')
+				in_str = false;
+		} else if (*q == '"') {
+			in_str = true;
+		} else if (*q == '{') {
+			depth++;
+		} else if (*q == '}' && --depth == 0) {
+			return strndup(p, (size_t)(q - p + 1));
+		}
+	}
+	return NULL;
+}
+
+static int parse_state(const char *js, struct state *st)
+{
+	unsigned long long pid, t;
+	if (get_string(js, "id", st->id, sizeof(st->id)) || get_number(js, "pid", &pid) ||
+	    get_number(js, "husk.start_time", &t) ||
+	    get_string(js, "bundle", st->bundle, sizeof(st->bundle)) ||
+	    get_string(js, "rootfs", st->rootfs, sizeof(st->rootfs)) ||
+	    get_string(js, "created", st->created, sizeof(st->created)) ||
+	    get_string(js, "owner", st->owner, sizeof(st->owner)) ||
+	    get_string(js, "husk.cgroup", st->cgroup, sizeof(st->cgroup)) ||
+	    get_string(js, "husk.cgroup_top", st->cgroup_top, sizeof(st->cgroup_top)))
+		return -1;
+	st->pid = (pid_t)pid;
+	st->start_time = t;
+	st->annotations_json = get_object(js, "annotations");
+	return 0;
+}
+
+/* Derive the status: the init's liveness, then exec.fifo (created) and
+ * cgroup.freeze (paused). */
+static enum status derive_status(int dirfd, const struct state *st)
+{
+	if (!state_pid_alive(st))
+		return ST_STOPPED;
+	if (faccessat(dirfd, "exec.fifo", F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+		return ST_CREATED;
+	if (st->cgroup[0]) {
+		char path[4200], c = '0';
+		snprintf(path, sizeof(path), "%s/cgroup.freeze", st->cgroup);
+		AUTO_FD fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd >= 0 && read(fd, &c, 1) == 1 && c == '1')
+			return ST_PAUSED;
+	}
+	return ST_RUNNING;
+}
+
+int state_load(int rootfd, const char *id, struct state *st, int *dirfd_out, struct husk_err *e)
+{
+	memset(st, 0, sizeof(*st));
+	if (state_valid_id(id, e) < 0)
+		return -1;
+	AUTO_FD dfd = openat(rootfd, id, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	if (dfd < 0) {
+		if (errno == ENOENT)
+			return err_set(e, 0, "container %s does not exist", id);
+		return err_sys(e, "open %s/%s", opt_root, id);
+	}
+	AUTO_FREE char *js = read_file_at(dfd, "state.json", 1 << 20, NULL, e);
+	if (!js) {
+		if (e->errnum == ENOENT) /* a create still in progress, or killed midway */
+			return err_set(e, 0, "container %s is being created (no state.json yet)", id);
+		return err_wrap(e, "container %s: ", id);
+	}
+	if (parse_state(js, st) < 0)
+		return err_set(e, 0, "container %s: %s/%s/state.json is corrupt", id, opt_root, id);
+	st->status = derive_status(dfd, st);
+	if (dirfd_out)
+		*dirfd_out = take_fd(&dfd);
+	return 0;
+}
+
+void state_owner(char *buf, size_t len)
+{
+	struct passwd *pw = getpwuid(geteuid());
+	if (pw)
+		snprintf(buf, len, "%s", pw->pw_name);
+	else
+		snprintf(buf, len, "%u", (unsigned)geteuid());
+}

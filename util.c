@@ -1,0 +1,269 @@
+/* util.c: the one error value, logging, and small file helpers. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "husk.h"
+
+static int err_vset(struct husk_err *e, int errnum, const char *fmt, va_list ap)
+{
+	e->errnum = errnum;
+	vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
+	return -1;
+}
+
+int err_set(struct husk_err *e, int errnum, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	err_vset(e, errnum, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+int err_sys(struct husk_err *e, const char *fmt, ...)
+{
+	int saved = errno; /* captured before vsnprintf can touch it */
+	va_list ap;
+	va_start(ap, fmt);
+	err_vset(e, saved, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+int err_wrap(struct husk_err *e, const char *fmt, ...)
+{
+	char prefix[sizeof(e->msg)], old[sizeof(e->msg)];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(prefix, sizeof(prefix), fmt, ap);
+	va_end(ap);
+	memcpy(old, e->msg, sizeof(old));
+	size_t n = strlen(prefix);
+	memcpy(e->msg, prefix, n);
+	/* the message is cut at the buffer's end rather than lose the prefix */
+	size_t room = sizeof(e->msg) - 1 - n;
+	size_t ol = strnlen(old, room);
+	memcpy(e->msg + n, old, ol);
+	e->msg[n + ol] = '\0';
+	return -1;
+}
+
+const char *err_text(const struct husk_err *e, char *buf, size_t len)
+{
+	if (e->errnum)
+		snprintf(buf, len, "%s: %s", e->msg, strerror(e->errnum));
+	else
+		snprintf(buf, len, "%s", e->msg);
+	return buf;
+}
+
+void close_fdp(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+}
+
+void free_p(void *pp)
+{
+	free(*(void **)pp);
+}
+
+/* ---- files ---------------------------------------------------------------- */
+
+static int write_all(int fd, const char *data, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = write(fd, data, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		data += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int write_file_at(int dirfd, const char *path, const char *data, size_t len, struct husk_err *e)
+{
+	AUTO_FD fd = openat(dirfd, path, O_WRONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return err_sys(e, "open %s", path);
+	if (write_all(fd, data, len) < 0)
+		return err_sys(e, "write %s", path);
+	return 0;
+}
+
+/* Write to a temporary name and rename, so readers see the old or the new
+ * file, never half of one. */
+int write_file_atomic_at(int dirfd, const char *name, const char *data, size_t len, int mode,
+			 struct husk_err *e)
+{
+	char tmp[4096];
+	snprintf(tmp, sizeof(tmp), "%s.tmp", name);
+	AUTO_FD fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
+	if (fd < 0)
+		return err_sys(e, "open %s", tmp);
+	if (write_all(fd, data, len) < 0) {
+		err_sys(e, "write %s", tmp);
+		unlinkat(dirfd, tmp, 0);
+		return -1;
+	}
+	if (renameat(dirfd, tmp, dirfd, name) < 0) {
+		err_sys(e, "rename %s to %s", tmp, name);
+		unlinkat(dirfd, tmp, 0);
+		return -1;
+	}
+	return 0;
+}
+
+char *read_file_at(int dirfd, const char *path, size_t max, size_t *len, struct husk_err *e)
+{
+	AUTO_FD fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0) {
+		err_sys(e, "open %s", path);
+		return NULL;
+	}
+	size_t cap = 4096, n = 0;
+	char *buf = malloc(cap + 1);
+	if (!buf) {
+		err_sys(e, "read %s", path);
+		return NULL;
+	}
+	for (;;) {
+		if (n == cap) {
+			if (cap >= max) {
+				free(buf);
+				err_set(e, EFBIG, "read %s: larger than %zu bytes", path, max);
+				return NULL;
+			}
+			cap = cap * 2 > max ? max : cap * 2;
+			char *nb = realloc(buf, cap + 1);
+			if (!nb) {
+				free(buf);
+				err_sys(e, "read %s", path);
+				return NULL;
+			}
+			buf = nb;
+		}
+		ssize_t r = read(fd, buf + n, cap - n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			free(buf);
+			err_sys(e, "read %s", path);
+			return NULL;
+		}
+		if (r == 0)
+			break;
+		n += (size_t)r;
+	}
+	buf[n] = '\0';
+	if (len)
+		*len = n;
+	return buf;
+}
+
+/* ---- logging ---------------------------------------------------------------- */
+
+void time_rfc3339(char *buf, size_t len)
+{
+	struct timespec ts;
+	struct tm tm;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	size_t n = strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf + n, len - n, ".%09ldZ", ts.tv_nsec);
+}
+
+static void json_escape(FILE *f, const char *s)
+{
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c == '"' || c == '\\')
+			fprintf(f, "\\%c", c);
+		else if (c < 0x20)
+			fprintf(f, "\\u%04x", c);
+		else
+			fputc(c, f);
+	}
+}
+
+/* One line to the --log file, or to stderr when there is none. */
+static void log_line(const char *level, const char *msg)
+{
+	FILE *f = stderr;
+	if (opt_log) {
+		int fd = open(opt_log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+		if (fd >= 0)
+			f = fdopen(fd, "a");
+		if (!f) {
+			if (fd >= 0)
+				close(fd);
+			f = stderr;
+		}
+	}
+	char t[64];
+	time_rfc3339(t, sizeof(t));
+	if (opt_log_json) {
+		fprintf(f, "{\"level\":\"%s\",\"msg\":\"", level);
+		json_escape(f, msg);
+		fprintf(f, "\",\"time\":\"%s\"}\n", t);
+	} else if (f == stderr) {
+		fprintf(f, "husk: %s%s%s\n", strcmp(level, "error") ? level : "",
+			strcmp(level, "error") ? ": " : "", msg);
+	} else {
+		fprintf(f, "time=\"%s\" level=%s msg=\"", t, level);
+		json_escape(f, msg);
+		fprintf(f, "\"\n");
+	}
+	if (f != stderr)
+		fclose(f);
+	else
+		fflush(f);
+}
+
+static void log_v(const char *level, const char *fmt, va_list ap)
+{
+	char msg[1024];
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	log_line(level, msg);
+}
+
+void log_debug(const char *fmt, ...)
+{
+	if (!opt_debug)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	log_v("debug", fmt, ap);
+	va_end(ap);
+}
+
+void log_warn(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	log_v("warning", fmt, ap);
+	va_end(ap);
+}
+
+/* The final error goes to the log (when there is one) and always to stderr,
+ * as one line "husk: <what>: <why>": clients read either. */
+void log_error(const struct husk_err *e)
+{
+	char buf[512];
+	err_text(e, buf, sizeof(buf));
+	if (opt_log || opt_log_json)
+		log_line("error", buf);
+	if (opt_log || !opt_log_json)
+		fprintf(stderr, "husk: %s\n", buf);
+}
