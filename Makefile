@@ -37,10 +37,13 @@ build/unit_spec: test/unit_spec.c spec.c util.c husk.h build/include/.ok
 	$(HOSTCC) -std=gnu11 -g -O1 -fsanitize=address,undefined $(WARN) -DJSMN_STRICT \
 		-DJSMN_PARENT_LINKS -DHUSK_UNIT -o $@ test/unit_spec.c spec.c util.c
 
-check: husk build/unit_spec
-	sh test/run.sh
+build/rootfs/.ok: test/rootfs.sh test/probe.c test/sockrecv.c build/.deps
+	sh test/rootfs.sh build/rootfs
 
-demo: husk
+check: husk build/unit_spec build/rootfs/.ok
+	sh test/check.sh
+
+demo: husk build/rootfs/.ok
 	sh test/demo.sh
 
 bench: husk

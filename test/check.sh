@@ -1,0 +1,37 @@
+#!/bin/sh
+# check.sh: every suite in turn (parser unit tests, host integration tests,
+# the same tests in a QEMU VM booted from an initramfs with cgroup v2), then
+# one closing line adding them up: "N passed, N failed, N skipped".
+# SKIP_VM=1 leaves the VM out (it still counts as one skip).
+cd "$(dirname "$0")/.." || exit 1
+tp=0 tf=0 ts=0 rc=0
+
+suite() {
+	name=$1
+	shift
+	echo "== $name"
+	out=$("$@" 2>&1)
+	st=$?
+	printf '%s\n' "$out"
+	last=$(printf '%s\n' "$out" | grep -E '^[0-9]+ passed, [0-9]+ failed' | tail -n 1)
+	if [ -z "$last" ]; then
+		echo "FAIL: $name printed no result line (exit status $st)"
+		tf=$((tf + 1))
+		rc=1
+		return
+	fi
+	set -- $(printf '%s\n' "$last" | tr -c '0-9\n' ' ')
+	tp=$((tp + $1)) tf=$((tf + $2)) ts=$((ts + ${3:-0}))
+	[ "$st" = 0 ] && [ "$2" = 0 ] || rc=1
+}
+
+suite "parser unit tests" build/unit_spec
+suite "integration tests on this host" sh test/run.sh
+if [ "${SKIP_VM:-}" = 1 ]; then
+	echo "SKIP: the VM suite (SKIP_VM=1)"
+	ts=$((ts + 1))
+else
+	suite "integration tests in a QEMU VM (initramfs, cgroup v2)" sh test/vm.sh
+fi
+echo "$tp passed, $tf failed, $ts skipped"
+exit $rc
