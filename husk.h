@@ -56,6 +56,11 @@ char *read_file_at(int dirfd, const char *path, size_t max, size_t *len, struct 
 /* RFC 3339 UTC with nanoseconds, as containerd and runc's logrus write it. */
 void time_rfc3339(char *buf, size_t len);
 
+/* A JSON string, quoted and escaped. */
+void json_put_string(FILE *f, const char *s);
+
+/* Open the --log file once (main, after the options). */
+int log_open(struct husk_err *e);
 /* Logging (--log, --log-format, --debug). log_debug prints only with --debug. */
 void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -386,6 +391,5 @@ char *state_json(const struct state *st, bool full, const char *indent);
 bool state_pid_alive(const struct state *st);
 int proc_start_time(pid_t pid, unsigned long long *start, char *pstate);
 void state_owner(char *buf, size_t len);
-void json_put_string(FILE *f, const char *s);
 
 #endif

@@ -583,7 +583,6 @@ static void absolutize(struct create_opts *o)
 	o->console_socket = abs_path(o->console_socket, o->sock_buf, sizeof(o->sock_buf));
 	o->pid_file = abs_path(o->pid_file, o->pid_buf, sizeof(o->pid_buf));
 	o->bundle = abs_path(o->bundle, o->bundle_buf, sizeof(o->bundle_buf));
-	opt_log = opt_log ? strdup(abs_path(opt_log, (char[4096]){0}, 4096)) : NULL;
 	opt_root = strdup(abs_path(opt_root, (char[4096]){0}, 4096));
 }
 
@@ -909,7 +908,7 @@ static int parse_global(int argc, char **argv, struct husk_err *e)
 				{"help", 'h', &help, NULL},            {0}};
 	struct args a;
 	int i = parse_opts(t, argc - 1, argv + 1, &a, -1, e) + 1;
-	if (i <= 0)
+	if (i <= 0 || log_open(e) < 0)
 		return -1;
 	if (strcmp(log_format, "text") && strcmp(log_format, "json"))
 		return err_set(e, 0, "--log-format: invalid format \"%s\" (text or json)", log_format);

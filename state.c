@@ -139,21 +139,6 @@ bool state_pid_alive(const struct state *st)
 
 /* ---- JSON in and out -------------------------------------------------------- */
 
-void json_put_string(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c == '"' || c == '\\')
-			fprintf(f, "\\%c", c);
-		else if (c < 0x20)
-			fprintf(f, "\\u%04x", c);
-		else
-			fputc(c, f);
-	}
-	fputc('"', f);
-}
-
 /* The spec's state object (runtime.md), plus runc's rootfs/created/owner.
  * full=false gives the hooks' form (only the spec's fields). */
 char *state_json(const struct state *st, bool full, const char *indent)

@@ -184,8 +184,10 @@ void time_rfc3339(char *buf, size_t len)
 	snprintf(buf + n, len - n, ".%09ldZ", ts.tv_nsec);
 }
 
-static void json_escape(FILE *f, const char *s)
+/* A JSON string, quoted and escaped. */
+void json_put_string(FILE *f, const char *s)
 {
+	fputc('"', f);
 	for (; *s; s++) {
 		unsigned char c = (unsigned char)*s;
 		if (c == '"' || c == '\\')
@@ -195,40 +197,51 @@ static void json_escape(FILE *f, const char *s)
 		else
 			fputc(c, f);
 	}
+	fputc('"', f);
 }
 
-/* One line to the --log file, or to stderr when there is none. */
+/* The --log file, opened once by log_open: the init writes its debug lines
+ * through the same fd after pivot_root, when the path would name a file
+ * inside the container. Part of the parsed --log option. */
+static int log_fd = -1;
+
+int log_open(struct husk_err *e)
+{
+	if (!opt_log)
+		return 0;
+	log_fd = open(opt_log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+	if (log_fd < 0)
+		return err_sys(e, "--log %s", opt_log);
+	return 0;
+}
+
+/* One line to the --log file, or to stderr when there is none; one write()
+ * so that lines from the parent and the init do not interleave. */
 static void log_line(const char *level, const char *msg)
 {
-	FILE *f = stderr;
-	if (opt_log) {
-		int fd = open(opt_log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
-		if (fd >= 0)
-			f = fdopen(fd, "a");
-		if (!f) {
-			if (fd >= 0)
-				close(fd);
-			f = stderr;
-		}
-	}
-	char t[64];
+	char t[64], line[2048];
+	char *buf = NULL;
+	size_t len = 0;
 	time_rfc3339(t, sizeof(t));
+	FILE *f = open_memstream(&buf, &len);
+	if (!f)
+		return;
 	if (opt_log_json) {
-		fprintf(f, "{\"level\":\"%s\",\"msg\":\"", level);
-		json_escape(f, msg);
-		fprintf(f, "\",\"time\":\"%s\"}\n", t);
-	} else if (f == stderr) {
-		fprintf(f, "husk: %s%s%s\n", strcmp(level, "error") ? level : "",
-			strcmp(level, "error") ? ": " : "", msg);
+		fprintf(f, "{\"level\":\"%s\",\"msg\":", level);
+		json_put_string(f, msg);
+		fprintf(f, ",\"time\":\"%s\"}\n", t);
+	} else if (log_fd < 0) {
+		fprintf(f, "husk: %s: %s\n", level, msg);
 	} else {
-		fprintf(f, "time=\"%s\" level=%s msg=\"", t, level);
-		json_escape(f, msg);
-		fprintf(f, "\"\n");
+		fprintf(f, "time=\"%s\" level=%s msg=", t, level);
+		json_put_string(f, msg);
+		fputc('\n', f);
 	}
-	if (f != stderr)
-		fclose(f);
-	else
-		fflush(f);
+	fclose(f);
+	snprintf(line, sizeof(line), "%s", buf ? buf : "");
+	free(buf);
+	if (write(log_fd >= 0 ? log_fd : 2, line, strlen(line)) < 0)
+		return; /* nowhere left to report it */
 }
 
 static void log_v(const char *level, const char *fmt, va_list ap)
@@ -262,8 +275,8 @@ void log_error(const struct husk_err *e)
 {
 	char buf[512];
 	err_text(e, buf, sizeof(buf));
-	if (opt_log || opt_log_json)
+	if (log_fd >= 0 || opt_log_json)
 		log_line("error", buf);
-	if (opt_log || !opt_log_json)
+	if (log_fd >= 0 || !opt_log_json)
 		fprintf(stderr, "husk: %s\n", buf);
 }
