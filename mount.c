@@ -1,0 +1,1043 @@
+/* mount.c: the container's root filesystem: its mounts, /dev, the switch
+ * of root, masked and read-only paths.
+ *
+ * Every path inside the rootfs is resolved with openat2(RESOLVE_IN_ROOT), so
+ * no symlink in the image, nor one swapped in through a shared volume, can
+ * lead a mkdir, a mknod or a mount out of the rootfs (CVE-2021-30465). The
+ * mount then targets the resolved O_PATH fd as /proc/self/fd/N: before the
+ * root is changed that is the host's /proc, after it the container's. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include "compat.h"
+#include "husk.h"
+
+#define LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+/* ---- paths inside the rootfs ---------------------------------------------- */
+
+static const char *fdpath(char buf[32], int fd)
+{
+	snprintf(buf, 32, "/proc/self/fd/%d", fd);
+	return buf;
+}
+
+/* Resolve path with rootfd as "/": "..", absolute symlinks and symlinks to
+ * ".." all stay below it. Magic links (/proc/PID/fd/N) could jump anywhere,
+ * so they are refused. EAGAIN means a rename raced the lookup: retry. */
+static int open_in_root(int rootfd, const char *path, int flags, uint64_t resolve)
+{
+	for (int i = 0; i < 16; i++) {
+		int fd = sys_openat2(rootfd, path, (uint64_t)(flags | O_CLOEXEC),
+				     RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS | resolve);
+		if (fd >= 0 || errno != EAGAIN)
+			return fd;
+	}
+	return -1;
+}
+
+/* "a//b/c/" and "/a/b/c" name the same path inside the root. */
+static bool path_eq(const char *a, const char *b)
+{
+	for (;;) {
+		a += strspn(a, "/");
+		b += strspn(b, "/");
+		if (!*a || !*b)
+			return !*a && !*b;
+		size_t la = strcspn(a, "/"), lb = strcspn(b, "/");
+		if (la != lb || strncmp(a, b, la) != 0)
+			return false;
+		a += la;
+		b += lb;
+	}
+}
+
+/* path is dir or below it; both absolute and clean, as mountinfo prints them. */
+static bool path_under(const char *path, const char *dir)
+{
+	size_t n = strlen(dir);
+	if (n == 1 && dir[0] == '/')
+		return true;
+	return strncmp(path, dir, n) == 0 && (path[n] == '/' || path[n] == '\0');
+}
+
+/* Split path into buf: returns the parent ("/" at the top), *base the last
+ * component ("" for the root itself). NULL when path does not fit. */
+static const char *split_path(const char *path, char *buf, size_t len, const char **base)
+{
+	if (snprintf(buf, len, "%s", path) >= (int)len)
+		return NULL;
+	size_t n = strlen(buf);
+	while (n > 1 && buf[n - 1] == '/')
+		buf[--n] = '\0';
+	char *slash = strrchr(buf, '/');
+	if (!slash) {
+		*base = buf;
+		return ".";
+	}
+	*base = slash + 1;
+	if (slash == buf)
+		return "/";
+	*slash = '\0';
+	return buf;
+}
+
+static int mkdirs_depth(int rootfd, const char *path, int depth, struct husk_err *e);
+
+/* name, in the directory dir at path parent, is a dangling symlink: put the
+ * path it points to, to be created instead, in out. Images have such links
+ * (/etc/resolv.conf to /run/...), and runc creates their target; the target
+ * is still resolved inside the root. */
+static int link_target(int dir, const char *parent, const char *name, char *out, size_t len,
+		       struct husk_err *e)
+{
+	char t[PATH_MAX];
+	ssize_t n = readlinkat(dir, name, t, sizeof(t) - 1);
+	if (n < 0)
+		return err_sys(e, "readlink %s/%s", parent, name);
+	t[n] = '\0';
+	bool abs = t[0] == '/';
+	if (snprintf(out, len, "%s/%s", abs ? "" : parent, t) >= (int)len)
+		return err_set(e, ENAMETOOLONG, "readlink %s/%s", parent, name);
+	return 0;
+}
+
+/* Open prefix (whose last component is name, in the directory dir at path
+ * parent) as a directory, creating it, or where it points, when missing. */
+static int open_or_mkdir(int rootfd, int dir, const char *parent, const char *prefix,
+			 const char *name, int depth, struct husk_err *e)
+{
+	int fd = open_in_root(rootfd, prefix, O_PATH | O_DIRECTORY, 0);
+	if (fd < 0 && errno == ENOENT) {
+		if (mkdirat(dir, name, 0755) < 0 && errno != EEXIST)
+			return err_sys(e, "mkdir %s", prefix);
+		fd = open_in_root(rootfd, prefix, O_PATH | O_DIRECTORY, 0);
+	}
+	if (fd < 0 && errno == ENOENT) {
+		char target[PATH_MAX];
+		if (link_target(dir, parent, name, target, sizeof(target), e) < 0)
+			return -1;
+		AUTO_FD made = mkdirs_depth(rootfd, target, depth + 1, e);
+		if (made < 0)
+			return -1;
+		fd = open_in_root(rootfd, prefix, O_PATH | O_DIRECTORY, 0);
+	}
+	if (fd < 0)
+		return err_sys(e, "open %s", prefix);
+	return fd;
+}
+
+/* mkdir -p inside the root, one component at a time, each resolved again
+ * from the root. Returns an O_PATH fd of the directory. */
+static int mkdirs_depth(int rootfd, const char *path, int depth, struct husk_err *e)
+{
+	char buf[PATH_MAX], parent[PATH_MAX] = "/";
+	if (depth > 40)
+		return err_set(e, ELOOP, "mkdir %s", path);
+	if (snprintf(buf, sizeof(buf), "%s", path) >= (int)sizeof(buf))
+		return err_set(e, ENAMETOOLONG, "mkdir %s", path);
+	AUTO_FD dir = open_in_root(rootfd, "/", O_PATH | O_DIRECTORY, 0);
+	if (dir < 0)
+		return err_sys(e, "open /");
+	char *p = buf;
+	for (;;) {
+		char *name = p + strspn(p, "/");
+		char *end = name + strcspn(name, "/");
+		if (end == name)
+			return take_fd(&dir);
+		char saved = *end;
+		*end = '\0';
+		int next = open_or_mkdir(rootfd, dir, parent, buf, name, depth, e);
+		snprintf(parent, sizeof(parent), "%s", buf);
+		*end = saved;
+		if (next < 0)
+			return -1;
+		close(dir);
+		dir = next;
+		p = end;
+	}
+}
+
+static int mkdirs_in_root(int rootfd, const char *path, struct husk_err *e)
+{
+	return mkdirs_depth(rootfd, path, 0, e);
+}
+
+/* Open the mount point dest, creating it and its parents when missing: a
+ * directory, or an empty file when a file is bind-mounted. A dangling
+ * symlink there is followed, inside the root. */
+static int make_target_depth(int rootfd, const char *dest, bool file, uint64_t resolve,
+			     int depth, struct husk_err *e)
+{
+	int fd = open_in_root(rootfd, dest, O_PATH, resolve);
+	if (fd < 0 && errno == ENOENT && depth <= 40) {
+		char buf[PATH_MAX], target[PATH_MAX];
+		const char *base, *parent = split_path(dest, buf, sizeof(buf), &base);
+		if (!parent)
+			return err_set(e, ENAMETOOLONG, "open %s", dest);
+		AUTO_FD dir = mkdirs_in_root(rootfd, parent, e);
+		if (dir < 0)
+			return -1;
+		int r = file ? mknodat(dir, base, S_IFREG | 0755, 0) : mkdirat(dir, base, 0755);
+		if (r < 0 && errno != EEXIST)
+			return err_sys(e, "%s %s", file ? "create" : "mkdir", dest);
+		fd = open_in_root(rootfd, dest, O_PATH, resolve);
+		if (fd < 0 && errno == ENOENT && r < 0) {
+			if (link_target(dir, parent, base, target, sizeof(target), e) < 0)
+				return -1;
+			AUTO_FD made = make_target_depth(rootfd, target, file, resolve, depth + 1, e);
+			if (made < 0)
+				return -1;
+			fd = open_in_root(rootfd, dest, O_PATH, resolve);
+		}
+	}
+	if (fd < 0 && errno == ELOOP && (resolve & RESOLVE_NO_SYMLINKS))
+		return err_set(e, ELOOP, "open %s: must be an ordinary directory, not a symlink", dest);
+	if (fd < 0)
+		return err_sys(e, "open %s", dest);
+	return fd;
+}
+
+static int make_target(int rootfd, const char *dest, bool file, uint64_t resolve,
+		       struct husk_err *e)
+{
+	return make_target_depth(rootfd, dest, file, resolve, 0, e);
+}
+
+/* ---- mount options -------------------------------------------------------- */
+
+struct mopts {
+	unsigned long flags;        /* for mount(2) */
+	unsigned long prop[4];      /* propagation changes, in the given order */
+	size_t n_prop;
+	struct husk_mount_attr rec; /* rro, rnosuid...: mount_setattr(AT_RECURSIVE) */
+	char data[4096];            /* the words that are not flags */
+};
+
+struct flag_word {
+	const char *name;
+	bool clear;
+	unsigned long flag;
+};
+
+static const struct flag_word flag_words[] = {
+	{"async", true, MS_SYNCHRONOUS},   {"atime", true, MS_NOATIME},
+	{"bind", false, MS_BIND},          {"defaults", false, 0},
+	{"dev", true, MS_NODEV},           {"diratime", true, MS_NODIRATIME},
+	{"dirsync", false, MS_DIRSYNC},    {"exec", true, MS_NOEXEC},
+	{"iversion", false, MS_I_VERSION}, {"lazytime", false, MS_LAZYTIME},
+	{"loud", true, MS_SILENT},         {"mand", false, MS_MANDLOCK},
+	{"noatime", false, MS_NOATIME},    {"nodev", false, MS_NODEV},
+	{"nodiratime", false, MS_NODIRATIME}, {"noexec", false, MS_NOEXEC},
+	{"noiversion", true, MS_I_VERSION}, {"nolazytime", true, MS_LAZYTIME},
+	{"nomand", true, MS_MANDLOCK},     {"norelatime", true, MS_RELATIME},
+	{"nostrictatime", true, MS_STRICTATIME}, {"nosuid", false, MS_NOSUID},
+	{"nosymfollow", false, MS_NOSYMFOLLOW}, {"rbind", false, MS_BIND | MS_REC},
+	{"relatime", false, MS_RELATIME},  {"remount", false, MS_REMOUNT},
+	{"ro", false, MS_RDONLY},          {"rw", true, MS_RDONLY},
+	{"silent", false, MS_SILENT},      {"strictatime", false, MS_STRICTATIME},
+	{"suid", true, MS_NOSUID},         {"symfollow", true, MS_NOSYMFOLLOW},
+	{"sync", false, MS_SYNCHRONOUS},
+};
+
+static const struct flag_word prop_words[] = {
+	{"private", false, MS_PRIVATE},       {"rprivate", false, MS_PRIVATE | MS_REC},
+	{"shared", false, MS_SHARED},         {"rshared", false, MS_SHARED | MS_REC},
+	{"slave", false, MS_SLAVE},           {"rslave", false, MS_SLAVE | MS_REC},
+	{"unbindable", false, MS_UNBINDABLE}, {"runbindable", false, MS_UNBINDABLE | MS_REC},
+};
+
+struct attr_word {
+	const char *name;
+	uint64_t set, clr;
+};
+
+/* An atime mode is a field, not a bit: it is set by clearing the field. */
+static const struct attr_word rec_words[] = {
+	{"rro", HUSK_MOUNT_ATTR_RDONLY, 0},         {"rrw", 0, HUSK_MOUNT_ATTR_RDONLY},
+	{"rnosuid", HUSK_MOUNT_ATTR_NOSUID, 0},     {"rsuid", 0, HUSK_MOUNT_ATTR_NOSUID},
+	{"rnodev", HUSK_MOUNT_ATTR_NODEV, 0},       {"rdev", 0, HUSK_MOUNT_ATTR_NODEV},
+	{"rnoexec", HUSK_MOUNT_ATTR_NOEXEC, 0},     {"rexec", 0, HUSK_MOUNT_ATTR_NOEXEC},
+	{"rnodiratime", HUSK_MOUNT_ATTR_NODIRATIME, 0}, {"rdiratime", 0, HUSK_MOUNT_ATTR_NODIRATIME},
+	{"rnosymfollow", HUSK_MOUNT_ATTR_NOSYMFOLLOW, 0},
+	{"rsymfollow", 0, HUSK_MOUNT_ATTR_NOSYMFOLLOW},
+	{"rnoatime", HUSK_MOUNT_ATTR_NOATIME, HUSK_MOUNT_ATTR__ATIME},
+	{"rstrictatime", HUSK_MOUNT_ATTR_STRICTATIME, HUSK_MOUNT_ATTR__ATIME},
+	{"rrelatime", HUSK_MOUNT_ATTR_RELATIME, HUSK_MOUNT_ATTR__ATIME},
+	{"ratime", HUSK_MOUNT_ATTR_RELATIME, HUSK_MOUNT_ATTR__ATIME},
+};
+
+static const struct flag_word *find_flag(const struct flag_word *t, size_t n, const char *w)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(t[i].name, w) == 0)
+			return &t[i];
+	return NULL;
+}
+
+static const struct attr_word *find_attr(const char *w)
+{
+	for (size_t i = 0; i < LEN(rec_words); i++)
+		if (strcmp(rec_words[i].name, w) == 0)
+			return &rec_words[i];
+	return NULL;
+}
+
+/* One option word; 1 when it was a flag, 0 when it is filesystem data. */
+static int option_word(struct mopts *o, const char *w, const char *dest, struct husk_err *e)
+{
+	const struct flag_word *f = find_flag(flag_words, LEN(flag_words), w);
+	const struct attr_word *a = find_attr(w);
+	if (f && f->clear)
+		o->flags &= ~f->flag;
+	else if (f)
+		o->flags |= f->flag;
+	else if ((f = find_flag(prop_words, LEN(prop_words), w))) {
+		if (o->n_prop == LEN(o->prop))
+			return err_set(e, E2BIG, "mount on %s: too many propagation options", dest);
+		o->prop[o->n_prop++] = f->flag;
+	} else if (a) {
+		o->rec.attr_set = (o->rec.attr_set & ~a->clr) | a->set;
+		o->rec.attr_clr = (o->rec.attr_clr & ~a->set) | a->clr;
+	} else if (!strcmp(w, "tmpcopyup") || !strcmp(w, "idmap") || !strcmp(w, "ridmap"))
+		return err_set(e, EOPNOTSUPP, "mount on %s: option %s is not supported", dest, w);
+	return f || a;
+}
+
+static int parse_options(const struct mount_entry *m, struct mopts *o, struct husk_err *e)
+{
+	memset(o, 0, sizeof(*o));
+	if (m->uid_mappings.n || m->gid_mappings.n)
+		return err_set(e, EOPNOTSUPP, "mount on %s: idmapped mounts are not supported",
+			       m->destination);
+	size_t len = 0;
+	for (size_t i = 0; i < m->options.n; i++) {
+		const char *w = m->options.v[i];
+		int r = option_word(o, w, m->destination, e);
+		if (r < 0)
+			return -1;
+		if (r > 0)
+			continue;
+		int n = snprintf(o->data + len, sizeof(o->data) - len, "%s%s", len ? "," : "", w);
+		if (n < 0 || (size_t)n >= sizeof(o->data) - len)
+			return err_set(e, E2BIG, "mount on %s: options too long", m->destination);
+		len += (size_t)n;
+	}
+	if (m->type && !strcmp(m->type, "bind"))
+		o->flags |= MS_BIND;
+	return 0;
+}
+
+static bool is_bind(const struct mount_entry *m)
+{
+	if (m->type && !strcmp(m->type, "bind"))
+		return true;
+	for (size_t i = 0; i < m->options.n; i++)
+		if (!strcmp(m->options.v[i], "bind") || !strcmp(m->options.v[i], "rbind"))
+			return true;
+	return false;
+}
+
+/* ---- applying flags ------------------------------------------------------- */
+
+/* statvfs flags to the per-mount MS_* flags a bind remount must keep. */
+static unsigned long kept_flags(unsigned long st)
+{
+	unsigned long ms = st & (ST_RDONLY | ST_NOSUID | ST_NODEV | ST_NOEXEC | ST_NOATIME |
+				 ST_NODIRATIME); /* same values as MS_* */
+	if (st & ST_RELATIME)
+		ms |= MS_RELATIME;
+	return ms;
+}
+
+/* MS_BIND|MS_REMOUNT sets the per-mount flags to exactly flags. In a user
+ * namespace those the host put on the source are locked, and dropping one
+ * gives EPERM: retry with them kept. */
+static int remount_bind(int fd, unsigned long flags, const char *what, struct husk_err *e)
+{
+	char p[32];
+	struct statvfs sv;
+	flags &= ~(MS_BIND | MS_REC | MS_REMOUNT);
+	if (mount(NULL, fdpath(p, fd), NULL, MS_BIND | MS_REMOUNT | flags, NULL) == 0)
+		return 0;
+	if (errno == EPERM && fstatvfs(fd, &sv) == 0 &&
+	    mount(NULL, p, NULL, MS_BIND | MS_REMOUNT | flags | kept_flags(sv.f_flag), NULL) == 0)
+		return 0;
+	return err_sys(e, "remount %s", what);
+}
+
+/* What the first mount(2) cannot do: flags of a bind (MS_BIND ignores
+ * them), propagation, recursive attributes. They apply to the new mount, so
+ * resolve dest again: the lookup now lands on top of it. */
+static int mount_extras(int rootfd, const char *dest, const struct mopts *o, bool remount,
+			struct husk_err *e)
+{
+	struct husk_mount_attr rec = o->rec;
+	if (!remount && !o->n_prop && !rec.attr_set && !rec.attr_clr)
+		return 0;
+	AUTO_FD fd = open_in_root(rootfd, dest, O_PATH, 0);
+	if (fd < 0)
+		return err_sys(e, "open %s", dest);
+	if (remount && remount_bind(fd, o->flags, dest, e) < 0)
+		return -1;
+	char p[32];
+	for (size_t i = 0; i < o->n_prop; i++)
+		if (mount(NULL, fdpath(p, fd), NULL, o->prop[i], NULL) < 0)
+			return err_sys(e, "set propagation of %s", dest);
+	if ((rec.attr_set || rec.attr_clr) &&
+	    sys_mount_setattr(fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &rec) < 0)
+		return err_sys(e, "mount_setattr %s", dest);
+	return 0;
+}
+
+static bool bind_needs_remount(const struct mopts *o)
+{
+	return (o->flags & ~(MS_BIND | MS_REC | MS_REMOUNT)) != 0;
+}
+
+/* ---- /proc/self/mountinfo ------------------------------------------------- */
+
+struct mnt {
+	char *root, *point, *fstype;
+	bool shared;
+};
+
+struct mnt_table {
+	struct mnt *v;
+	size_t n;
+	char *text;
+};
+
+static void mnt_table_free(struct mnt_table *t)
+{
+	free(t->v);
+	free(t->text);
+}
+
+/* mountinfo escapes space, tab, newline and backslash as \ooo. */
+static void unescape(char *s)
+{
+	char *o = s;
+	for (; *s; s++) {
+		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' && s[2] <= '7' &&
+		    s[3] >= '0' && s[3] <= '7') {
+			*o++ = (char)((s[1] - '0') * 64 + (s[2] - '0') * 8 + (s[3] - '0'));
+			s += 3;
+		} else {
+			*o++ = *s;
+		}
+	}
+	*o = '\0';
+}
+
+/* "36 35 98:0 /root /point opts [optional...] - fstype source superopts" */
+static bool parse_mnt(char *line, struct mnt *m)
+{
+	char *save, *tok = strtok_r(line, " ", &save);
+	bool dash = false;
+	*m = (struct mnt){0};
+	for (int i = 0; tok; tok = strtok_r(NULL, " ", &save), i++) {
+		if (i == 3)
+			m->root = tok;
+		else if (i == 4)
+			m->point = tok;
+		else if (i >= 6 && !dash && !strcmp(tok, "-"))
+			dash = true;
+		else if (i >= 6 && !dash && !strncmp(tok, "shared:", 7))
+			m->shared = true;
+		else if (dash && !m->fstype)
+			m->fstype = tok;
+	}
+	if (!m->fstype)
+		return false;
+	unescape(m->root);
+	unescape(m->point);
+	return true;
+}
+
+static int mnt_table_read(struct mnt_table *t, struct husk_err *e)
+{
+	size_t len, cap = 1;
+	*t = (struct mnt_table){0};
+	t->text = read_file_at(AT_FDCWD, "/proc/self/mountinfo", 16 << 20, &len, e);
+	if (!t->text)
+		return -1;
+	for (char *c = t->text; *c; c++)
+		cap += *c == '\n';
+	t->v = calloc(cap, sizeof(*t->v));
+	if (!t->v)
+		return err_sys(e, "read /proc/self/mountinfo");
+	char *save;
+	for (char *l = strtok_r(t->text, "\n", &save); l; l = strtok_r(NULL, "\n", &save))
+		t->n += parse_mnt(l, &t->v[t->n]);
+	return 0;
+}
+
+/* ---- the kinds of mounts -------------------------------------------------- */
+
+static int mount_bind(int rootfd, const struct mount_entry *m, const struct mopts *o,
+		      struct husk_err *e)
+{
+	struct stat st;
+	if (!m->source)
+		return err_set(e, EINVAL, "mount on %s: a bind mount needs a source", m->destination);
+	if (stat(m->source, &st) < 0)
+		return err_sys(e, "mount %s on %s: stat %s", m->source, m->destination, m->source);
+	AUTO_FD target = make_target(rootfd, m->destination, !S_ISDIR(st.st_mode), 0, e);
+	if (target < 0)
+		return -1;
+	char p[32];
+	if (mount(m->source, fdpath(p, target), NULL, MS_BIND | (o->flags & MS_REC), NULL) < 0)
+		return err_sys(e, "mount %s on %s", m->source, m->destination);
+	return mount_extras(rootfd, m->destination, o, bind_needs_remount(o), e);
+}
+
+/* A new filesystem instance. proc and sysfs must land on a real directory:
+ * a symlink there (possibly swapped in by a shared volume) could redirect
+ * them onto a path the runtime later trusts (runc CVE-2019-19921). */
+static int mount_fresh(int rootfd, const struct mount_entry *m, const struct mopts *o,
+		       struct husk_err *e)
+{
+	if (!m->type)
+		return err_set(e, EINVAL, "mount on %s: no type given", m->destination);
+	bool kernfs = !strcmp(m->type, "proc") || !strcmp(m->type, "sysfs");
+	AUTO_FD target = make_target(rootfd, m->destination, false,
+				     kernfs ? RESOLVE_NO_SYMLINKS : 0, e);
+	if (target < 0)
+		return -1;
+	const char *src = m->source ? m->source : m->type;
+	char p[32];
+	if (mount(src, fdpath(p, target), m->type, o->flags, o->data[0] ? o->data : NULL) < 0)
+		return err_sys(e, "mount %s on %s", src, m->destination);
+	return mount_extras(rootfd, m->destination, o, false, e);
+}
+
+/* "remount" changes a mount that an earlier entry made. */
+static int mount_remount(int rootfd, const struct mount_entry *m, const struct mopts *o,
+			 struct husk_err *e)
+{
+	AUTO_FD fd = open_in_root(rootfd, m->destination, O_PATH, 0);
+	if (fd < 0)
+		return err_sys(e, "open %s", m->destination);
+	char p[32];
+	if (mount(m->source, fdpath(p, fd), m->type, o->flags, o->data[0] ? o->data : NULL) < 0)
+		return err_sys(e, "remount %s", m->destination);
+	struct mopts rest = *o;
+	rest.flags = 0;
+	return mount_extras(rootfd, m->destination, &rest, false, e);
+}
+
+static bool has_cgroupns(const struct spec *s)
+{
+	for (size_t i = 0; i < s->linux.n_namespaces; i++)
+		if (s->linux.namespaces[i].type == CLONE_NEWCGROUP)
+			return true;
+	return false;
+}
+
+/* The init's cgroup v2 path, from the "0::/path" line of /proc/self/cgroup. */
+static int own_cgroup(char *buf, size_t len, struct husk_err *e)
+{
+	size_t n;
+	AUTO_FREE char *text = read_file_at(AT_FDCWD, "/proc/self/cgroup", 1 << 16, &n, e);
+	if (!text)
+		return -1;
+	char *p = strncmp(text, "0::", 3) == 0 ? text : strstr(text, "\n0::");
+	if (!p)
+		return err_set(e, ENOENT, "/proc/self/cgroup: no cgroup v2 line");
+	p += (*p == '\n') + 3;
+	p[strcspn(p, "\n")] = '\0';
+	if (snprintf(buf, len, "%s", p) >= (int)len)
+		return err_set(e, ENAMETOOLONG, "/proc/self/cgroup: path too long");
+	return 0;
+}
+
+/* cgroup2 at dest. In a cgroup namespace a new instance has the container's
+ * cgroup as its root. Without one it would show the host's whole tree, so
+ * bind the container's own directory from the host's mount (host) instead. */
+static int cgroup2_view(const struct spec *s, int rootfd, char *dest, const struct mnt *host,
+			const struct mopts *o, struct husk_err *e)
+{
+	struct mopts v = *o;
+	v.data[0] = '\0';
+	if (has_cgroupns(s)) {
+		struct mount_entry m = {.destination = dest, .source = "cgroup2", .type = "cgroup2"};
+		return mount_fresh(rootfd, &m, &v, e);
+	}
+	char own[PATH_MAX], src[PATH_MAX];
+	if (own_cgroup(own, sizeof(own), e) < 0)
+		return err_wrap(e, "mount cgroup on %s: ", dest);
+	const char *rel = own;
+	size_t rl = strlen(host->root);
+	if (strcmp(host->root, "/") != 0 && path_under(own, host->root))
+		rel = own + rl;
+	if (snprintf(src, sizeof(src), "%s%s", host->point, rel) >= (int)sizeof(src))
+		return err_set(e, ENAMETOOLONG, "mount cgroup on %s: source too long", dest);
+	struct mount_entry m = {.destination = dest, .source = src};
+	v.flags |= MS_BIND | MS_REC;
+	return mount_bind(rootfd, &m, &v, e);
+}
+
+/* runc's default config mounts type "cgroup" on /sys/fs/cgroup. husk manages
+ * cgroup v2 only, so the container sees v2 alone, laid out as on the host:
+ * - v2 host (cgroup2 mounted on /sys/fs/cgroup): cgroup2 at dest;
+ * - hybrid host (cgroup2 elsewhere, e.g. /sys/fs/cgroup/unified): a tmpfs at
+ *   dest, cgroup2 at dest/unified;
+ * - v1-only host: the tmpfs alone.
+ * The v1 controller hierarchies are not shown (runc binds each of them). */
+static int mount_cgroup(const struct spec *s, int rootfd, const struct mount_entry *m,
+			const struct mopts *o, struct husk_err *e)
+{
+	__attribute__((cleanup(mnt_table_free))) struct mnt_table t = {0};
+	if (mnt_table_read(&t, e) < 0)
+		return -1;
+	const struct mnt *v2 = NULL;
+	for (size_t i = 0; i < t.n && !v2; i++)
+		if (!strcmp(t.v[i].fstype, "cgroup2"))
+			v2 = &t.v[i];
+	if (v2 && !strcmp(v2->point, "/sys/fs/cgroup"))
+		return cgroup2_view(s, rootfd, m->destination, v2, o, e);
+	struct mount_entry tm = {.destination = m->destination, .source = "tmpfs", .type = "tmpfs"};
+	struct mopts to = *o;
+	to.flags &= ~(MS_RDONLY | MS_BIND | MS_REC); /* read-only once unified is in */
+	snprintf(to.data, sizeof(to.data), "mode=755");
+	to.n_prop = 0;
+	to.rec = (struct husk_mount_attr){0};
+	if (mount_fresh(rootfd, &tm, &to, e) < 0)
+		return -1;
+	char sub[PATH_MAX];
+	if (snprintf(sub, sizeof(sub), "%s/unified", m->destination) >= (int)sizeof(sub))
+		return err_set(e, ENAMETOOLONG, "mount cgroup on %s", m->destination);
+	if (v2 && cgroup2_view(s, rootfd, sub, v2, o, e) < 0)
+		return -1;
+	return mount_extras(rootfd, m->destination, o, (o->flags & MS_RDONLY) != 0, e);
+}
+
+static int mount_one(const struct spec *s, int rootfd, const struct mount_entry *m,
+		     struct husk_err *e)
+{
+	struct mopts o;
+	if (parse_options(m, &o, e) < 0)
+		return -1;
+	if (o.flags & MS_REMOUNT)
+		return mount_remount(rootfd, m, &o, e);
+	if (o.flags & MS_BIND)
+		return mount_bind(rootfd, m, &o, e);
+	if (m->type && !strcmp(m->type, "cgroup"))
+		return mount_cgroup(s, rootfd, m, &o, e);
+	return mount_fresh(rootfd, m, &o, e);
+}
+
+/* ---- /dev ----------------------------------------------------------------- */
+
+static const struct device_entry default_devices[] = {
+	{.path = "/dev/null", .type = 'c', .major = 1, .minor = 3, .file_mode = 0666},
+	{.path = "/dev/zero", .type = 'c', .major = 1, .minor = 5, .file_mode = 0666},
+	{.path = "/dev/full", .type = 'c', .major = 1, .minor = 7, .file_mode = 0666},
+	{.path = "/dev/random", .type = 'c', .major = 1, .minor = 8, .file_mode = 0666},
+	{.path = "/dev/urandom", .type = 'c', .major = 1, .minor = 9, .file_mode = 0666},
+	{.path = "/dev/tty", .type = 'c', .major = 5, .minor = 0, .file_mode = 0666},
+};
+
+/* In a user namespace mknod fails with EPERM: bind the host's node (same
+ * path on the host) onto an empty file instead, as runc does. */
+static int bind_device(int dir, const char *base, const char *path, struct husk_err *e)
+{
+	struct stat st;
+	if (mknodat(dir, base, S_IFREG, 0) < 0 && errno != EEXIST)
+		return err_sys(e, "create %s", path);
+	AUTO_FD fd = openat(dir, base, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return err_sys(e, "open %s", path);
+	if (fstat(fd, &st) < 0)
+		return err_sys(e, "stat %s", path);
+	if (!S_ISREG(st.st_mode))
+		return 0; /* the image has its own node there, or a symlink: leave it */
+	char p[32];
+	if (mount(path, fdpath(p, fd), NULL, MS_BIND, NULL) < 0)
+		return err_sys(e, "mount %s on %s", path, path);
+	return 0;
+}
+
+/* A node that exists already is left as it is (as runc does). */
+static int make_device(int rootfd, const struct device_entry *d, struct husk_err *e)
+{
+	char buf[PATH_MAX];
+	const char *base, *parent = split_path(d->path, buf, sizeof(buf), &base);
+	if (!parent)
+		return err_set(e, ENAMETOOLONG, "mknod %s", d->path);
+	AUTO_FD dir = mkdirs_in_root(rootfd, parent, e);
+	if (dir < 0)
+		return -1;
+	mode_t type = d->type == 'b' ? S_IFBLK : d->type == 'p' ? S_IFIFO : S_IFCHR;
+	mode_t perm = d->file_mode == UNSET ? 0666 : (mode_t)d->file_mode & 07777;
+	dev_t dev = d->type == 'p' ? 0 : makedev((unsigned)d->major, (unsigned)d->minor);
+	mode_t old = umask(0); /* fileMode is exact */
+	int r = mknodat(dir, base, type | perm, dev);
+	umask(old);
+	if (r < 0 && errno == EEXIST)
+		return 0;
+	if (r < 0 && errno == EPERM)
+		return bind_device(dir, base, d->path, e);
+	if (r < 0)
+		return err_sys(e, "mknod %s", d->path);
+	uid_t uid = d->uid == UNSET ? 0 : (uid_t)d->uid;
+	gid_t gid = d->gid == UNSET ? 0 : (gid_t)d->gid;
+	if ((uid || gid) && fchownat(dir, base, uid, gid, AT_SYMLINK_NOFOLLOW) < 0)
+		return err_sys(e, "chown %s", d->path);
+	return 0;
+}
+
+static bool has_mount_at(const struct spec *s, const char *dest)
+{
+	for (size_t i = 0; i < s->n_mounts; i++)
+		if (path_eq(s->mounts[i].destination, dest))
+			return true;
+	return false;
+}
+
+static int dev_symlink(int dev, const char *target, const char *name, struct husk_err *e)
+{
+	if (symlinkat(target, dev, name) < 0 && errno != EEXIST)
+		return err_sys(e, "symlink /dev/%s", name);
+	return 0;
+}
+
+/* The links of runtime-linux.md, runc's /dev/core, and /dev/ptmx. */
+static int dev_links(const struct spec *s, int dev, struct husk_err *e)
+{
+	static const char *const links[][2] = {
+		{"/proc/self/fd", "fd"},
+		{"/proc/self/fd/0", "stdin"},
+		{"/proc/self/fd/1", "stdout"},
+		{"/proc/self/fd/2", "stderr"},
+	};
+	for (size_t i = 0; i < LEN(links); i++)
+		if (dev_symlink(dev, links[i][0], links[i][1], e) < 0)
+			return -1;
+	if (access("/proc/kcore", F_OK) == 0 && dev_symlink(dev, "/proc/kcore", "core", e) < 0)
+		return -1;
+	if (!has_mount_at(s, "/dev/pts"))
+		return 0;
+	/* The ptmx of the container's own devpts instance, never a host node. */
+	if (unlinkat(dev, "ptmx", 0) < 0 && errno != ENOENT)
+		return err_sys(e, "remove /dev/ptmx");
+	return dev_symlink(dev, "pts/ptmx", "ptmx", e);
+}
+
+/* The config's devices first, then the default ones where the config did not
+ * give them, then the links. /dev/console is an empty file for container.c
+ * to bind the pty onto. */
+static int populate_dev(const struct spec *s, int rootfd, struct husk_err *e)
+{
+	AUTO_FD dev = mkdirs_in_root(rootfd, "/dev", e);
+	if (dev < 0)
+		return -1;
+	for (size_t i = 0; i < s->linux.n_devices; i++)
+		if (make_device(rootfd, &s->linux.devices[i], e) < 0)
+			return -1;
+	for (size_t i = 0; i < LEN(default_devices); i++)
+		if (make_device(rootfd, &default_devices[i], e) < 0)
+			return -1;
+	if (dev_links(s, dev, e) < 0)
+		return -1;
+	if (s->process.terminal && mknodat(dev, "console", S_IFREG, 0) < 0 && errno != EEXIST)
+		return err_sys(e, "create /dev/console");
+	return 0;
+}
+
+/* runc's rule: /dev is populated unless the config binds it from the host
+ * (then the host's nodes are there already). Without a /dev mount the nodes
+ * go into the image's /dev, as with runc. */
+static bool dev_from_host(const struct spec *s)
+{
+	for (size_t i = 0; i < s->n_mounts; i++)
+		if (path_eq(s->mounts[i].destination, "/dev") && is_bind(&s->mounts[i]))
+			return true;
+	return false;
+}
+
+/* ---- prepare -------------------------------------------------------------- */
+
+/* pivot_root and MS_MOVE refuse a root whose parent mount is shared, and a
+ * shared parent would carry the container's mounts to the host: make the
+ * mount that holds the rootfs private (only needed when the config asked
+ * for shared propagation of /). */
+static int private_parent(const char *rootfs, struct husk_err *e)
+{
+	__attribute__((cleanup(mnt_table_free))) struct mnt_table t = {0};
+	char real[PATH_MAX];
+	if (!realpath(rootfs, real))
+		return err_sys(e, "realpath %s", rootfs);
+	if (mnt_table_read(&t, e) < 0)
+		return -1;
+	const struct mnt *best = NULL;
+	for (size_t i = 0; i < t.n; i++)
+		if (path_under(real, t.v[i].point) &&
+		    (!best || strlen(t.v[i].point) >= strlen(best->point)))
+			best = &t.v[i];
+	if (best && best->shared && mount(NULL, best->point, NULL, MS_PRIVATE, NULL) < 0)
+		return err_sys(e, "make %s private", best->point);
+	return 0;
+}
+
+int mount_prepare_rootfs(const struct spec *s, const char *rootfs, struct husk_err *e)
+{
+	/* runc's default is rslave: host mounts still reach the container, and
+	 * nothing mounted here goes back to the host. */
+	unsigned long prop = s->linux.rootfs_propagation;
+	if (!prop)
+		prop = MS_SLAVE | MS_REC;
+	if (mount(NULL, "/", NULL, prop, NULL) < 0)
+		return err_sys(e, "set propagation of /");
+	if ((prop & MS_SHARED) && private_parent(rootfs, e) < 0)
+		return -1;
+	/* pivot_root needs the new root to be a mount point. */
+	if (mount(rootfs, rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
+		return err_sys(e, "mount %s on itself", rootfs);
+	AUTO_FD rootfd = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (rootfd < 0)
+		return err_sys(e, "open %s", rootfs);
+	for (size_t i = 0; i < s->n_mounts; i++)
+		if (mount_one(s, rootfd, &s->mounts[i], e) < 0)
+			return -1;
+	if (dev_from_host(s)) {
+		log_debug("/dev is bound from the host: not populating it");
+		return 0;
+	}
+	return populate_dev(s, rootfd, e);
+}
+
+/* ---- enter ---------------------------------------------------------------- */
+
+/* pivot_root(".", ".") stacks the old root on top of the new one; with the
+ * cwd moved to the old root, umount2(".") drops it: no put_old directory.
+ * Returns 1 when pivot_root says EINVAL (the root is the initramfs). */
+static int pivot(const char *rootfs, struct husk_err *e)
+{
+	AUTO_FD old = open("/", O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+	if (old < 0)
+		return err_sys(e, "open /");
+	AUTO_FD new = open(rootfs, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+	if (new < 0)
+		return err_sys(e, "open %s", rootfs);
+	if (fchdir(new) < 0)
+		return err_sys(e, "chdir %s", rootfs);
+	if (sys_pivot_root(".", ".") < 0)
+		return errno == EINVAL ? 1 : err_sys(e, "pivot_root %s", rootfs);
+	if (fchdir(old) < 0)
+		return err_sys(e, "chdir to the old root");
+	/* With a shared old root the unmount would propagate to the host. */
+	if (mount(NULL, ".", NULL, MS_SLAVE | MS_REC, NULL) < 0)
+		return err_sys(e, "make the old root rslave");
+	if (umount2(".", MNT_DETACH) < 0)
+		return err_sys(e, "unmount the old root");
+	if (chdir("/") < 0)
+		return err_sys(e, "chdir /");
+	return 0;
+}
+
+static int deeper_first(const void *a, const void *b)
+{
+	size_t la = strlen(((const struct mnt *)a)->point);
+	size_t lb = strlen(((const struct mnt *)b)->point);
+	return la < lb ? 1 : la > lb ? -1 : 0;
+}
+
+/* A mount a user namespace locked to its parent cannot be detached (EINVAL):
+ * cover it with an empty read-only tmpfs instead. ENOENT: already gone. */
+static int hide_mount(const char *point, struct husk_err *e)
+{
+	if (umount2(point, MNT_DETACH | UMOUNT_NOFOLLOW) == 0 || errno == ENOENT)
+		return 0;
+	if (errno != EINVAL)
+		return err_sys(e, "unmount %s", point);
+	if (mount("tmpfs", point, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) == 0 ||
+	    errno == ENOENT)
+		return 0;
+	return err_sys(e, "mount tmpfs on %s", point);
+}
+
+/* An unmount propagates to the peers of the parent mount: with a shared /
+ * (rootfsPropagation "rshared") hiding would unmount the host's /dev/shm.
+ * So first make the mounts outside the rootfs slaves: those to hide with
+ * their whole subtree (MS_REC reaches mounts covered at the same point),
+ * the ancestors alone, so the rootfs keeps what the config asked for. */
+static int enslave_outside(const struct mnt_table *t, const char *rootfs, struct husk_err *e)
+{
+	for (size_t i = 0; i < t->n; i++) {
+		const char *point = t->v[i].point;
+		if (path_under(point, rootfs))
+			continue;
+		unsigned long rec = path_under(rootfs, point) ? 0 : MS_REC;
+		if (mount(NULL, point, NULL, MS_SLAVE | rec, NULL) < 0 && errno != ENOENT)
+			return err_sys(e, "make %s a slave", point);
+	}
+	return 0;
+}
+
+/* Keep the rootfs, what is below it, and the mounts that hold it. */
+static int hide_host_mounts(const char *rootfs, struct husk_err *e)
+{
+	__attribute__((cleanup(mnt_table_free))) struct mnt_table t = {0};
+	if (mnt_table_read(&t, e) < 0)
+		return -1;
+	if (enslave_outside(&t, rootfs, e) < 0)
+		return -1;
+	qsort(t.v, t.n, sizeof(*t.v), deeper_first);
+	for (size_t i = 0; i < t.n; i++) {
+		const char *point = t.v[i].point;
+		if (path_under(point, rootfs) || path_under(rootfs, point))
+			continue;
+		if (hide_mount(point, e) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* Without pivot_root: MS_MOVE the rootfs onto / and chroot into it. A chroot
+ * is no mount boundary: a process with CAP_SYS_CHROOT can chroot into a
+ * subdirectory and walk ".." up to the real root of the mount namespace,
+ * where every host mount of the namespace still hangs (a writable host
+ * /proc or /sys is an escape). So detach them all first; what remains
+ * reachable is the rootfs, its own mounts, and the mounts that hold it. */
+static int move_root(const char *rootfs, struct husk_err *e)
+{
+	char real[PATH_MAX];
+	if (!realpath(rootfs, real))
+		return err_sys(e, "realpath %s", rootfs);
+	if (hide_host_mounts(real, e) < 0)
+		return -1;
+	if (chdir(real) < 0)
+		return err_sys(e, "chdir %s", real);
+	if (mount(real, "/", NULL, MS_MOVE, NULL) < 0)
+		return err_sys(e, "move %s onto /", real);
+	if (chroot(".") < 0)
+		return err_sys(e, "chroot %s", real);
+	if (chdir("/") < 0)
+		return err_sys(e, "chdir /");
+	return 0;
+}
+
+int mount_enter_rootfs(const struct spec *s, const char *rootfs, bool no_pivot,
+		       struct husk_err *e)
+{
+	(void)s;
+	if (!no_pivot) {
+		int r = pivot(rootfs, e);
+		if (r == 0)
+			log_debug("pivot_root into %s", rootfs);
+		if (r <= 0)
+			return r;
+		/* The initramfs (rootfs) cannot be pivoted away: runc and crun
+		 * stop here; husk moves the rootfs over it instead. */
+		log_debug("pivot_root %s: EINVAL, / is likely the initramfs", rootfs);
+	}
+	if (move_root(rootfs, e) < 0)
+		return -1;
+	log_debug("moved %s onto / and chrooted, host mounts detached", rootfs);
+	return 0;
+}
+
+/* ---- finish --------------------------------------------------------------- */
+
+/* Masking binds /dev/null over a file. The container could have swapped its
+ * /dev/null for a symlink to a procfs file, turning the mask into a bind of
+ * that file (CVE-2025-31133): insist on the real null device. */
+static int open_null(int root, struct husk_err *e)
+{
+	struct stat st;
+	int fd = open_in_root(root, "/dev/null", O_PATH, RESOLVE_NO_SYMLINKS);
+	if (fd < 0)
+		return err_sys(e, "open /dev/null");
+	if (fstat(fd, &st) == 0 && S_ISCHR(st.st_mode) && st.st_rdev == makedev(1, 3))
+		return fd;
+	close(fd);
+	return err_set(e, 0, "/dev/null is not the null device 1:3, refusing to mask with it");
+}
+
+/* Files get /dev/null, directories an empty read-only tmpfs. */
+static int mask_path(int root, int null, const char *path, struct husk_err *e)
+{
+	struct stat st;
+	AUTO_FD fd = open_in_root(root, path, O_PATH, 0);
+	if (fd < 0 && errno == ENOENT)
+		return 0;
+	if (fd < 0)
+		return err_sys(e, "open %s", path);
+	if (fstat(fd, &st) < 0)
+		return err_sys(e, "stat %s", path);
+	char p[32], q[32];
+	if (S_ISDIR(st.st_mode)) {
+		if (mount("tmpfs", fdpath(p, fd), "tmpfs",
+			  MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
+			return err_sys(e, "mount tmpfs on %s", path);
+		return 0;
+	}
+	if (mount(fdpath(q, null), fdpath(p, fd), NULL, MS_BIND, NULL) < 0)
+		return err_sys(e, "mount /dev/null on %s", path);
+	return 0;
+}
+
+static int readonly_path(int root, const char *path, struct husk_err *e)
+{
+	AUTO_FD fd = open_in_root(root, path, O_PATH, 0);
+	if (fd < 0 && errno == ENOENT)
+		return 0;
+	if (fd < 0)
+		return err_sys(e, "open %s", path);
+	char p[32];
+	if (mount(fdpath(p, fd), p, NULL, MS_BIND | MS_REC, NULL) < 0)
+		return err_sys(e, "mount %s on itself", path);
+	AUTO_FD top = open_in_root(root, path, O_PATH, 0); /* the new bind */
+	if (top < 0)
+		return err_sys(e, "open %s", path);
+	return remount_bind(top, MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, path, e);
+}
+
+/* MS_BIND|MS_REMOUNT sets every per-mount flag at once: keep nosuid etc. */
+static int remount_root_ro(struct husk_err *e)
+{
+	struct statvfs sv;
+	if (statvfs("/", &sv) < 0)
+		return err_sys(e, "statvfs /");
+	unsigned long flags = MS_BIND | MS_REMOUNT | MS_RDONLY | kept_flags(sv.f_flag);
+	if (mount(NULL, "/", NULL, flags, NULL) < 0)
+		return err_sys(e, "remount / read-only");
+	return 0;
+}
+
+/* Runs after the root changed, so paths resolve in the container's root;
+ * the /proc/self/fd paths are the container's /proc (which the masked and
+ * read-only paths of a config live in). */
+int mount_finish_rootfs(const struct spec *s, struct husk_err *e)
+{
+	AUTO_FD root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (root < 0)
+		return err_sys(e, "open /");
+	const struct strv *ro = &s->linux.readonly_paths, *masked = &s->linux.masked_paths;
+	for (size_t i = 0; i < ro->n; i++)
+		if (readonly_path(root, ro->v[i], e) < 0)
+			return -1;
+	if (masked->n) {
+		AUTO_FD null = open_null(root, e);
+		if (null < 0)
+			return -1;
+		for (size_t i = 0; i < masked->n; i++)
+			if (mask_path(root, null, masked->v[i], e) < 0)
+				return -1;
+	}
+	if (s->root_readonly && remount_root_ro(e) < 0)
+		return -1;
+	return 0;
+}
