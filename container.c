@@ -3,15 +3,19 @@
  * The parent (husk create/run) clones the init straight into its
  * namespaces and its cgroup, writes the id maps, runs the runtime-side hooks
  * when asked, and returns once the init says READY. The init sets up the root
- * filesystem, the console and its credentials, then blocks reading
- * exec.fifo; `start` writes one byte there and the init execs the user's
- * program. husk itself is never re-executed.
+ * filesystem, the console and its credentials, then waits on exec.sock, a
+ * listening unix socket in the state dir. `start` connects and sends one
+ * byte; the init runs the startContainer hooks and execs the user's program.
+ * The connection is close-on-exec, so `start` reads EOF exactly when the exec
+ * succeeded, or an error message when it did not: poststart hooks then run
+ * after the program started, and a failed startContainer hook fails `start`.
+ * husk itself is never re-executed.
  *
  * The sync channel is a SOCK_SEQPACKET pair: one message per step.
  *   parent -> init   SYNC_GO          maps written, cgroup placed; carries the host pid
  *   init -> parent   SYNC_HOOKS_PLS   namespaces and mounts ready: run prestart/createRuntime
  *   parent -> init   SYNC_HOOKS_ACK
- *   init -> parent   SYNC_READY       set up and waiting on exec.fifo
+ *   init -> parent   SYNC_READY       set up and waiting on exec.sock
  *   init -> parent   SYNC_ERR         with the error; the init then exits
  * If either side dies the other reads EOF, so nothing waits forever. */
 #define _GNU_SOURCE
@@ -67,7 +71,12 @@ static int sync_recv(int fd, struct sync_msg *m)
 
 /* ---- hooks ------------------------------------------------------------------ */
 
-static pid_t hook_fork(const struct hook *h, int stdin_fd)
+static const char *const hook_names[HOOK_KINDS] = {
+	"prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop"};
+
+/* The hook's exec error comes back through a close-on-exec pipe: nothing
+ * read means the exec succeeded. */
+static pid_t hook_fork(const struct hook *h, int stdin_fd, int err_fd)
 {
 	pid_t pid = fork();
 	if (pid != 0)
@@ -76,12 +85,14 @@ static pid_t hook_fork(const struct hook *h, int stdin_fd)
 	char *argv0[] = {h->path, NULL};
 	char *envp0[] = {NULL};
 	execve(h->path, h->args.n ? h->args.v : argv0, h->env.n ? h->env.v : envp0);
-	fprintf(stderr, "husk: hook %s: exec: %s\n", h->path, strerror(errno));
+	int err = errno;
+	if (write(err_fd, &err, sizeof(err)) < 0)
+		_exit(126);
 	_exit(127);
 }
 
 /* Wait for the hook, killing it after its timeout. */
-static int hook_wait(const struct hook *h, pid_t pid, struct husk_err *e)
+static int hook_wait(const struct hook *h, pid_t pid, const char *kind, struct husk_err *e)
 {
 	int status;
 	AUTO_FD pfd = sys_pidfd_open(pid, 0);
@@ -94,44 +105,65 @@ static int hook_wait(const struct hook *h, pid_t pid, struct husk_err *e)
 		if (r == 0) {
 			kill(pid, SIGKILL);
 			waitpid(pid, &status, 0);
-			return err_set(e, 0, "hook %s: timed out after %llds", h->path,
+			return err_set(e, 0, "%s hook %s: timed out after %llds", kind, h->path,
 				       (long long)h->timeout);
 		}
 	}
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR)
-			return err_sys(e, "wait for hook %s", h->path);
+			return err_sys(e, "wait for %s hook %s", kind, h->path);
 	if (WIFSIGNALED(status))
-		return err_set(e, 0, "hook %s: killed by signal %d", h->path, WTERMSIG(status));
+		return err_set(e, 0, "%s hook %s: killed by signal %d", kind, h->path, WTERMSIG(status));
 	if (WEXITSTATUS(status))
-		return err_set(e, 0, "hook %s: exited with status %d", h->path, WEXITSTATUS(status));
+		return err_set(e, 0, "%s hook %s: exited with status %d", kind, h->path,
+			       WEXITSTATUS(status));
 	return 0;
 }
 
-static int hook_run(const struct hook *h, const char *state_json, struct husk_err *e)
+static int hook_run(const struct hook *h, const char *kind, const char *state_json,
+		    struct husk_err *e)
 {
-	int p[2];
-	if (pipe2(p, O_CLOEXEC) < 0)
-		return err_sys(e, "hook %s: pipe", h->path);
-	fflush(NULL);
-	pid_t pid = hook_fork(h, p[0]);
-	close(p[0]);
-	if (pid < 0) {
-		close(p[1]);
-		return err_sys(e, "hook %s: fork", h->path);
+	int in[2], err[2];
+	if (pipe2(in, O_CLOEXEC) < 0)
+		return err_sys(e, "%s hook %s: pipe", kind, h->path);
+	if (pipe2(err, O_CLOEXEC) < 0) {
+		close(in[0]);
+		close(in[1]);
+		return err_sys(e, "%s hook %s: pipe", kind, h->path);
 	}
-	/* A hook that does not read its stdin must not block husk. */
-	fcntl(p[1], F_SETFL, O_NONBLOCK);
-	if (write(p[1], state_json, strlen(state_json)) < 0 && errno != EAGAIN && errno != EPIPE)
-		log_debug("hook %s: writing the state: %s", h->path, strerror(errno));
-	close(p[1]);
-	return hook_wait(h, pid, e);
+	fflush(NULL);
+	pid_t pid = hook_fork(h, in[0], err[1]);
+	int fork_errno = errno;
+	close(in[0]);
+	close(err[1]);
+	AUTO_FD err_r = err[0];
+	AUTO_FD in_w = in[1];
+	if (pid < 0) {
+		errno = fork_errno;
+		return err_sys(e, "%s hook %s: fork", kind, h->path);
+	}
+	/* A hook that does not read its stdin, or exits first, must neither
+	 * block husk nor kill it with SIGPIPE. */
+	struct sigaction ign = {.sa_handler = SIG_IGN}, old;
+	sigaction(SIGPIPE, &ign, &old);
+	fcntl(in_w, F_SETFL, O_NONBLOCK);
+	if (write(in_w, state_json, strlen(state_json)) < 0 && errno != EAGAIN && errno != EPIPE)
+		log_debug("%s hook %s: writing the state: %s", kind, h->path, strerror(errno));
+	close(take_fd(&in_w));
+	sigaction(SIGPIPE, &old, NULL);
+	int exec_errno;
+	if (read(err_r, &exec_errno, sizeof(exec_errno)) == sizeof(exec_errno)) {
+		waitpid(pid, NULL, 0);
+		return err_set(e, exec_errno, "%s hook %s: exec", kind, h->path);
+	}
+	return hook_wait(h, pid, kind, e);
 }
 
-int hooks_run(const struct hooks *h, const char *state_json, struct husk_err *e)
+int hooks_run(const struct hooks *hooks, enum hook_kind kind, const char *state_json,
+	      struct husk_err *e)
 {
-	for (size_t i = 0; i < h->n; i++)
-		if (hook_run(&h->v[i], state_json, e) < 0)
+	for (size_t i = 0; i < hooks[kind].n; i++)
+		if (hook_run(&hooks[kind].v[i], hook_names[kind], state_json, e) < 0)
 			return -1;
 	return 0;
 }
@@ -143,7 +175,7 @@ static int hooks_run_state(struct container *c, enum hook_kind kind, struct husk
 	AUTO_FREE char *js = state_json(c->st, false, "");
 	if (!js)
 		return err_sys(e, "state JSON");
-	return hooks_run(&c->spec.hooks[kind], js, e);
+	return hooks_run(c->spec.hooks, kind, js, e);
 }
 
 /* ---- in the init: the process's own settings ---------------------------------- */
@@ -364,9 +396,18 @@ static int setup_console(const struct process *p, int sock, struct husk_err *e)
 				     .ws_col = (unsigned short)p->console_width};
 		ioctl(slave, TIOCSWINSZ, &ws);
 	}
-	char name[64];
+	char name[64], target[64];
 	snprintf(name, sizeof(name), "/dev/pts/%d", n);
-	if (mount(name, "/dev/console", NULL, MS_BIND, NULL) < 0)
+	/* Mount onto what was checked, not onto a path the image could have
+	 * turned into a symlink meanwhile (CVE-2025-52565). */
+	AUTO_FD console = open("/dev/console", O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	struct stat st;
+	if (console < 0 || fstat(console, &st) < 0)
+		return err_sys(e, "open /dev/console");
+	if (!S_ISREG(st.st_mode) && !S_ISCHR(st.st_mode))
+		return err_set(e, 0, "/dev/console: not a file or a character device");
+	snprintf(target, sizeof(target), "/proc/self/fd/%d", console);
+	if (mount(name, target, NULL, MS_BIND, NULL) < 0)
 		return err_sys(e, "mount %s on /dev/console", name);
 	if (send_fd(sock, master, name, e) < 0)
 		return -1;
@@ -384,12 +425,29 @@ struct init_ctx {
 	struct container *c;
 	int sync;    /* this side of the sync channel */
 	int console; /* connected console socket, or -1 */
-	int fifo;    /* exec.fifo, opened read-write so that read blocks */
+	int start;   /* exec.sock, listening */
 	int nfds;    /* fds 3 .. 3+nfds-1 pass to the program */
 	int last_cap;
 	char program[4096];
 	char **env;
 };
+
+static bool in_new_userns(const struct spec *s)
+{
+	for (size_t i = 0; i < s->linux.n_namespaces; i++)
+		if (s->linux.namespaces[i].type == CLONE_NEWUSER && !s->linux.namespaces[i].path)
+			return true;
+	return false;
+}
+
+/* Born in a new user namespace, the init is the overflow uid until it
+ * switches to the namespace's root; files it made would fail EOVERFLOW. */
+static int become_ns_root(struct husk_err *e)
+{
+	if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
+		return err_sys(e, "become root in the new user namespace (is uid 0 mapped?)");
+	return 0;
+}
 
 /* Before the root changes: namespaces, names, mounts, runtime hooks. */
 static int init_before_pivot(struct init_ctx *x, struct husk_err *e)
@@ -401,6 +459,8 @@ static int init_before_pivot(struct init_ctx *x, struct husk_err *e)
 		return -1;
 	if (c->unshare_flags && unshare(c->unshare_flags) < 0)
 		return err_sys(e, "unshare namespaces");
+	if (in_new_userns(s) && become_ns_root(e) < 0)
+		return -1;
 	if (set_names(s, e) < 0 || mount_prepare_rootfs(s, c->rootfs, e) < 0)
 		return -1;
 	if (s->hooks[HOOK_PRESTART].n || s->hooks[HOOK_CREATE_RUNTIME].n) {
@@ -485,6 +545,30 @@ static int init_setup(struct init_ctx *x, struct husk_err *e)
 	return seal_fds(x->nfds, e);
 }
 
+/* Accept `start`'s connection and read its one byte. */
+static int wait_for_start(int listener)
+{
+	int conn;
+	do
+		conn = accept4(listener, NULL, NULL, SOCK_CLOEXEC);
+	while (conn < 0 && errno == EINTR);
+	close(listener);
+	char b;
+	if (conn < 0 || read(conn, &b, 1) != 1)
+		return -1;
+	return conn;
+}
+
+/* After `start` connected, errors go to it (it prints them) and the init exits. */
+static void tell_start(int conn, const struct husk_err *e, int status)
+{
+	char buf[512];
+	err_text(e, buf, sizeof(buf));
+	if (write(conn, buf, strlen(buf)) < 0)
+		_exit(status);
+	_exit(status);
+}
+
 /* Never returns. */
 static void init_main(struct init_ctx *x)
 {
@@ -499,23 +583,16 @@ static void init_main(struct init_ctx *x)
 	if (sync_send(x->sync, SYNC_READY, 0, NULL) < 0)
 		_exit(1);
 	close(x->sync);
-	char b;
-	ssize_t n;
-	do
-		n = read(x->fifo, &b, 1);
-	while (n < 0 && errno == EINTR);
-	if (n != 1)
+	int conn = wait_for_start(x->start);
+	if (conn < 0)
 		_exit(1);
-	close(x->fifo);
-	/* Point of no return: `start` has been told the program runs. */
+	/* Point of no return: `start` is waiting for the exec. */
 	x->c->st->status = ST_RUNNING;
-	if (hooks_run_state(x->c, HOOK_START_CONTAINER, &e) < 0) {
-		log_error(&e);
-		_exit(1);
-	}
+	if (hooks_run_state(x->c, HOOK_START_CONTAINER, &e) < 0)
+		tell_start(conn, &e, 1);
 	execve(x->program, x->c->spec.process.args.v, x->env);
-	fprintf(stderr, "husk: exec %s: %s\n", x->program, strerror(errno));
-	_exit(127);
+	err_sys(&e, "exec %s", x->program);
+	tell_start(conn, &e, 127);
 }
 
 /* ---- the parent ------------------------------------------------------------------ */
@@ -646,7 +723,7 @@ int container_spawn(struct container *c, int console_sock, struct husk_err *e)
 	int sp[2];
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0)
 		return err_sys(e, "socketpair");
-	struct init_ctx x = {.c = c, .sync = sp[1], .console = console_sock, .fifo = c->fifo_fd,
+	struct init_ctx x = {.c = c, .sync = sp[1], .console = console_sock, .start = c->start_fd,
 			     .nfds = c->listen_fds + c->preserve_fds};
 	int saved_pidns;
 	if (enter_pid_ns(&c->spec, &saved_pidns, e) < 0) {

@@ -330,7 +330,7 @@ struct container {
 	struct spec spec;
 	struct state *st;  /* what hooks are told; pid filled by container_spawn */
 	int cgroup_fd;     /* -1 when no cgroup v2 is mounted */
-	int fifo_fd;       /* exec.fifo, read-write */
+	int start_fd;      /* exec.sock, listening: `start` connects to it */
 	int listen_fds;    /* LISTEN_FDS passed on from husk's environment */
 	int preserve_fds;  /* --preserve-fds */
 	int unshare_flags; /* namespaces the init unshares itself (see clone_flags) */
@@ -339,12 +339,14 @@ struct container {
 };
 
 /* Clone the init with its namespaces, set it up, and leave it blocked on
- * exec.fifo. console_sock is a connected socket that receives the pty
+ * exec.sock. console_sock is a connected socket that receives the pty
  * master when process.terminal is set, else -1. On failure the init is
  * killed and reaped. */
 int container_spawn(struct container *c, int console_sock, struct husk_err *e);
-/* Run one kind of hook; state_json goes to each hook's stdin. */
-int hooks_run(const struct hooks *h, const char *state_json, struct husk_err *e);
+/* Run the hooks of one kind (hooks is the config's array of HOOK_KINDS);
+ * state_json goes to each hook's stdin. Errors name the kind and path. */
+int hooks_run(const struct hooks *hooks, enum hook_kind kind, const char *state_json,
+	      struct husk_err *e);
 
 /* ---- inside the child: the root filesystem (mount.c) --------------------- */
 

@@ -929,10 +929,8 @@ static int move_root(const char *rootfs, struct husk_err *e)
 	return 0;
 }
 
-int mount_enter_rootfs(const struct spec *s, const char *rootfs, bool no_pivot,
-		       struct husk_err *e)
+static int enter_root(const char *rootfs, bool no_pivot, struct husk_err *e)
 {
-	(void)s;
 	if (!no_pivot) {
 		int r = pivot(rootfs, e);
 		if (r == 0)
@@ -946,6 +944,19 @@ int mount_enter_rootfs(const struct spec *s, const char *rootfs, bool no_pivot,
 	if (move_root(rootfs, e) < 0)
 		return -1;
 	log_debug("moved %s onto / and chrooted, host mounts detached", rootfs);
+	return 0;
+}
+
+int mount_enter_rootfs(const struct spec *s, const char *rootfs, bool no_pivot,
+		       struct husk_err *e)
+{
+	if (enter_root(rootfs, no_pivot, e) < 0)
+		return -1;
+	/* rootfsPropagation applies to the container's own "/", which exists
+	 * only now; set before, a shared root would have reached the host. */
+	unsigned long prop = s->linux.rootfs_propagation;
+	if (prop && mount(NULL, "/", NULL, prop, NULL) < 0)
+		return err_sys(e, "set propagation of / (linux.rootfsPropagation)");
 	return 0;
 }
 

@@ -174,15 +174,20 @@ struct create_opts {
 static int check_config(const struct container *c, const struct create_opts *o, struct husk_err *e)
 {
 	const struct spec *s = &c->spec;
-	bool mnt = false, user = false;
+	bool mnt = false, user = false, uts = false;
 	if (!s->has_process || !s->process.args.n)
 		return err_set(e, 0, "config.json: process.args: required to create a container");
 	for (size_t i = 0; i < s->linux.n_namespaces; i++) {
 		mnt |= s->linux.namespaces[i].type == CLONE_NEWNS;
+		uts |= s->linux.namespaces[i].type == CLONE_NEWUTS;
 		user |= s->linux.namespaces[i].type == CLONE_NEWUSER && !s->linux.namespaces[i].path;
 	}
 	if (!mnt)
 		return err_set(e, 0, "config.json: linux.namespaces: a mount namespace is required");
+	/* Without its own UTS namespace the container would rename the host. */
+	if ((s->hostname || s->domainname) && !uts)
+		return err_set(e, 0, "config.json: %s: needs a new uts namespace",
+			       s->hostname ? "hostname" : "domainname");
 	if (user && (!s->linux.uid_mappings.n || !s->linux.gid_mappings.n))
 		return err_set(e, 0, "config.json: linux.uidMappings: a new user namespace needs uid "
 				     "and gid mappings");
@@ -281,6 +286,25 @@ static int write_pid_file(const char *path, pid_t pid, struct husk_err *e)
 	return 0;
 }
 
+/* <state dir>/exec.sock, named through /proc/self/fd so that a long --root
+ * or id never overflows sun_path. */
+static void start_socket_addr(int dirfd, struct sockaddr_un *sa)
+{
+	memset(sa, 0, sizeof(*sa));
+	sa->sun_family = AF_UNIX;
+	snprintf(sa->sun_path, sizeof(sa->sun_path), "/proc/self/fd/%d/exec.sock", dirfd);
+}
+
+static int listen_start_socket(int dirfd, struct husk_err *e)
+{
+	struct sockaddr_un sa;
+	start_socket_addr(dirfd, &sa);
+	AUTO_FD fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, 1) < 0)
+		return err_sys(e, "exec.sock in %s", opt_root);
+	return take_fd(&fd);
+}
+
 static int listen_fds_from_env(void)
 {
 	const char *s = getenv("LISTEN_FDS");
@@ -303,7 +327,7 @@ static int do_create(struct created *k, const char *id, struct create_opts *o, s
 	struct container *c = &k->c;
 	c->id = id;
 	c->st = &k->st;
-	c->cgroup_fd = c->fifo_fd = k->rootfd = k->dirfd = k->console = k->console_local = -1;
+	c->cgroup_fd = c->start_fd = k->rootfd = k->dirfd = k->console = k->console_local = -1;
 	c->no_pivot = o->no_pivot;
 	c->no_new_keyring = o->no_new_keyring;
 	c->listen_fds = listen_fds_from_env();
@@ -315,16 +339,8 @@ static int do_create(struct created *k, const char *id, struct create_opts *o, s
 		return -1;
 	if ((k->dirfd = state_create_dir(k->rootfd, id, e)) < 0)
 		return -1;
-	if (mkfifoat(k->dirfd, "exec.fifo", 0600) < 0) {
-		err_sys(e, "mkfifo %s/%s/exec.fifo", opt_root, id);
+	if ((c->start_fd = listen_start_socket(k->dirfd, e)) < 0)
 		goto fail_dir;
-	}
-	/* Read-write: the init's read then blocks until `start` writes. */
-	c->fifo_fd = openat(k->dirfd, "exec.fifo", O_RDWR | O_CLOEXEC);
-	if (c->fifo_fd < 0) {
-		err_sys(e, "open exec.fifo");
-		goto fail_dir;
-	}
 	if (save_config_for_hooks(k->dirfd, c, e) < 0)
 		goto fail_dir;
 	fill_state(&k->st, c);
@@ -391,15 +407,15 @@ static void run_saved_hooks(int dirfd, struct state *st, enum hook_kind kind)
 	if (!raw)
 		return;
 	struct spec s;
+	char buf[512];
 	if (spec_parse(&s, raw, len, &e) < 0) {
-		log_warn("%s hooks: config.json: %s", kind == HOOK_POSTSTART ? "poststart" : "poststop",
-			 e.msg);
+		log_warn("hooks: saved config.json: %s", err_text(&e, buf, sizeof(buf)));
 		return;
 	}
 	AUTO_FREE char *js = state_json(st, false, "");
 	/* runtime.md: a failing poststart or poststop hook is a warning only. */
-	if (js && hooks_run(&s.hooks[kind], js, &e) < 0)
-		log_warn("%s", e.msg);
+	if (js && hooks_run(s.hooks, kind, js, &e) < 0)
+		log_warn("%s", err_text(&e, buf, sizeof(buf)));
 	spec_free(&s);
 }
 
@@ -410,13 +426,23 @@ static int start_loaded(int dirfd, struct state *st, struct husk_err *e)
 	if (st->status != ST_CREATED)
 		return err_set(e, 0, "cannot start container %s: it is %s, not created", st->id,
 			       state_status_name(st->status));
-	/* Write-only and non-blocking: ENXIO means no init holds the fifo. */
-	AUTO_FD fifo = openat(dirfd, "exec.fifo", O_WRONLY | O_NONBLOCK | O_CLOEXEC);
-	if (fifo < 0 && errno == ENXIO)
+	struct sockaddr_un sa;
+	start_socket_addr(dirfd, &sa);
+	AUTO_FD conn = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (conn < 0)
+		return err_sys(e, "start container %s: socket", st->id);
+	if (connect(conn, (struct sockaddr *)&sa, sizeof(sa)) < 0)
 		return err_set(e, 0, "cannot start container %s: container not running", st->id);
-	if (fifo < 0 || write(fifo, "0", 1) != 1)
-		return err_sys(e, "start container %s: exec.fifo", st->id);
-	unlinkat(dirfd, "exec.fifo", 0);
+	if (write(conn, "0", 1) != 1)
+		return err_sys(e, "start container %s: exec.sock", st->id);
+	unlinkat(dirfd, "exec.sock", 0);
+	/* EOF: the program was exec'd. Anything else is the init's error. */
+	char msg[sizeof(e->msg)];
+	ssize_t n = read(conn, msg, sizeof(msg) - 1);
+	if (n > 0) {
+		msg[n] = '\0';
+		return err_set(e, 0, "start container %s: %s", st->id, msg);
+	}
 	st->status = ST_RUNNING;
 	run_saved_hooks(dirfd, st, HOOK_POSTSTART);
 	return 0;
@@ -570,7 +596,7 @@ static int run_foreground(struct created *k, bool keep, struct husk_err *e)
 
 static void created_close(struct created *k)
 {
-	int fds[] = {k->rootfd, k->dirfd, k->console, k->console_local, k->c.cgroup_fd, k->c.fifo_fd};
+	int fds[] = {k->rootfd, k->dirfd, k->console, k->console_local, k->c.cgroup_fd, k->c.start_fd};
 	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
 		if (fds[i] >= 0)
 			close(fds[i]);

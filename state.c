@@ -1,7 +1,7 @@
 /* state.c: the state store. One directory per container under --root:
  *   <root>/<id>/state.json   what `state` prints, plus pid start time and cgroup
  *   <root>/<id>/config.json  the config as created, for start's and delete's hooks
- *   <root>/<id>/exec.fifo    exists while the init waits for `start`
+ *   <root>/<id>/exec.sock    exists while the init waits for `start`
  * mkdir of the id's directory is the atomic guard against two creates. */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -21,15 +21,17 @@ int state_valid_id(const char *id, struct husk_err *e)
 {
 	size_t n = strlen(id);
 	if (n == 0 || n > 1024)
-		return err_set(e, 0, "invalid container id \"%.64s\": must be 1 to 1024 characters", id);
+		return err_set(e, 0, "invalid container id: must be 1 to 1024 characters");
 	if (!strcmp(id, ".") || !strcmp(id, ".."))
 		return err_set(e, 0, "invalid container id \"%s\"", id);
-	for (const char *p = id; *p; p++)
-		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_+.-", *p) ||
-		    *p == '\0')
-			return err_set(e, 0, "invalid container id \"%.64s\": only [A-Za-z0-9_+.-] allowed",
-				       id);
-	return 0;
+	if (strspn(id, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_+.-") == n)
+		return 0;
+	char shown[65]; /* the id as given, made printable to keep the error one line */
+	size_t i;
+	for (i = 0; i < n && i < 64; i++)
+		shown[i] = (id[i] >= 0x20 && id[i] < 0x7f) ? id[i] : '?';
+	shown[i] = '\0';
+	return err_set(e, 0, "invalid container id \"%s\": only [A-Za-z0-9_+.-] allowed", shown);
 }
 
 const char *state_status_name(enum status st)
@@ -289,13 +291,13 @@ static int parse_state(const char *js, struct state *st)
 	return 0;
 }
 
-/* Derive the status: the init's liveness, then exec.fifo (created) and
+/* Derive the status: the init's liveness, then exec.sock (created) and
  * cgroup.freeze (paused). */
 static enum status derive_status(int dirfd, const struct state *st)
 {
 	if (!state_pid_alive(st))
 		return ST_STOPPED;
-	if (faccessat(dirfd, "exec.fifo", F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+	if (faccessat(dirfd, "exec.sock", F_OK, AT_SYMLINK_NOFOLLOW) == 0)
 		return ST_CREATED;
 	if (st->cgroup[0]) {
 		char path[4200], c = '0';
