@@ -1491,7 +1491,7 @@ static int f_access(struct walk *w, int t, void *dst)
 	if (n > 3 || s[strspn(s, "rwm")] || (n > 1 && s[0] == s[1]) ||
 	    (n > 2 && (s[0] == s[2] || s[1] == s[2])))
 		return fail(w, "\"%s\" is not a subset of \"rwm\"", s);
-	memcpy(access, n ? s : "rwm", 4);
+	snprintf(access, 4, "%s", n ? s : "rwm");
 	return 0;
 }
 
