@@ -36,6 +36,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <termios.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "compat.h"
@@ -91,24 +92,9 @@ static pid_t hook_fork(const struct hook *h, int stdin_fd, int err_fd)
 	_exit(127);
 }
 
-/* Wait for the hook, killing it after its timeout. */
-static int hook_wait(const struct hook *h, pid_t pid, const char *kind, struct husk_err *e)
+static int hook_status(const struct hook *h, pid_t pid, const char *kind, struct husk_err *e)
 {
 	int status;
-	AUTO_FD pfd = sys_pidfd_open(pid, 0);
-	if (pfd >= 0 && h->timeout != UNSET) {
-		struct pollfd p = {.fd = pfd, .events = POLLIN};
-		int r;
-		do
-			r = poll(&p, 1, (int)h->timeout * 1000);
-		while (r < 0 && errno == EINTR);
-		if (r == 0) {
-			kill(pid, SIGKILL);
-			waitpid(pid, &status, 0);
-			return err_set(e, 0, "%s hook %s: timed out after %llds", kind, h->path,
-				       (long long)h->timeout);
-		}
-	}
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR)
 			return err_sys(e, "wait for %s hook %s", kind, h->path);
@@ -118,6 +104,69 @@ static int hook_wait(const struct hook *h, pid_t pid, const char *kind, struct h
 		return err_set(e, 0, "%s hook %s: exited with status %d", kind, h->path,
 			       WEXITSTATUS(status));
 	return 0;
+}
+
+/* Feed the state to the hook's stdin while it runs, and wait for it to
+ * exit, killing it after its timeout. A hook that stops reading, or exits
+ * early, just ends the feeding. Returns 1 on timeout. */
+static int hook_feed(int pfd, int *in_w, const char *data, int64_t timeout)
+{
+	size_t len = strlen(data), off = 0;
+	struct timespec t0, t;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	struct pollfd p[2] = {{.fd = pfd, .events = POLLIN}, {.fd = *in_w, .events = POLLOUT}};
+	for (;;) {
+		int left = -1;
+		if (timeout != UNSET) {
+			clock_gettime(CLOCK_MONOTONIC, &t);
+			long ms = (long)timeout * 1000 - (t.tv_sec - t0.tv_sec) * 1000 -
+				  (t.tv_nsec - t0.tv_nsec) / 1000000;
+			if (ms <= 0)
+				return 1;
+			left = (int)ms;
+		}
+		if (off == len && *in_w >= 0) {
+			close(*in_w); /* EOF for a hook that reads to the end */
+			*in_w = p[1].fd = -1;
+		}
+		int r = poll(p, 2, left);
+		if (r < 0 && errno != EINTR)
+			return 0;
+		if (r > 0 && p[0].revents)
+			return 0;
+		if (r > 0 && p[1].revents) {
+			ssize_t n = write(*in_w, data + off, len - off);
+			if (n > 0)
+				off += (size_t)n;
+			else if (errno != EAGAIN && errno != EINTR)
+				off = len; /* EPIPE: the hook closed its stdin */
+		}
+	}
+}
+
+static int hook_wait(const struct hook *h, pid_t pid, int in_w, const char *state_json,
+		     const char *kind, struct husk_err *e)
+{
+	AUTO_FD pfd = sys_pidfd_open(pid, 0);
+	if (pfd < 0) {
+		close(in_w);
+		return hook_status(h, pid, kind, e);
+	}
+	/* SIGPIPE would kill husk when a hook exits without reading. */
+	struct sigaction ign = {.sa_handler = SIG_IGN}, old;
+	sigaction(SIGPIPE, &ign, &old);
+	fcntl(in_w, F_SETFL, O_NONBLOCK);
+	int timed_out = hook_feed(pfd, &in_w, state_json, h->timeout);
+	sigaction(SIGPIPE, &old, NULL);
+	if (in_w >= 0)
+		close(in_w);
+	if (timed_out) {
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		return err_set(e, 0, "%s hook %s: timed out after %llds", kind, h->path,
+			       (long long)h->timeout);
+	}
+	return hook_status(h, pid, kind, e);
 }
 
 static int hook_run(const struct hook *h, const char *kind, const char *state_json,
@@ -137,26 +186,18 @@ static int hook_run(const struct hook *h, const char *kind, const char *state_js
 	close(in[0]);
 	close(err[1]);
 	AUTO_FD err_r = err[0];
-	AUTO_FD in_w = in[1];
 	if (pid < 0) {
+		close(in[1]);
 		errno = fork_errno;
 		return err_sys(e, "%s hook %s: fork", kind, h->path);
 	}
-	/* A hook that does not read its stdin, or exits first, must neither
-	 * block husk nor kill it with SIGPIPE. */
-	struct sigaction ign = {.sa_handler = SIG_IGN}, old;
-	sigaction(SIGPIPE, &ign, &old);
-	fcntl(in_w, F_SETFL, O_NONBLOCK);
-	if (write(in_w, state_json, strlen(state_json)) < 0 && errno != EAGAIN && errno != EPIPE)
-		log_debug("%s hook %s: writing the state: %s", kind, h->path, strerror(errno));
-	close(take_fd(&in_w));
-	sigaction(SIGPIPE, &old, NULL);
 	int exec_errno;
 	if (read(err_r, &exec_errno, sizeof(exec_errno)) == sizeof(exec_errno)) {
+		close(in[1]);
 		waitpid(pid, NULL, 0);
 		return err_set(e, exec_errno, "%s hook %s: exec", kind, h->path);
 	}
-	return hook_wait(h, pid, kind, e);
+	return hook_wait(h, pid, in[1], state_json, kind, e);
 }
 
 int hooks_run(const struct hooks *hooks, enum hook_kind kind, const char *state_json,
@@ -225,7 +266,8 @@ static int set_rlimits(const struct process *p, struct husk_err *e)
 	for (size_t i = 0; i < p->n_rlimits; i++) {
 		struct rlimit rl = {p->rlimits[i].soft, p->rlimits[i].hard};
 		if (setrlimit(p->rlimits[i].resource, &rl) < 0)
-			return err_sys(e, "process.rlimits[%zu]: setrlimit", i);
+			return err_sys(e, "process.rlimits[%zu]: setrlimit %s", i,
+				       spec_rlimit_name(p->rlimits[i].resource));
 	}
 	return 0;
 }

@@ -296,6 +296,8 @@ int spec_check_supported(const struct spec *s, struct husk_err *e);
 void spec_free(struct spec *s);
 /* The default config of `husk spec` (runc's, hostname "husk"). */
 char *spec_default_json(bool rootless, bool cgroup_ns, struct husk_err *e);
+/* "RLIMIT_NOFILE" for RLIMIT_NOFILE. */
+const char *spec_rlimit_name(int resource);
 /* Name of a namespace type: "pid", "network", ... */
 const char *spec_ns_name(int type);
 

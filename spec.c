@@ -2071,6 +2071,12 @@ void spec_free(struct spec *s)
 	memset(s, 0, sizeof(*s));
 }
 
+const char *spec_rlimit_name(int resource)
+{
+	const char *n = name_of(rlimit_names, resource);
+	return n ? n : "unknown rlimit";
+}
+
 const char *spec_ns_name(int type)
 {
 	return name_of(ns_names, type);
