@@ -7,7 +7,7 @@ CFLAGS = -std=gnu11 -Os -ffunction-sections -fdata-sections $(WARN) -Ibuild/incl
 	-DJSMN_STRICT -DJSMN_PARENT_LINKS
 LDFLAGS = -static -s -Wl,--gc-sections
 SECCOMP_A = /usr/lib/x86_64-linux-gnu/libseccomp.a
-SRCS = runtime.c spec.c mount.c cgroup.c container.c state.c util.c fortify.c
+SRCS = runtime.c spec.c mount.c cgroup.c container.c seccomp.c state.c util.c fortify.c
 HDRS = husk.h compat.h
 DEPS_PKGS = musl-tools libseccomp-dev libjsmn-dev busybox-static
 FUZZTIME ?= 60
@@ -37,7 +37,7 @@ build/unit_spec: test/unit_spec.c spec.c util.c husk.h build/include/.ok
 	$(HOSTCC) -std=gnu11 -g -O1 -fsanitize=address,undefined $(WARN) -DJSMN_STRICT \
 		-DJSMN_PARENT_LINKS -DHUSK_UNIT -o $@ test/unit_spec.c spec.c util.c
 
-build/rootfs/.ok: test/rootfs.sh test/probe.c test/sockrecv.c build/.deps
+build/rootfs/.ok: test/rootfs.sh test/probe.c test/sockrecv.c test/seccomp-listener.c build/.deps
 	sh test/rootfs.sh build/rootfs
 
 check: husk build/unit_spec build/rootfs/.ok

@@ -531,6 +531,13 @@ static int init_after_pivot(struct init_ctx *x, struct husk_err *e)
 	if (!c->no_new_keyring && syscall(SYS_keyctl, 1 /* KEYCTL_JOIN_SESSION_KEYRING */, c->id) < 0 &&
 	    errno != ENOSYS && errno != EPERM)
 		return err_sys(e, "join a new session keyring");
+	/* Without no_new_privs, loading a filter takes CAP_SYS_ADMIN, which the
+	 * user switch may drop: load it now, as runc does. What follows then runs
+	 * under it (setgroups, setres[ug]id, prctl, capset, chdir, stat, access,
+	 * close_range, sendto, accept4, read, execve, and fork/wait4 for
+	 * startContainer hooks), so the profile must allow those. */
+	if (!p->no_new_privileges && seccomp_install(c->seccomp, c->st, e) < 0)
+		return -1;
 	if (set_user(p, x->last_cap, e) < 0 || enter_cwd(p->cwd, e) < 0)
 		return -1;
 	if (find_program(p, x->program, sizeof(x->program), e) < 0)
@@ -631,6 +638,10 @@ static void init_main(struct init_ctx *x)
 	/* Point of no return: `start` is waiting for the exec. */
 	x->c->st->status = ST_RUNNING;
 	if (hooks_run_state(x->c, HOOK_START_CONTAINER, &e) < 0)
+		tell_start(conn, &e, 1);
+	/* As late as can be with no_new_privs: only execve runs under the filter. */
+	if (x->c->spec.process.no_new_privileges &&
+	    seccomp_install(x->c->seccomp, x->c->st, &e) < 0)
 		tell_start(conn, &e, 1);
 	execve(x->program, x->c->spec.process.args.v, x->env);
 	err_sys(&e, "exec %s", x->program);

@@ -337,6 +337,7 @@ struct container {
 	int preserve_fds;  /* --preserve-fds */
 	int unshare_flags; /* namespaces the init unshares itself (see clone_flags) */
 	bool no_pivot, no_new_keyring;
+	struct seccomp_filter *seccomp; /* linux.seccomp compiled, NULL = none */
 	pid_t pid; /* the container's init, in the host's pid namespace */
 };
 
@@ -376,6 +377,17 @@ int cgroup_enter(int cgroup_fd, pid_t pid, struct husk_err *e);
 int cgroup_kill_all(const char *path, int sig, struct husk_err *e);
 /* Remove the cgroup, and its parents up to top that husk created and left empty. */
 int cgroup_remove(const char *path, const char *top, struct husk_err *e);
+
+/* ---- seccomp (seccomp.c) ------------------------------------------------- */
+
+struct seccomp_filter;
+/* In the parent, before anything is created: compile linux.seccomp, check its
+ * flags against the kernel, connect to listenerPath. *out = NULL without it. */
+int seccomp_prepare(const struct spec *s, struct seccomp_filter **out, struct husk_err *e);
+/* In the init: load f (NULL: nothing); with a listener, send it the notify fd
+ * and the container process state from st, then close the connection. */
+int seccomp_install(struct seccomp_filter *f, const struct state *st, struct husk_err *e);
+void seccomp_free(struct seccomp_filter *f);
 
 /* ---- state store (state.c) ------------------------------------------------ */
 

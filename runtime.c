@@ -335,6 +335,8 @@ static int do_create(struct created *k, const char *id, struct create_opts *o, s
 		return -1;
 	if (resolve_bundle(c, o, e) < 0 || check_config(c, o, e) < 0)
 		return -1;
+	if (seccomp_prepare(&c->spec, &c->seccomp, e) < 0)
+		return -1;
 	if ((k->rootfd = state_open_root(true, e)) < 0)
 		return -1;
 	if ((k->dirfd = state_create_dir(k->rootfd, id, e)) < 0)
@@ -364,7 +366,11 @@ static int do_create(struct created *k, const char *id, struct create_opts *o, s
 		k->console = sp[1];
 		k->console_local = sp[0];
 	}
-	if (container_spawn(c, k->console, e) < 0)
+	int spawned = container_spawn(c, k->console, e);
+	/* The init has its own copy: the listener's connection must close with it. */
+	seccomp_free(c->seccomp);
+	c->seccomp = NULL;
+	if (spawned < 0)
 		goto fail_cgroup;
 	if (proc_start_time(c->pid, &k->st.start_time, NULL) < 0) {
 		err_sys(e, "read /proc/%d/stat", (int)c->pid);
@@ -601,6 +607,7 @@ static void created_close(struct created *k)
 		if (fds[i] >= 0)
 			close(fds[i]);
 	state_release(&k->st);
+	seccomp_free(k->c.seccomp);
 	spec_free(&k->c.spec);
 }
 

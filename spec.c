@@ -2101,7 +2101,7 @@ static const char *unsupported_field(const struct spec *s)
 		{"process.ioPriority", p->has_io_priority},
 		{"process.scheduler", p->has_scheduler},
 		{"process.execCPUAffinity", p->has_exec_cpu_affinity},
-		{"linux.seccomp", l->seccomp.present},
+		
 		{"linux.mountLabel", nonempty(l->mount_label)},
 		{"linux.personality", l->has_personality},
 		{"linux.intelRdt", l->has_intel_rdt},

@@ -1,0 +1,383 @@
+/* seccomp.c: linux.seccomp, compiled by libseccomp in the parent, loaded by the init.
+ *
+ * seccomp_prepare runs in `create` before anything is created: libseccomp
+ * turns the config into a BPF program, so that a rule it refuses fails the
+ * command with nothing to undo, and the init (a copy of the parent's memory)
+ * has a single seccomp(2) call left to make. husk loads the program itself
+ * rather than through seccomp_load, for two reasons:
+ *   - seccomp_load sets no_new_privs unless told not to (SCMP_FLTATR_CTL_NNP
+ *     is on by default): the config's process.noNewPrivileges decides that;
+ *   - libseccomp 2.5.4 cannot pass SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV;
+ *     the kernel takes every flag of the spec directly.
+ * The kernel's flags are checked in the parent too (seccomp(2) with a NULL
+ * program fails EFAULT once the flags passed, EINVAL before), so a flag this
+ * kernel lacks fails `create`, not `start`.
+ *
+ * With SCMP_ACT_NOTIFY, the parent connects to listenerPath (the init can no
+ * longer reach the host's path after pivot_root); the init, once the filter
+ * is loaded, sends the notify fd over that connection with the container
+ * process state, as runc does, and closes it. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <seccomp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "husk.h"
+
+#define MAX_ARGS 6 /* a syscall has six arguments */
+
+struct seccomp_filter {
+	struct sock_fprog prog;
+	unsigned int flags; /* SECCOMP_FILTER_FLAG_* for seccomp(2) */
+	int listener;       /* connected to listenerPath, or -1 */
+	const char *metadata;
+};
+
+static const struct {
+	const char *name;
+	unsigned int flag;
+} filter_flags[] = {
+	{"SECCOMP_FILTER_FLAG_TSYNC", SECCOMP_FILTER_FLAG_TSYNC},
+	{"SECCOMP_FILTER_FLAG_LOG", SECCOMP_FILTER_FLAG_LOG},
+	{"SECCOMP_FILTER_FLAG_SPEC_ALLOW", SECCOMP_FILTER_FLAG_SPEC_ALLOW},
+	{"SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV", SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV},
+};
+
+/* What the init calls between loading the filter and giving the agent its
+ * fd: a notification there would wait for an agent that has no fd yet. */
+static const char *const notify_forbidden[] = {"sendmsg", "close"};
+
+static long sys_seccomp(unsigned int op, unsigned int flags, void *arg)
+{
+	return syscall(SYS_seccomp, op, flags, arg);
+}
+
+/* The action with its errno: EPERM unless errnoRet says otherwise, as runc
+ * (for SCMP_ACT_TRACE too, where the value is the tracer's message). */
+static uint32_t full_action(int action, int64_t errno_ret)
+{
+	uint32_t a = (uint32_t)action;
+	uint32_t ret = errno_ret == UNSET ? EPERM : (uint32_t)errno_ret;
+	if (a == SCMP_ACT_ERRNO(0) || a == SCMP_ACT_TRACE(0))
+		return a | (ret & 0xffff);
+	return a;
+}
+
+static bool uses_notify(const struct seccomp *sc)
+{
+	for (size_t i = 0; i < sc->n_rules; i++)
+		if ((uint32_t)sc->rules[i].action == SCMP_ACT_NOTIFY)
+			return true;
+	return false;
+}
+
+/* Refuse what would hang the init or leave notifications unanswered. */
+static int check_notify(const struct seccomp *sc, struct husk_err *e)
+{
+	if ((uint32_t)sc->default_action == SCMP_ACT_NOTIFY)
+		return err_set(e, 0, "linux.seccomp.defaultAction: SCMP_ACT_NOTIFY cannot be the "
+				     "default action");
+	for (size_t i = 0; i < sc->n_rules; i++) {
+		const struct seccomp_rule *r = &sc->rules[i];
+		if ((uint32_t)r->action != SCMP_ACT_NOTIFY)
+			continue;
+		if (!sc->listener_path)
+			return err_set(e, 0, "linux.seccomp.syscalls[%zu]: SCMP_ACT_NOTIFY needs "
+					     "linux.seccomp.listenerPath", i);
+		for (size_t j = 0; j < r->names.n; j++)
+			for (size_t k = 0; k < sizeof(notify_forbidden) / sizeof(*notify_forbidden); k++)
+				if (!strcmp(r->names.v[j], notify_forbidden[k]))
+					return err_set(e, 0, "linux.seccomp.syscalls[%zu].names[%zu]: "
+							     "SCMP_ACT_NOTIFY cannot be used for %s "
+							     "(husk needs it to hand over the notify fd)",
+						       i, j, r->names.v[j]);
+	}
+	return 0;
+}
+
+/* "SCMP_ARCH_X86_64" -> libseccomp's "x86_64". */
+static int add_arch(scmp_filter_ctx ctx, const char *name, size_t i, struct husk_err *e)
+{
+	char lower[32];
+	const char *p = name + strlen("SCMP_ARCH_");
+	size_t n = 0;
+	for (; *p && n < sizeof(lower) - 1; p++)
+		lower[n++] = (*p >= 'A' && *p <= 'Z') ? (char)(*p - 'A' + 'a') : *p;
+	lower[n] = '\0';
+	uint32_t arch = seccomp_arch_resolve_name(lower);
+	if (!arch)
+		return err_set(e, 0, "linux.seccomp.architectures[%zu]: %s not known to libseccomp %u.%u.%u",
+			       i, name, SCMP_VER_MAJOR, SCMP_VER_MINOR, SCMP_VER_MICRO);
+	int r = seccomp_arch_add(ctx, arch);
+	if (r < 0 && r != -EEXIST) /* the native arch is always there */
+		return err_set(e, -r, "linux.seccomp.architectures[%zu]: seccomp_arch_add %s", i, name);
+	return 0;
+}
+
+static int add_conds(scmp_filter_ctx ctx, uint32_t action, int nr, const struct scmp_arg_cmp *c,
+		     unsigned int n)
+{
+	return seccomp_rule_add_array(ctx, action, nr, n, n ? c : NULL);
+}
+
+/* One syscall of a rule. Conditions on distinct arguments all must hold (one
+ * rule); two on the same argument cannot both be given to libseccomp, and
+ * runc then adds one rule per condition (any may hold): so does husk. */
+static int add_syscall(scmp_filter_ctx ctx, const struct seccomp_rule *r, uint32_t action, int nr)
+{
+	struct scmp_arg_cmp c[MAX_ARGS * 4];
+	unsigned int n = 0, count[MAX_ARGS] = {0};
+	bool repeated = false;
+	if (r->n_args > sizeof(c) / sizeof(*c))
+		return -E2BIG;
+	for (size_t i = 0; i < r->n_args; i++) {
+		const struct seccomp_arg *a = &r->args[i];
+		c[n++] = (struct scmp_arg_cmp){.arg = a->index, .op = (enum scmp_compare)a->op,
+					       .datum_a = a->value, .datum_b = a->value_two};
+		repeated |= ++count[a->index] > 1;
+	}
+	if (!repeated)
+		return add_conds(ctx, action, nr, c, n);
+	for (unsigned int i = 0; i < n; i++) {
+		int ret = add_conds(ctx, action, nr, &c[i], 1);
+		if (ret < 0)
+			return ret;
+	}
+	return 0;
+}
+
+static int add_rule(scmp_filter_ctx ctx, const struct seccomp *sc, size_t i, struct husk_err *e)
+{
+	const struct seccomp_rule *r = &sc->rules[i];
+	uint32_t action = full_action(r->action, r->errno_ret);
+	uint32_t dflt = full_action(sc->default_action, sc->default_errno_ret);
+	for (size_t k = 0; k < r->n_args; k++)
+		if (r->args[k].index >= MAX_ARGS)
+			return err_set(e, 0, "linux.seccomp.syscalls[%zu].args[%zu].index: %u is out of "
+					     "range (0-5)", i, k, r->args[k].index);
+	if (action == dflt) { /* libseccomp refuses it (EACCES); it changes nothing */
+		log_debug("linux.seccomp.syscalls[%zu]: same action as the default: skipped", i);
+		return 0;
+	}
+	for (size_t j = 0; j < r->names.n; j++) {
+		const char *name = r->names.v[j];
+		int nr = seccomp_syscall_resolve_name(name);
+		if (nr == __NR_SCMP_ERROR) { /* newer than libseccomp, or a typo: runc skips it too */
+			log_debug("linux.seccomp.syscalls[%zu]: unknown syscall \"%s\": skipped", i, name);
+			continue;
+		}
+		int ret = add_syscall(ctx, r, action, nr);
+		if (ret < 0)
+			return err_set(e, -ret, "linux.seccomp.syscalls[%zu]: seccomp_rule_add %s", i, name);
+	}
+	return 0;
+}
+
+static int build(scmp_filter_ctx ctx, const struct seccomp *sc, struct husk_err *e)
+{
+	for (size_t i = 0; i < sc->architectures.n; i++)
+		if (add_arch(ctx, sc->architectures.v[i], i, e) < 0)
+			return -1;
+	for (size_t i = 0; i < sc->n_rules; i++)
+		if (add_rule(ctx, sc, i, e) < 0)
+			return -1;
+	return 0;
+}
+
+/* The BPF program, through a memfd: libseccomp 2.5.4 exports only to an fd. */
+static int export_prog(scmp_filter_ctx ctx, struct sock_fprog *prog, struct husk_err *e)
+{
+	AUTO_FD fd = memfd_create("husk-seccomp", MFD_CLOEXEC);
+	if (fd < 0)
+		return err_sys(e, "linux.seccomp: memfd_create");
+	int r = seccomp_export_bpf(ctx, fd);
+	if (r < 0)
+		return err_set(e, -r, "linux.seccomp: seccomp_export_bpf");
+	struct stat st;
+	if (fstat(fd, &st) < 0)
+		return err_sys(e, "linux.seccomp: fstat the exported filter");
+	size_t len = (size_t)st.st_size / sizeof(struct sock_filter);
+	if (len == 0 || len > BPF_MAXINSNS)
+		return err_set(e, 0, "linux.seccomp: the filter has %zu instructions; the kernel takes "
+				     "1 to %d", len, BPF_MAXINSNS);
+	prog->filter = malloc((size_t)st.st_size);
+	if (!prog->filter)
+		return err_sys(e, "linux.seccomp: malloc");
+	prog->len = (unsigned short)len;
+	if (pread(fd, prog->filter, (size_t)st.st_size, 0) != st.st_size)
+		return err_sys(e, "linux.seccomp: read the exported filter");
+	return 0;
+}
+
+/* Kernel flags; a flag the kernel does not know is named. */
+static int set_flags(struct seccomp_filter *f, const struct seccomp *sc, bool notify,
+		     struct husk_err *e)
+{
+	for (size_t i = 0; i < sc->flags.n; i++)
+		for (size_t k = 0; k < sizeof(filter_flags) / sizeof(*filter_flags); k++)
+			if (!strcmp(sc->flags.v[i], filter_flags[k].name))
+				f->flags |= filter_flags[k].flag;
+	if ((f->flags & SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV) && !notify) {
+		/* the kernel takes it only with a listener; libseccomp 2.6 drops it too */
+		log_debug("linux.seccomp.flags: SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV without "
+			  "SCMP_ACT_NOTIFY: ignored");
+		f->flags &= ~(unsigned int)SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV;
+	}
+	if (notify)
+		f->flags |= SECCOMP_FILTER_FLAG_NEW_LISTENER;
+	/* TSYNC with a listener needs TSYNC_ESRCH (5.7), as libseccomp does. */
+	if (notify && (f->flags & SECCOMP_FILTER_FLAG_TSYNC))
+		f->flags |= SECCOMP_FILTER_FLAG_TSYNC_ESRCH;
+	if (sys_seccomp(SECCOMP_SET_MODE_FILTER, 0, NULL) == 0 || errno != EFAULT)
+		return err_sys(e, "linux.seccomp: seccomp(2) SECCOMP_SET_MODE_FILTER");
+	if (sys_seccomp(SECCOMP_SET_MODE_FILTER, f->flags, NULL) < 0 && errno == EFAULT)
+		return 0;
+	for (size_t i = 0; i < sc->flags.n; i++)
+		for (size_t k = 0; k < sizeof(filter_flags) / sizeof(*filter_flags); k++)
+			if (!strcmp(sc->flags.v[i], filter_flags[k].name) &&
+			    sys_seccomp(SECCOMP_SET_MODE_FILTER, filter_flags[k].flag, NULL) < 0 &&
+			    errno == EINVAL)
+				return err_set(e, 0, "linux.seccomp.flags[%zu]: %s: not supported by "
+						     "this kernel", i, sc->flags.v[i]);
+	if (notify)
+		return err_set(e, 0, "linux.seccomp: SCMP_ACT_NOTIFY: not supported by this kernel "
+				     "(with these flags)");
+	return err_set(e, EINVAL, "linux.seccomp.flags: seccomp(2)");
+}
+
+static int connect_listener(const char *path, struct husk_err *e)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return err_set(e, 0, "linux.seccomp.listenerPath %s: path too long", path);
+	strcpy(sa.sun_path, path);
+	AUTO_FD fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return err_sys(e, "linux.seccomp.listenerPath %s: socket", path);
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		return err_sys(e, "linux.seccomp.listenerPath: connect to %s", path);
+	return take_fd(&fd);
+}
+
+static void release(scmp_filter_ctx *ctx)
+{
+	if (*ctx)
+		seccomp_release(*ctx);
+}
+
+static int compile(const struct seccomp *sc, struct seccomp_filter *f, struct husk_err *e)
+{
+	__attribute__((cleanup(release))) scmp_filter_ctx ctx =
+		seccomp_init(full_action(sc->default_action, sc->default_errno_ret));
+	if (!ctx)
+		return err_set(e, EINVAL, "linux.seccomp.defaultAction: seccomp_init");
+	if (build(ctx, sc, e) < 0)
+		return -1;
+	return export_prog(ctx, &f->prog, e);
+}
+
+int seccomp_prepare(const struct spec *s, struct seccomp_filter **out, struct husk_err *e)
+{
+	const struct seccomp *sc = &s->linux.seccomp;
+	*out = NULL;
+	if (!sc->present)
+		return 0;
+	if (check_notify(sc, e) < 0)
+		return -1;
+	struct seccomp_filter *f = calloc(1, sizeof(*f));
+	if (!f)
+		return err_sys(e, "linux.seccomp: calloc");
+	f->listener = -1;
+	f->metadata = sc->listener_metadata;
+	bool notify = uses_notify(sc);
+	if (compile(sc, f, e) < 0 || set_flags(f, sc, notify, e) < 0 ||
+	    (notify && (f->listener = connect_listener(sc->listener_path, e)) < 0)) {
+		seccomp_free(f);
+		return -1;
+	}
+	if (sc->listener_path && !notify)
+		log_debug("linux.seccomp.listenerPath: no SCMP_ACT_NOTIFY rule: not used");
+	*out = f;
+	return 0;
+}
+
+void seccomp_free(struct seccomp_filter *f)
+{
+	if (!f)
+		return;
+	if (f->listener >= 0)
+		close(f->listener);
+	free(f->prog.filter);
+	free(f);
+}
+
+/* runc's specs.ContainerProcessState, in one message with the fd. */
+static char *process_state(const struct seccomp_filter *f, const struct state *st)
+{
+	AUTO_FREE char *state = state_json(st, false, "");
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *m = state ? open_memstream(&buf, &len) : NULL;
+	if (!m)
+		return NULL;
+	fprintf(m, "{\"ociVersion\": \"%s\", \"fds\": [\"seccompFd\"], \"pid\": %d, \"metadata\": ",
+		HUSK_SPEC_VERSION, (int)st->pid);
+	json_put_string(m, f->metadata ? f->metadata : "");
+	fprintf(m, ", \"state\": %s}", state);
+	return fclose(m) == 0 ? buf : NULL;
+}
+
+static int send_state(int sock, int fd, const char *msg, struct husk_err *e)
+{
+	char cbuf[CMSG_SPACE(sizeof(int))] = {0};
+	size_t len = strlen(msg);
+	struct iovec iov = {.iov_base = (void *)msg, .iov_len = len};
+	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
+			    .msg_controllen = sizeof(cbuf)};
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &fd, sizeof(int));
+	ssize_t n;
+	do
+		n = sendmsg(sock, &mh, MSG_NOSIGNAL);
+	while (n < 0 && errno == EINTR);
+	/* The fd went with the first byte; the rest, if any, follows on its own. */
+	for (size_t off = n > 0 ? (size_t)n : 0; n >= 0 && off < len; off += (size_t)n)
+		do
+			n = send(sock, msg + off, len - off, MSG_NOSIGNAL);
+		while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return err_sys(e, "linux.seccomp.listenerPath: send the seccomp fd");
+	return 0;
+}
+
+/* Everything that allocates happens before the load: after it, only
+ * sendmsg and close run here (see notify_forbidden), then the caller's next
+ * steps. The message is not freed: the init is about to exec. */
+int seccomp_install(struct seccomp_filter *f, const struct state *st, struct husk_err *e)
+{
+	if (!f)
+		return 0;
+	char *msg = NULL;
+	if (f->listener >= 0 && !(msg = process_state(f, st)))
+		return err_sys(e, "linux.seccomp: the container process state");
+	long fd = sys_seccomp(SECCOMP_SET_MODE_FILTER, f->flags, &f->prog);
+	if (fd < 0)
+		return err_sys(e, "linux.seccomp: load the filter");
+	if (f->listener < 0)
+		return 0;
+	AUTO_FD notify = (int)fd;
+	AUTO_FD sock = take_fd(&f->listener);
+	return send_state(sock, notify, msg, e);
+}
