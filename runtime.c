@@ -305,10 +305,14 @@ static int listen_start_socket(int dirfd, struct husk_err *e)
 	return take_fd(&fd);
 }
 
+/* Socket activation, as runc: the fds systemd passed to husk itself
+ * (LISTEN_PID is our pid) go on to the container, before --preserve-fds. */
 static int listen_fds_from_env(void)
 {
-	const char *s = getenv("LISTEN_FDS");
+	const char *s = getenv("LISTEN_FDS"), *p = getenv("LISTEN_PID");
 	int n = s ? atoi(s) : 0;
+	if (!p || atoi(p) != (int)getpid())
+		return 0;
 	return n > 0 && n < 65536 ? n : 0;
 }
 
@@ -405,24 +409,34 @@ static void state_release(struct state *st)
 }
 
 /* The config kept at create for poststart/poststop hooks; absent = none. */
-static void run_saved_hooks(int dirfd, struct state *st, enum hook_kind kind)
+static int run_saved_hooks(int dirfd, struct state *st, enum hook_kind kind, struct husk_err *e)
 {
-	struct husk_err e = {0};
 	size_t len;
-	char *raw = read_file_at(dirfd, "config.json", 16 << 20, &len, &e);
+	char *raw = read_file_at(dirfd, "config.json", 16 << 20, &len, e);
 	if (!raw)
-		return;
+		return e->errnum == ENOENT ? 0 : err_wrap(e, "hooks: saved config: ");
 	struct spec s;
-	char buf[512];
-	if (spec_parse(&s, raw, len, &e) < 0) {
-		log_warn("hooks: saved config.json: %s", err_text(&e, buf, sizeof(buf)));
-		return;
-	}
+	if (spec_parse(&s, raw, len, e) < 0)
+		return err_wrap(e, "hooks: saved config.json: ");
 	AUTO_FREE char *js = state_json(st, false, "");
-	/* runtime.md: a failing poststart or poststop hook is a warning only. */
-	if (js && hooks_run(s.hooks, kind, js, &e) < 0)
-		log_warn("%s", err_text(&e, buf, sizeof(buf)));
+	int r = js ? hooks_run(s.hooks, kind, js, e) : err_sys(e, "state JSON");
 	spec_free(&s);
+	return r;
+}
+
+/* Signal the init, checking through a pidfd that it is still the same
+ * process (pid and start time), so a reused pid is never signalled. */
+static int signal_init(const struct state *st, int sig, struct husk_err *e)
+{
+	AUTO_FD pfd = sys_pidfd_open(st->pid, 0);
+	if (!state_pid_alive(st))
+		return err_set(e, 0, "container %s: container not running", st->id);
+	long r = pfd >= 0 ? syscall(SYS_pidfd_send_signal, pfd, sig, NULL, 0) : kill(st->pid, sig);
+	if (r < 0 && errno == ESRCH)
+		return err_set(e, 0, "container %s: container not running", st->id);
+	if (r < 0)
+		return err_sys(e, "kill container %s", st->id);
+	return 0;
 }
 
 static int start_loaded(int dirfd, struct state *st, struct husk_err *e)
@@ -450,22 +464,14 @@ static int start_loaded(int dirfd, struct state *st, struct husk_err *e)
 		return err_set(e, 0, "start container %s: %s", st->id, msg);
 	}
 	st->status = ST_RUNNING;
-	run_saved_hooks(dirfd, st, HOOK_POSTSTART);
-	return 0;
-}
-
-/* Signal the init, checking through a pidfd that it is still the same
- * process (pid and start time), so a reused pid is never signalled. */
-static int signal_init(const struct state *st, int sig, struct husk_err *e)
-{
-	AUTO_FD pfd = sys_pidfd_open(st->pid, 0);
-	if (!state_pid_alive(st))
-		return err_set(e, 0, "container %s: container not running", st->id);
-	long r = pfd >= 0 ? syscall(SYS_pidfd_send_signal, pfd, sig, NULL, 0) : kill(st->pid, sig);
-	if (r < 0 && errno == ESRCH)
-		return err_set(e, 0, "container %s: container not running", st->id);
-	if (r < 0)
-		return err_sys(e, "kill container %s", st->id);
+	/* runtime.md: a failing poststart hook is an error, and stops the container. */
+	if (run_saved_hooks(dirfd, st, HOOK_POSTSTART, e) < 0) {
+		struct husk_err e2;
+		signal_init(st, SIGKILL, &e2);
+		if (st->cgroup[0])
+			cgroup_kill_all(st->cgroup, SIGKILL, &e2);
+		return -1;
+	}
 	return 0;
 }
 
@@ -488,8 +494,11 @@ static int destroy(int rootfd, int dirfd, struct state *st, struct husk_err *e)
 	if (st->cgroup[0])
 		cgroup_kill_all(st->cgroup, SIGKILL, e);
 	st->status = ST_STOPPED;
-	if (dirfd >= 0)
-		run_saved_hooks(dirfd, st, HOOK_POSTSTOP);
+	/* runtime.md: a failing poststop hook is only a warning. */
+	struct husk_err w;
+	char buf[512];
+	if (dirfd >= 0 && run_saved_hooks(dirfd, st, HOOK_POSTSTOP, &w) < 0)
+		log_warn("%s", err_text(&w, buf, sizeof(buf)));
 	if (cgroup_remove(st->cgroup, st->cgroup_top, e) < 0)
 		return -1;
 	return state_remove_dir(rootfd, st->id, e);

@@ -1,0 +1,345 @@
+# lib.sh: helpers for the integration tests (sourced by run.sh).
+# busybox sh compatible: no bash-isms, no GNU-only flags.
+#
+# Set by run.sh for each test, inside the test's subshell:
+#   TNAME  the test's name (t_foo)      TD  its scratch dir ($T/t_foo), also the cwd
+#   ID     a container id unique to this run (use $ID, ${ID}b, ${ID}c ...)
+#   B      the default bundle dir ($TD/b)  ROOT  husk's --root ($T/state)
+#   MARK   a string put into the environment of husk and of every container,
+#          so leftover processes can be found.
+# A test fails by calling fail (directly or through an expect_*), which ends
+# the test's subshell; skip REASON ends it as skipped.
+
+# ---- outcome ---------------------------------------------------------------
+
+fail() {
+	printf '%s\n' "$*" >>"$TD/.why"
+	exit 1
+}
+
+skip() {
+	printf '%s\n' "$*" >"$TD/.why"
+	exit 77
+}
+
+# ---- running husk ------------------------------------------------------------
+
+# h ARGS...: husk with this run's --root (and the leftover marker).
+h() {
+	HUSK_TEST_MARK="$MARK" "$HUSK" --root "$ROOT" "$@"
+}
+
+# hr: husk without --root, for tests of the global options themselves.
+hr() {
+	HUSK_TEST_MARK="$MARK" "$HUSK" "$@"
+}
+
+# hx CMD...: run CMD (usually h ...) with stdin from /dev/null, stdout in
+# $TD/out, stderr in $TD/err; sets RC. Never inside $( ): a created
+# container holds its stdout open.
+hx() {
+	"$@" </dev/null >"$TD/out" 2>"$TD/err"
+	RC=$?
+}
+
+# expect_ok CMD...: CMD must exit 0.
+expect_ok() {
+	hx "$@"
+	[ "$RC" = 0 ] || fail "expected exit 0 from: $*
+got exit $RC, stderr: $(cat "$TD/err")
+stdout: $(head -c 2000 "$TD/out")"
+}
+
+# expect_status N CMD...: CMD must exit N.
+expect_status() {
+	_want=$1
+	shift
+	hx "$@"
+	[ "$RC" = "$_want" ] || fail "expected exit $_want from: $*
+got exit $RC, stderr: $(cat "$TD/err")"
+}
+
+# expect_fail SUBSTRING CMD...: exit status 1, exactly one line on stderr,
+# starting "husk: " and containing SUBSTRING, nothing on stdout.
+expect_fail() {
+	_sub=$1
+	shift
+	hx "$@"
+	_err=$(cat "$TD/err")
+	[ "$RC" = 1 ] || fail "expected exit 1 from: $*
+got exit $RC, stderr: $_err"
+	[ "$(wc -l <"$TD/err")" = 1 ] || fail "expected exactly one line on stderr from: $*
+got: $_err"
+	case $_err in
+	"husk: "*) ;;
+	*) fail "expected stderr to start with 'husk: ': $_err" ;;
+	esac
+	case $_err in
+	*"$_sub"*) ;;
+	*) fail "expected stderr to contain '$_sub'
+got: $_err" ;;
+	esac
+	[ ! -s "$TD/out" ] || fail "expected nothing on stdout from: $*
+got: $(cat "$TD/out")"
+}
+
+# ---- comparing -----------------------------------------------------------------
+
+expect_eq() { # EXPECTED GOT [WHAT]
+	[ "$1" = "$2" ] || fail "${3:-value}: expected '$1'
+got '$2'"
+}
+
+expect_ne() { # UNEXPECTED GOT [WHAT]
+	[ "$1" != "$2" ] || fail "${3:-value}: expected anything but '$1'"
+}
+
+# expect_match ERE STRING [WHAT]
+expect_match() {
+	printf '%s\n' "$2" | grep -Eq -- "$1" || fail "${3:-value}: expected to match /$1/
+got: $2"
+}
+
+expect_no_match() { # ERE STRING [WHAT]
+	! printf '%s\n' "$2" | grep -Eq -- "$1" || fail "${3:-value}: expected not to match /$1/
+got: $2"
+}
+
+# expect_line LINE [FILE]: FILE (default $TD/out) has exactly this line.
+expect_line() {
+	grep -Fqx -- "$1" "${2:-$TD/out}" || fail "expected the line: $1
+got:
+$(head -c 3000 "${2:-$TD/out}")"
+}
+
+expect_no_line() { # LINE [FILE]
+	! grep -Fqx -- "$1" "${2:-$TD/out}" || fail "expected no line: $1"
+}
+
+# line KEY [FILE]: the value of the first "KEY: value" line.
+line() {
+	sed -n "s|^$1: ||p" "${2:-$TD/out}" | head -n 1
+}
+
+# json_get KEY: a top-level string or number value from the JSON on stdin
+# (good enough for husk's state output; no jq on the target).
+json_get() {
+	_j=$(tr '\n' ' ')
+	_v=$(printf '%s' "$_j" | sed -n 's/.*"'"$1"'"[[:space:]]*:[[:space:]]*"\([^"]*\)".*/\1/p')
+	[ -n "$_v" ] || _v=$(printf '%s' "$_j" | sed -n 's/.*"'"$1"'"[[:space:]]*:[[:space:]]*\([-0-9A-Za-z.]*\).*/\1/p')
+	printf '%s\n' "$_v"
+}
+
+# st ID KEY: a field of `husk state ID`.
+st() {
+	h state "$1" </dev/null 2>/dev/null | json_get "$2"
+}
+
+# wait_status ID STATUS [TENTHS]: poll state until status is STATUS.
+wait_status() {
+	_n=${3:-100}
+	while [ "$_n" -gt 0 ]; do
+		[ "$(st "$1" status)" = "$2" ] && return 0
+		sleep 0.1
+		_n=$((_n - 1))
+	done
+	fail "container $1: status '$(st "$1" status)' never became '$2'"
+}
+
+# wait_file FILE [TENTHS]: poll until FILE exists and is not empty.
+wait_file() {
+	_n=${2:-100}
+	while [ "$_n" -gt 0 ]; do
+		[ -s "$1" ] && return 0
+		sleep 0.1
+		_n=$((_n - 1))
+	done
+	fail "timed out waiting for $1"
+}
+
+# ---- writing bundles -----------------------------------------------------------
+
+# q STRING: STRING as a JSON string (quotes, backslashes, tabs, newlines escaped).
+q() {
+	printf '%s' "$1" | sed 's/\\/\\\\/g; s/"/\\"/g; s/	/\\t/g' |
+		awk 'BEGIN { printf "%s", "\"" } NR > 1 { printf "%s", "\\n" } { printf "%s", $0 } END { printf "%s", "\"" }'
+}
+
+# jlist STRING...: a comma-separated list of JSON strings (no brackets).
+jlist() {
+	_l=""
+	for _a in "$@"; do
+		_l="$_l${_l:+, }$(q "$_a")"
+	done
+	printf '%s' "$_l"
+}
+
+# args WORD...: set the container's process.args.
+args() {
+	C_ARGS=$(jlist "$@")
+}
+
+# ns TYPE...: the namespaces list for C_NS.
+ns() {
+	_l=""
+	for _a in "$@"; do
+		_l="$_l${_l:+, }{\"type\": \"$_a\"}"
+	done
+	printf '%s' "$_l"
+}
+
+# hook PATH ARG...: one hook object.
+hook() {
+	_p=$1
+	shift
+	printf '{"path": %s, "args": [%s]}' "$(q "$_p")" "$(jlist "$@")"
+}
+
+# mnt DEST TYPE SOURCE OPTION...: one mount object.
+mnt() {
+	printf '{"destination": %s, "type": %s, "source": %s, "options": [%s]}' \
+		"$(q "$1")" "$(q "$2")" "$(q "$3")" "$(shift 3 && jlist "$@")"
+}
+
+DEFAULT_MOUNTS='
+	{"destination": "/proc", "type": "proc", "source": "proc"},
+	{"destination": "/dev", "type": "tmpfs", "source": "tmpfs",
+	 "options": ["nosuid", "strictatime", "mode=755", "size=65536k"]},
+	{"destination": "/dev/pts", "type": "devpts", "source": "devpts",
+	 "options": ["nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5"]},
+	{"destination": "/dev/shm", "type": "tmpfs", "source": "shm",
+	 "options": ["nosuid", "noexec", "nodev", "mode=1777", "size=65536k"]},
+	{"destination": "/dev/mqueue", "type": "mqueue", "source": "mqueue",
+	 "options": ["nosuid", "noexec", "nodev"]},
+	{"destination": "/sys", "type": "sysfs", "source": "sysfs",
+	 "options": ["nosuid", "noexec", "nodev", "ro"]},
+	{"destination": "/tmp", "type": "tmpfs", "source": "tmpfs", "options": ["nosuid", "nodev"]}'
+
+DEFAULT_CAPS='{
+	"bounding": ["CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE"],
+	"effective": ["CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE"],
+	"permitted": ["CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE"]}'
+
+# mkbundle [DIR]: write DIR/config.json (default $B) from the C_* variables
+# below, and link DIR/rootfs to $ROOTFS unless DIR/rootfs already exists.
+# The root is read-only by default: the tests share one rootfs.
+#   C_ARGS      JSON strings of process.args (see args)  ["probe","ids"]
+#   C_PATH      PATH in process.env                      runc's default PATH
+#   C_ENV       JSON strings appended to process.env     (PATH and MARK always)
+#   C_TERMINAL  true|false                               false
+#   C_USER      body of process.user                     "uid": 0, "gid": 0
+#   C_CWD       process.cwd                              /
+#   C_CAPS      process.capabilities object              runc's three caps
+#   C_NNP       process.noNewPrivileges                  true
+#   C_PROCESS   more process fields, each ending in ","  (none)
+#   C_ROOT      body of root                             "path": "rootfs", "readonly": true
+#   C_HOSTNAME  hostname (set but empty: none)           husk-test
+#   C_MOUNTS    mount objects                            $DEFAULT_MOUNTS
+#   C_MOUNTS_EXTRA  more mount objects, after those      (none)
+#   C_NS        namespace objects (see ns)               pid ipc uts mount network
+#   C_LINUX     more linux fields, each ending in ","    (none)
+#   C_TOP       more top-level fields, each ending in "," (none)
+mkbundle() {
+	_d=${1:-$B}
+	mkdir -p "$_d"
+	[ -e "$_d/rootfs" ] || [ -L "$_d/rootfs" ] || ln -s "$ROOTFS" "$_d/rootfs"
+	_mounts=${C_MOUNTS-$DEFAULT_MOUNTS}
+	[ -z "${C_MOUNTS_EXTRA:-}" ] || _mounts="$_mounts${_mounts:+,} $C_MOUNTS_EXTRA"
+	_root=${C_ROOT:-'"path": "rootfs", "readonly": true'}
+	_user=${C_USER:-'"uid": 0, "gid": 0'}
+	_args=${C_ARGS:-'"probe", "ids"'}
+	_host=""
+	[ -z "${C_HOSTNAME-husk-test}" ] || _host="\"hostname\": $(q "${C_HOSTNAME:-husk-test}"),"
+	cat >"$_d/config.json" <<EOF
+{
+	"ociVersion": "1.3.0",
+	${C_TOP:-}
+	"root": {$_root},
+	"process": {
+		${C_PROCESS:-}
+		"terminal": ${C_TERMINAL:-false},
+		"user": {$_user},
+		"args": [$_args],
+		"env": ["PATH=${C_PATH:-/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin}",
+			"HUSK_TEST_MARK=$MARK"${C_ENV:+, $C_ENV}],
+		"cwd": $(q "${C_CWD:-/}"),
+		"capabilities": ${C_CAPS:-$DEFAULT_CAPS},
+		"noNewPrivileges": ${C_NNP:-true}
+	},
+	$_host
+	"mounts": [$_mounts
+	],
+	"linux": {
+		${C_LINUX:-}
+		"namespaces": [${C_NS-$(ns pid ipc uts mount network)}]
+	}
+}
+EOF
+}
+
+# run_probe WORD...: run a container with `probe WORD...` in the foreground
+# from $B (written by mkbundle with the current C_* settings); output in
+# $TD/out. Fails the test unless husk exits 0.
+run_probe() {
+	args probe "$@"
+	mkbundle
+	expect_ok h run -b "$B" "$ID"
+}
+
+# ---- checking that nothing is left behind ------------------------------------
+
+# The cgroup2 mount point, or nothing.
+cgroup2_dir() {
+	awk '{ for (i = 7; i <= NF; i++) if ($i == "-") { if ($(i + 1) == "cgroup2") print $5; break } }' \
+		/proc/self/mountinfo | head -n 1
+}
+
+# new_lines BEFORE NOW: lines of file NOW not in file BEFORE (busybox has no comm).
+new_lines() {
+	awk 'FILENAME == ARGV[1] { n[$0]++; next } { if (n[$0] > 0) n[$0]--; else print }' "$1" "$2"
+}
+
+mountpoints() {
+	awk '{ print $5 }' /proc/self/mountinfo | sort
+}
+
+# marked_pids: processes with this test's MARK in their environment.
+marked_pids() {
+	grep -lszF -e "HUSK_TEST_MARK=$MARK" /proc/[0-9]*/environ 2>/dev/null |
+		sed -n 's|^/proc/\([0-9]*\)/environ$|\1|p' | grep -vx "$$"
+}
+
+# leftovers ID: print what is left of container ID (and its siblings
+# ${ID}b, ...) on the host; nothing when clean.
+leftovers() {
+	for _s in "$ROOT/$1"*; do
+		[ -e "$_s" ] && echo "state dir $_s"
+	done
+	_p=$(marked_pids | tr '\n' ' ')
+	[ -z "$_p" ] || echo "processes: $_p($(for _x in $_p; do tr '\0' ' ' <"/proc/$_x/cmdline" 2>/dev/null; echo ';'; done | tr '\n' ' '))"
+	mountpoints >"$TD/.mounts.now"
+	_m=$(new_lines "$TD/.mounts.before" "$TD/.mounts.now" | tr '\n' ' ')
+	[ -z "$_m" ] || echo "new mounts: $_m"
+	_cg=$(cgroup2_dir)
+	if [ -n "$_cg" ]; then
+		_c=$(find "$_cg" -type d -name "$1*" 2>/dev/null | tr '\n' ' ')
+		[ -z "$_c" ] || echo "cgroups: $_c"
+	fi
+}
+
+# assert_clean ID: nothing of container ID is left on the host.
+assert_clean() {
+	_l=$(leftovers "$1")
+	[ -z "$_l" ] || fail "left behind by $1: $_l"
+}
+
+# no_husk_left [PID]: no process of this test runs the husk binary, except PID
+# (a created container's init may still be husk, blocked on exec.sock).
+no_husk_left() {
+	for _p in $(marked_pids); do
+		[ "$_p" = "${1:-}" ] && continue
+		_e=$(readlink "/proc/$_p/exe" 2>/dev/null)
+		[ "$_e" = "$HUSK" ] && fail "a husk process is left: pid $_p: $(tr '\0' ' ' <"/proc/$_p/cmdline")"
+	done
+	return 0
+}

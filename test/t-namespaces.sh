@@ -1,0 +1,190 @@
+# t-namespaces.sh: linux.namespaces (new and joined by path), user
+# namespaces with uidMappings/gidMappings.
+
+# host_ns NAME: the host's namespace link.
+host_ns() {
+	readlink "/proc/self/ns/$1"
+}
+
+t_ns_new_all() {
+	[ -e /proc/self/ns/time ] || skip "no time namespaces"
+	C_NS=$(ns pid ipc uts mount network cgroup time)
+	run_probe ns
+	for n in cgroup ipc mnt net pid uts time; do
+		v=$(line "$n")
+		expect_match "^$n:\[[0-9]+\]\$" "$v" "$n namespace"
+		expect_ne "$(host_ns "$n")" "$v" "$n namespace (the host's)"
+	done
+	expect_eq "$(host_ns user)" "$(line user)" "user namespace (none asked)"
+	assert_clean "$ID"
+}
+
+# Only a mount namespace: the rest is the host's.
+t_ns_only_mount() {
+	C_NS=$(ns mount)
+	C_HOSTNAME=
+	C_MOUNTS=$(mnt /proc proc proc)
+	run_probe ns pid
+	for n in cgroup ipc net pid uts user; do
+		expect_eq "$(host_ns "$n")" "$(line "$n")" "$n namespace"
+	done
+	expect_ne "$(host_ns mnt)" "$(line mnt)" "mnt namespace"
+	expect_ne 1 "$(line pid)" "pid without a pid namespace"
+	assert_clean "$ID"
+}
+
+t_ns_pid() {
+	C_NS=$(ns pid mount)
+	C_HOSTNAME=
+	run_probe pid
+	expect_line "pid: 1"
+	expect_line "ppid: 0"
+	assert_clean "$ID"
+}
+
+t_ns_network_only_lo() {
+	args sh -c 'grep ":" /proc/net/dev | cut -d: -f1 | tr -d " "'
+	mkbundle
+	expect_ok h run -b "$B" "$ID"
+	expect_eq lo "$(cat "$TD/out")" "interfaces"
+	assert_clean "$ID"
+}
+
+t_ns_join_by_path() {
+	args sleep 100
+	C_NS=$(ns pid ipc uts mount network)
+	C_HOSTNAME=first-$$
+	mkbundle
+	expect_ok h run -d -b "$B" "$ID"
+	pid=$(st "$ID" pid)
+	C_HOSTNAME=
+	C_NS="$(ns pid mount), {\"type\": \"network\", \"path\": \"/proc/$pid/ns/net\"},
+		{\"type\": \"ipc\", \"path\": \"/proc/$pid/ns/ipc\"}, {\"type\": \"uts\", \"path\": \"/proc/$pid/ns/uts\"}"
+	args probe ns hostname
+	mkbundle "$TD/b2"
+	expect_ok h run -b "$TD/b2" "${ID}b"
+	for n in net ipc uts; do
+		expect_eq "$(readlink "/proc/$pid/ns/$n")" "$(line "$n")" "joined $n namespace"
+	done
+	expect_ne "$(readlink "/proc/$pid/ns/pid")" "$(line pid)" "new pid namespace"
+	expect_line "hostname: first-$$"
+	expect_ok h delete -f "$ID"
+	assert_clean "$ID"
+}
+
+t_ns_join_pid_by_path() {
+	args sleep 100
+	mkbundle
+	expect_ok h run -d -b "$B" "$ID"
+	pid=$(st "$ID" pid)
+	C_NS="$(ns mount ipc uts network), {\"type\": \"pid\", \"path\": \"/proc/$pid/ns/pid\"}"
+	args probe ns pid
+	mkbundle "$TD/b2"
+	expect_ok h run -b "$TD/b2" "${ID}b"
+	expect_eq "$(readlink "/proc/$pid/ns/pid")" "$(line pid)" "joined pid namespace"
+	expect_ne "pid: 1" "$(grep '^pid: [0-9]' "$TD/out")" "pid in a joined pid namespace"
+	expect_ok h delete -f "$ID"
+	assert_clean "$ID"
+}
+
+t_ns_join_missing_path() {
+	C_NS="$(ns pid mount uts ipc), {\"type\": \"network\", \"path\": \"$TD/nonexistent-ns\"}"
+	mkbundle
+	expect_fail "nonexistent-ns" h create -b "$B" "$ID"
+	assert_clean "$ID"
+}
+
+t_ns_join_wrong_type() {
+	C_NS="$(ns pid mount uts ipc), {\"type\": \"network\", \"path\": \"/proc/self/ns/ipc\"}"
+	mkbundle
+	expect_fail "" h create -b "$B" "$ID"
+	assert_clean "$ID"
+}
+
+t_ns_user_root() {
+	C_NS=$(ns user pid ipc uts mount network)
+	C_LINUX='"uidMappings": [{"containerID": 0, "hostID": 100000, "size": 65536}],
+		"gidMappings": [{"containerID": 0, "hostID": 100000, "size": 65536}],'
+	args sh -c 'probe ids ns; echo "uid_map $(cat /proc/self/uid_map | tr -s " " | sed "s/^ //")";
+		echo "gid_map $(cat /proc/self/gid_map | tr -s " " | sed "s/^ //")"; stat -c "owner %u" /bin/busybox;
+		echo x >/dev/null && echo devnull-ok'
+	mkbundle
+	expect_ok h run -b "$B" "$ID"
+	expect_line "uid: 0"
+	expect_line "gid: 0"
+	expect_line "uid_map 0 100000 65536"
+	expect_line "gid_map 0 100000 65536"
+	expect_line "owner 65534"
+	expect_line devnull-ok
+	expect_ne "$(host_ns user)" "$(line user)" "user namespace"
+	assert_clean "$ID"
+}
+
+t_ns_user_host_view() {
+	C_NS=$(ns user pid ipc uts mount network)
+	C_LINUX='"uidMappings": [{"containerID": 0, "hostID": 100000, "size": 65536}],
+		"gidMappings": [{"containerID": 0, "hostID": 100000, "size": 65536}],'
+	C_USER='"uid": 1000, "gid": 1000'
+	args sleep 100
+	mkbundle
+	expect_ok h run -d -b "$B" "$ID"
+	pid=$(st "$ID" pid)
+	expect_eq 101000 "$(awk '/^Uid:/ { print $2 }' "/proc/$pid/status")" "host uid of the container's uid 1000"
+	expect_eq 101000 "$(awk '/^Gid:/ { print $2 }' "/proc/$pid/status")" "host gid"
+	expect_ok h delete -f "$ID"
+	assert_clean "$ID"
+}
+
+# A user namespace without mappings: refused (runc), or run in a new user
+# namespace (crun maps the caller).
+t_ns_user_without_mappings() {
+	C_NS=$(ns user pid ipc uts mount network)
+	args probe ns
+	mkbundle
+	hx h run -b "$B" "$ID"
+	if [ "$RC" = 0 ]; then
+		expect_ne "$(host_ns user)" "$(line user)" "user namespace"
+	else
+		expect_fail "" h run -b "$B" "$ID"
+	fi
+	assert_clean "$ID"
+}
+
+t_ns_time() {
+	[ -e /proc/self/ns/time ] || skip "no time namespaces"
+	C_NS=$(ns pid ipc uts mount network time)
+	run_probe ns
+	expect_ne "$(host_ns time)" "$(line time)" "time namespace"
+	assert_clean "$ID"
+}
+
+t_ns_cgroup_view() {
+	[ -n "$(cgroup2_dir)" ] || skip "no cgroup2 mount"
+	C_NS=$(ns pid ipc uts mount network cgroup)
+	run_probe ns cgroup
+	expect_ne "$(host_ns cgroup)" "$(line cgroup | head -n 1)" "cgroup namespace"
+	expect_line "cgroup: 0::/"
+	assert_clean "$ID"
+}
+
+t_ns_bad_type() {
+	C_NS='{"type": "bogus"}'
+	mkbundle
+	expect_fail "config.json: linux.namespaces[0].type" h create -b "$B" "$ID"
+	assert_clean "$ID"
+}
+
+# runc refuses to set a hostname in the host's UTS namespace; husk must at
+# least never change the host's hostname.
+t_hostname_without_uts() {
+	before=$(hostname)
+	C_NS=$(ns pid ipc mount network)
+	C_HOSTNAME=not-the-host-$$
+	mkbundle
+	hx h run -b "$B" "$ID"
+	after=$(hostname)
+	[ "$after" = "$before" ] || hostname "$before"
+	expect_eq "$before" "$after" "the host's hostname"
+	expect_fail "hostname" h run -b "$B" "$ID"
+	assert_clean "$ID"
+}

@@ -1,0 +1,322 @@
+# t-process.sh: process.*: args, env, cwd, user, capabilities, rlimits,
+# noNewPrivileges, oomScoreAdj, terminal, and the fds the container gets.
+
+t_args_path_lookup() {
+	C_PATH=/nonexistent:/bin
+	run_probe pid
+	expect_line "pid: 1"
+	assert_clean "$ID"
+}
+
+t_args_absolute() {
+	args /bin/probe cwd
+	mkbundle
+	expect_ok h run -b "$B" "$ID"
+	expect_line "cwd: /"
+	assert_clean "$ID"
+}
+
+t_args_with_spaces() {
+	args sh -c 'printf "[%s]\n" "$@"' sh "a b" '' 'c"d'
+	mkbundle
+	expect_ok h run -b "$B" "$ID"
+	expect_eq "$(printf '[a b]\n[]\n[c"d]')" "$(cat "$TD/out")" "argv"
+	assert_clean "$ID"
+}
+
+t_env() {
+	C_ENV='"FOO=bar", "SPACED=a b", "EMPTY=", "UNI=h\u00e9"'
+	HUSK_LEAK=leaked
+	export HUSK_LEAK
+	run_probe env
+	expect_line "env: FOO=bar"
+	expect_line "env: SPACED=a b"
+	expect_line "env: EMPTY="
+	expect_line "env: UNI=hé"
+	expect_line "env: PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+	expect_no_line "env: HUSK_LEAK=leaked"
+	grep -q '^env: LISTEN_' "$TD/out" && fail "LISTEN_* set without --preserve-fds: $(cat "$TD/out")"
+	assert_clean "$ID"
+}
+
+t_cwd() {
+	C_CWD=/tmp
+	run_probe cwd
+	expect_line "cwd: /tmp"
+	assert_clean "$ID"
+}
+
+t_user_ids() {
+	C_USER='"uid": 1000, "gid": 1000, "umask": 23, "additionalGids": [5, 65534]'
+	run_probe ids
+	expect_line "uid: 1000"
+	expect_line "euid: 1000"
+	expect_line "gid: 1000"
+	expect_line "egid: 1000"
+	expect_line "groups: 5 65534"
+	expect_line "umask: 0027"
+	assert_clean "$ID"
+}
+
+# No additionalGids: no supplementary groups (the host's are dropped).
+t_user_no_groups() {
+	C_USER='"uid": 1000, "gid": 1000'
+	run_probe ids
+	expect_line "groups:"
+	assert_clean "$ID"
+}
+
+t_user_root_umask() {
+	C_USER='"uid": 0, "gid": 0, "umask": 0'
+	run_probe ids
+	expect_line "uid: 0"
+	expect_line "umask: 0000"
+	C_USER='"uid": 0, "gid": 0, "umask": 63'
+	run_probe ids
+	expect_line "umask: 0077"
+	assert_clean "$ID"
+}
+
+# A non-root user: permitted = effective = ambient after exec.
+t_caps_nonroot() {
+	C_USER='"uid": 1000, "gid": 1000'
+	C_CAPS='{"bounding": ["CAP_CHOWN", "CAP_KILL", "CAP_NET_BIND_SERVICE"],
+		"permitted": ["CAP_CHOWN", "CAP_KILL"], "effective": ["CAP_CHOWN", "CAP_KILL"],
+		"inheritable": ["CAP_CHOWN"], "ambient": ["CAP_CHOWN"]}'
+	run_probe caps
+	expect_line "CapBnd: 0000000000000421"
+	expect_line "CapInh: 0000000000000001"
+	expect_line "CapAmb: 0000000000000001"
+	expect_line "CapPrm: 0000000000000001"
+	expect_line "CapEff: 0000000000000001"
+	assert_clean "$ID"
+}
+
+# runc's default three capabilities, as root.
+t_caps_default_root() {
+	run_probe caps
+	expect_line "CapBnd: 0000000020000420"
+	expect_line "CapPrm: 0000000020000420"
+	expect_line "CapEff: 0000000020000420"
+	expect_line "CapInh: 0000000000000000"
+	expect_line "CapAmb: 0000000000000000"
+	assert_clean "$ID"
+}
+
+t_caps_empty() {
+	C_CAPS='{"bounding": [], "permitted": [], "effective": [], "inheritable": [], "ambient": []}'
+	run_probe caps
+	expect_line "CapBnd: 0000000000000000"
+	expect_line "CapEff: 0000000000000000"
+	expect_line "CapPrm: 0000000000000000"
+	assert_clean "$ID"
+}
+
+t_caps_sys_admin() {
+	C_CAPS='{"bounding": ["CAP_SYS_ADMIN", "CAP_KILL"], "permitted": ["CAP_SYS_ADMIN", "CAP_KILL"],
+		"effective": ["CAP_SYS_ADMIN", "CAP_KILL"]}'
+	args sh -c 'probe caps; hostname changed && hostname'
+	mkbundle
+	expect_ok h run -b "$B" "$ID"
+	expect_line "CapBnd: 0000000000200020"
+	expect_line "CapEff: 0000000000200020"
+	expect_line changed
+	expect_ne changed "$(hostname)" "host's hostname"
+	assert_clean "$ID"
+}
+
+t_no_new_privileges() {
+	C_NNP=true
+	run_probe caps
+	expect_line "NoNewPrivs: 1"
+	C_NNP=false
+	run_probe caps
+	expect_line "NoNewPrivs: 0"
+	assert_clean "$ID"
+}
+
+# Not implemented: no seccomp filter may be installed behind our back.
+t_no_seccomp_by_default() {
+	run_probe caps
+	expect_line "Seccomp: 0"
+	assert_clean "$ID"
+}
+
+t_rlimits() {
+	hard=$(awk '/^Max open files/ { print $5 }' /proc/self/limits)
+	[ "$hard" = unlimited ] || [ "$hard" -ge 1024 ] || skip "hard RLIMIT_NOFILE $hard < 1024"
+	hardu=$(awk '/^Max processes/ { print $4 }' /proc/self/limits)
+	[ "$hardu" = unlimited ] || [ "$hardu" -ge 2000 ] || skip "hard RLIMIT_NPROC $hardu < 2000"
+	C_PROCESS='"rlimits": [{"type": "RLIMIT_NOFILE", "soft": 512, "hard": 1024},
+		{"type": "RLIMIT_CORE", "soft": 0, "hard": 0},
+		{"type": "RLIMIT_NPROC", "soft": 1000, "hard": 2000}],'
+	run_probe rlimits
+	expect_line "RLIMIT_NOFILE: 512 1024"
+	expect_line "RLIMIT_CORE: 0 0"
+	expect_line "RLIMIT_NPROC: 1000 2000"
+	assert_clean "$ID"
+}
+
+t_oom_score_adj() {
+	cur=$(cat /proc/self/oom_score_adj)
+	want=$((cur + 100))
+	[ "$want" -le 1000 ] || skip "oom_score_adj already $cur"
+	C_PROCESS="\"oomScoreAdj\": $want,"
+	args cat /proc/self/oom_score_adj
+	mkbundle
+	expect_ok h run -b "$B" "$ID"
+	expect_eq "$want" "$(cat "$TD/out")" "oom_score_adj"
+	assert_clean "$ID"
+}
+
+t_hostname_domainname() {
+	C_HOSTNAME=box-$$
+	C_TOP='"domainname": "example.org",'
+	run_probe hostname
+	expect_line "hostname: box-$$"
+	expect_line "domainname: example.org"
+	expect_ne "box-$$" "$(hostname)" "host's hostname"
+	assert_clean "$ID"
+}
+
+# terminal: the pty master goes to the console socket; the process has the
+# slave as stdin/out/err and is a session leader.
+t_terminal_console_socket() {
+	[ -x "$SOCKRECV" ] || skip "no $SOCKRECV (built by rootfs.sh)"
+	C_TERMINAL=true
+	C_PROCESS='"consoleSize": {"height": 33, "width": 101},'
+	args sh -c 'probe tty ids; stty size'
+	mkbundle
+	"$SOCKRECV" "$TD/sock" >"$TD/tty.out" 2>"$TD/sr.err" &
+	sr=$!
+	n=50
+	while [ ! -S "$TD/sock" ] && [ "$n" -gt 0 ]; do sleep 0.1; n=$((n - 1)); done
+	expect_ok h create -b "$B" --console-socket "$TD/sock" "$ID"
+	expect_ok h start "$ID"
+	wait_status "$ID" stopped
+	n=50
+	while kill -0 "$sr" 2>/dev/null && [ "$n" -gt 0 ]; do sleep 0.1; n=$((n - 1)); done
+	kill "$sr" 2>/dev/null
+	tr -d '\r' <"$TD/tty.out" >"$TD/tty"
+	expect_line "sockrecv: got fd (payload $(grep -o '[0-9]* bytes' "$TD/tty" | head -n 1))" "$TD/tty"
+	for fd in 0 1 2; do
+		expect_match '^/dev/(pts/[0-9]+|console)$' "$(line "tty$fd" "$TD/tty")" "tty$fd"
+	done
+	expect_line "sid: 1" "$TD/tty"
+	expect_line "uid: 0" "$TD/tty"
+	expect_line "33 101" "$TD/tty"
+	expect_ok h delete "$ID"
+	assert_clean "$ID"
+}
+
+# --preserve-fds N: fds 3..3+N-1 reach the container, LISTEN_FDS=N, LISTEN_PID=1.
+t_preserve_fds() {
+	args probe fds env
+	mkbundle
+	h create -b "$B" --preserve-fds 2 "$ID" 3>"$TD/f3" 4>"$TD/f4" 5>"$TD/f5" \
+		</dev/null >"$TD/cout" 2>"$TD/err" || fail "create: $(cat "$TD/err")"
+	expect_ok h start "$ID"
+	wait_status "$ID" stopped
+	fds=$(sed -n 's/^\([0-9][0-9]*\): .*/\1/p' "$TD/cout" | tr '\n' ' ')
+	expect_eq "0 1 2 3 4 " "$fds" "the container's fds"
+	# as runc: --preserve-fds alone sets no LISTEN_* (that is socket activation's)
+	if grep -q '^env: LISTEN_FDS=' "$TD/cout"; then fail "LISTEN_FDS set without socket activation"; fi
+	expect_ok h delete "$ID"
+	args sh -c 'echo via3 >&3; echo via4 >&4'
+	mkbundle
+	h run -b "$B" --preserve-fds=2 "$ID" 3>"$TD/g3" 4>"$TD/g4" </dev/null >"$TD/out" 2>"$TD/err" ||
+		fail "run: $(cat "$TD/err")"
+	expect_eq via3 "$(cat "$TD/g3")" "written to fd 3"
+	expect_eq via4 "$(cat "$TD/g4")" "written to fd 4"
+	assert_clean "$ID"
+}
+
+# Socket activation as runc: LISTEN_FDS/LISTEN_PID meant for husk's own pid
+# pass their fds on first, then --preserve-fds; the container sees LISTEN_PID=1.
+t_listen_fds() {
+	args probe fds env
+	mkbundle
+	sh -c 'LISTEN_PID=$$ LISTEN_FDS=1 exec "$@"' sh "$HUSK" --root "$ROOT" create -b "$B" \
+		--preserve-fds 1 "$ID" 3>"$TD/f3" 4>"$TD/f4" 5>"$TD/f5" \
+		</dev/null >"$TD/cout" 2>"$TD/err" || fail "create: $(cat "$TD/err")"
+	expect_ok h start "$ID"
+	wait_status "$ID" stopped
+	fds=$(sed -n 's/^\([0-9][0-9]*\): .*/\1/p' "$TD/cout" | tr '\n' ' ')
+	expect_eq "0 1 2 3 4 " "$fds" "the container's fds"
+	expect_line "env: LISTEN_FDS=1" "$TD/cout"
+	expect_line "env: LISTEN_PID=1" "$TD/cout"
+	expect_ok h delete "$ID"
+	assert_clean "$ID"
+}
+
+# No fd of the caller or of husk (state dir, fifo, cgroup, sockets) leaks
+# into the container: only 0, 1, 2.
+t_no_fd_leak() {
+	args probe fds
+	mkbundle
+	h run -b "$B" "$ID" 5>"$TD/x" 7<"$TD/x" 9>"$TD/x" </dev/null >"$TD/out" 2>"$TD/err" ||
+		fail "run: $(cat "$TD/err")"
+	fds=$(sed -n 's/^\([0-9][0-9]*\): .*/\1/p' "$TD/out" | tr '\n' ' ')
+	expect_eq "0 1 2 " "$fds" "the container's fds (run); all: $(cat "$TD/out")"
+	h create -b "$B" "$ID" 5>"$TD/x" 7<"$TD/x" 9>"$TD/x" </dev/null >"$TD/cout" 2>"$TD/err" ||
+		fail "create: $(cat "$TD/err")"
+	expect_ok h start "$ID" 6>"$TD/x"
+	wait_status "$ID" stopped
+	fds=$(sed -n 's/^\([0-9][0-9]*\): .*/\1/p' "$TD/cout" | tr '\n' ' ')
+	expect_eq "0 1 2 " "$fds" "the container's fds (create+start); all: $(cat "$TD/cout")"
+	expect_ok h delete "$ID"
+	assert_clean "$ID"
+}
+
+# args[0] with a slash but relative: resolved against process.cwd.
+t_args_relative_to_cwd() {
+	C_CWD=/bin
+	args ./probe cwd
+	mkbundle
+	expect_ok h run -b "$B" "$ID"
+	expect_line "cwd: /bin"
+	assert_clean "$ID"
+}
+
+t_rlimit_soft_above_hard() {
+	C_PROCESS='"rlimits": [{"type": "RLIMIT_NOFILE", "soft": 2048, "hard": 1024}],'
+	mkbundle
+	expect_fail "process.rlimits[0]" h create -b "$B" "$ID"
+	assert_clean "$ID"
+}
+
+# run -d with a terminal: the master still goes to the console socket.
+t_terminal_run_detached() {
+	[ -x "$SOCKRECV" ] || skip "no $SOCKRECV (built by rootfs.sh)"
+	C_TERMINAL=true
+	args sh -c 'probe tty; read line; echo "got $line"'
+	mkbundle
+	"$SOCKRECV" "$TD/sock" "typed
+" >"$TD/tty.out" 2>"$TD/sr.err" &
+	sr=$!
+	n=50
+	while [ ! -S "$TD/sock" ] && [ "$n" -gt 0 ]; do sleep 0.1; n=$((n - 1)); done
+	expect_ok h run -d -b "$B" --console-socket "$TD/sock" "$ID"
+	wait_status "$ID" stopped
+	n=50
+	while kill -0 "$sr" 2>/dev/null && [ "$n" -gt 0 ]; do sleep 0.1; n=$((n - 1)); done
+	kill "$sr" 2>/dev/null
+	tr -d '\r' <"$TD/tty.out" >"$TD/tty"
+	expect_line "sid: 1" "$TD/tty"
+	expect_line "got typed" "$TD/tty"
+	expect_ok h delete "$ID"
+	assert_clean "$ID"
+}
+
+# Lowering oom_score_adj needs CAP_SYS_RESOURCE, which root lacks here:
+# create fails, naming it.
+t_oom_score_adj_lower() {
+	cur=$(cat /proc/self/oom_score_adj)
+	[ "$cur" -gt -1000 ] || skip "oom_score_adj already -1000"
+	cap=$(awk '/^CapEff:/ { print $2 }' /proc/self/status)
+	[ $((0x$cap >> 24 & 1)) = 0 ] || skip "we have CAP_SYS_RESOURCE: lowering works"
+	C_PROCESS="\"oomScoreAdj\": $((cur - 100)),"
+	mkbundle
+	expect_fail "oom" h create -b "$B" "$ID"
+	assert_clean "$ID"
+}
