@@ -420,9 +420,27 @@ static int send_fd(int sock, int fd, const char *name, struct husk_err *e)
 	return 0;
 }
 
+/* Mount onto what was checked, not onto a path the image could have
+ * turned into a symlink meanwhile (CVE-2025-52565). */
+static int bind_console(const char *name, struct husk_err *e)
+{
+	char target[64];
+	AUTO_FD console = open("/dev/console", O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	struct stat st;
+	if (console < 0 || fstat(console, &st) < 0)
+		return err_sys(e, "open /dev/console");
+	if (!S_ISREG(st.st_mode) && !S_ISCHR(st.st_mode))
+		return err_set(e, 0, "/dev/console: not a file or a character device");
+	snprintf(target, sizeof(target), "/proc/self/fd/%d", console);
+	if (mount(name, target, NULL, MS_BIND, NULL) < 0)
+		return err_sys(e, "mount %s on /dev/console", name);
+	return 0;
+}
+
 /* The pty comes from the container's own devpts; its master goes to the
- * console socket and its peer becomes /dev/console and the stdio. */
-static int setup_console(const struct process *p, int sock, struct husk_err *e)
+ * console socket and its peer becomes the stdio (and, for the init,
+ * /dev/console). */
+static int setup_console(const struct process *p, int sock, bool init, struct husk_err *e)
 {
 	AUTO_FD master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
 	if (master < 0)
@@ -438,19 +456,10 @@ static int setup_console(const struct process *p, int sock, struct husk_err *e)
 				     .ws_col = (unsigned short)p->console_width};
 		ioctl(slave, TIOCSWINSZ, &ws);
 	}
-	char name[64], target[64];
+	char name[64];
 	snprintf(name, sizeof(name), "/dev/pts/%d", n);
-	/* Mount onto what was checked, not onto a path the image could have
-	 * turned into a symlink meanwhile (CVE-2025-52565). */
-	AUTO_FD console = open("/dev/console", O_PATH | O_NOFOLLOW | O_CLOEXEC);
-	struct stat st;
-	if (console < 0 || fstat(console, &st) < 0)
-		return err_sys(e, "open /dev/console");
-	if (!S_ISREG(st.st_mode) && !S_ISCHR(st.st_mode))
-		return err_set(e, 0, "/dev/console: not a file or a character device");
-	snprintf(target, sizeof(target), "/proc/self/fd/%d", console);
-	if (mount(name, target, NULL, MS_BIND, NULL) < 0)
-		return err_sys(e, "mount %s on /dev/console", name);
+	if (init && bind_console(name, e) < 0)
+		return -1;
 	if (send_fd(sock, master, name, e) < 0)
 		return -1;
 	if (setsid() < 0 || ioctl(slave, TIOCSCTTY, 0) < 0)
@@ -523,7 +532,7 @@ static int init_after_pivot(struct init_ctx *x, struct husk_err *e)
 	const struct process *p = &c->spec.process;
 	if (set_sysctls(&c->spec, e) < 0)
 		return -1;
-	if (p->terminal && setup_console(p, x->console, e) < 0)
+	if (p->terminal && setup_console(p, x->console, true, e) < 0)
 		return -1;
 	if (mount_finish_rootfs(&c->spec, e) < 0 || set_rlimits(p, e) < 0 ||
 	    set_oom_score_adj(p, e) < 0)
@@ -557,9 +566,8 @@ static int seal_fds(int nfds, struct husk_err *e)
 	return 0;
 }
 
-static char **build_env(const struct container *c, int listen_fds)
+static char **build_env(const struct strv *env, int listen_fds)
 {
-	const struct strv *env = &c->spec.process.env;
 	char **v = calloc(env->n + 3, sizeof(char *));
 	if (!v)
 		return NULL;
@@ -588,7 +596,7 @@ static int init_setup(struct init_ctx *x, struct husk_err *e)
 		return -1;
 	if (init_after_pivot(x, e) < 0)
 		return -1;
-	x->env = build_env(c, c->listen_fds);
+	x->env = build_env(&c->spec.process.env, c->listen_fds);
 	if (!x->env)
 		return err_sys(e, "environment");
 	return seal_fds(x->nfds, e);
@@ -806,6 +814,163 @@ int container_spawn(struct container *c, int console_sock, struct husk_err *e)
 	if (parent_place(c, placed, sync, e) < 0 || parent_serve(c, sync, e) < 0) {
 		kill_init(c->pid);
 		return -1;
+	}
+	return 0;
+}
+
+/* ---- exec: one more process in a running container ------------------------------ */
+
+static const struct {
+	int type;
+	const char *file; /* in /proc/PID/ns */
+} ns_files[] = {
+	/* user first: the others are owned by it, and joining it grants the
+	 * capabilities needed to join them. */
+	{CLONE_NEWUSER, "user"}, {CLONE_NEWIPC, "ipc"},	      {CLONE_NEWUTS, "uts"},
+	{CLONE_NEWNET, "net"},	 {CLONE_NEWCGROUP, "cgroup"}, {CLONE_NEWNS, "mnt"},
+};
+
+/* pid and time namespaces apply to children: the parent joins them for the
+ * clone. The container's root is opened before, for the chroot after. */
+static int exec_join_for_children(struct exec_req *x, struct husk_err *e)
+{
+	static const char *const child_ns[] = {"pid", "time"};
+	for (size_t i = 0; i < 2; i++) {
+		char path[64];
+		snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)x->st->pid, child_ns[i]);
+		AUTO_FD fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0 && errno == ENOENT)
+			continue;
+		if (fd < 0 || setns(fd, 0) < 0)
+			return err_sys(e, "join %s", path);
+	}
+	return 0;
+}
+
+/* Open every namespace first: once in the container's user namespace, the
+ * host's /proc may no longer let us. A namespace we are already in is left
+ * alone (setns into one's own user namespace is EINVAL). */
+static int exec_join(const struct exec_req *x, struct husk_err *e)
+{
+	enum { N = sizeof(ns_files) / sizeof(ns_files[0]) };
+	int fds[N];
+	int r = 0;
+	for (size_t i = 0; i < N; i++) {
+		char path[64], self[64];
+		struct stat a, b;
+		snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)x->st->pid, ns_files[i].file);
+		snprintf(self, sizeof(self), "/proc/self/ns/%s", ns_files[i].file);
+		fds[i] = open(path, O_RDONLY | O_CLOEXEC);
+		if (fds[i] < 0 && r == 0)
+			r = err_sys(e, "open %s", path);
+		if (fds[i] >= 0 && fstat(fds[i], &a) == 0 && stat(self, &b) == 0 && a.st_ino == b.st_ino) {
+			close(fds[i]);
+			fds[i] = -1;
+		}
+	}
+	for (size_t i = 0; i < N; i++) {
+		if (fds[i] >= 0 && r == 0 && setns(fds[i], ns_files[i].type) < 0)
+			r = err_sys(e, "join the container's %s namespace", ns_files[i].file);
+		if (fds[i] >= 0)
+			close(fds[i]);
+	}
+	if (r < 0)
+		return -1;
+	/* The mount namespace's root may be an initramfs below the container's
+	 * root (the chroot fallback): use the init's root itself. */
+	if (fchdir(x->rootfd) < 0 || chroot(".") < 0 || chdir("/") < 0)
+		return err_sys(e, "enter the container's root");
+	return 0;
+}
+
+static int exec_setup(struct exec_req *x, char *program, size_t len, char ***env,
+		      struct husk_err *e)
+{
+	const struct process *p = x->process;
+	if (exec_join(x, e) < 0)
+		return -1;
+	if (p->terminal && setup_console(p, x->console, false, e) < 0)
+		return -1;
+	if (set_rlimits(p, e) < 0 || set_oom_score_adj(p, e) < 0)
+		return -1;
+	if (!p->no_new_privileges && seccomp_install(x->seccomp, x->st, e) < 0)
+		return -1;
+	if (set_user(p, cap_last(), e) < 0 || enter_cwd(p->cwd, e) < 0 ||
+	    find_program(p, program, len, e) < 0)
+		return -1;
+	if (p->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return err_sys(e, "prctl PR_SET_NO_NEW_PRIVS");
+	if (!(*env = build_env(&p->env, 0)))
+		return err_sys(e, "environment");
+	if (seal_fds(x->preserve_fds, e) < 0)
+		return -1;
+	if (p->no_new_privileges && seccomp_install(x->seccomp, x->st, e) < 0)
+		return -1;
+	return 0;
+}
+
+/* Never returns. Errors go to the parent through the close-on-exec pipe:
+ * EOF there means the exec succeeded. */
+static void exec_child(struct exec_req *x, int err_fd)
+{
+	struct husk_err e = {0};
+	char program[4096];
+	char **env;
+	/* CVE-2019-5736: the container must not open our /proc/PID/exe. */
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	if (exec_setup(x, program, sizeof(program), &env, &e) == 0) {
+		execve(program, x->process->args.v, env);
+		err_sys(&e, "exec %s", program);
+	}
+	if (write(err_fd, &e, sizeof(e)) < 0)
+		_exit(255);
+	_exit(255);
+}
+
+int container_exec(struct exec_req *x, struct husk_err *e)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/root", (int)x->st->pid);
+	AUTO_FD rootfd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (rootfd < 0)
+		return err_sys(e, "open %s", path);
+	x->rootfd = rootfd;
+	if (exec_join_for_children(x, e) < 0)
+		return -1;
+	int p[2];
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return err_sys(e, "pipe");
+	struct husk_clone_args a = {.exit_signal = SIGCHLD};
+	AUTO_FD cg = x->st->cgroup[0] ? open(x->st->cgroup, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+	if (cg >= 0) {
+		a.flags = CLONE_INTO_CGROUP;
+		a.cgroup = (uint64_t)cg;
+	}
+	fflush(NULL);
+	x->pid = (pid_t)sys_clone3(&a);
+	if (x->pid < 0 && cg >= 0) {
+		a.flags = 0;
+		x->pid = (pid_t)sys_clone3(&a);
+	}
+	if (x->pid < 0 && errno == ENOSYS)
+		x->pid = fork();
+	if (x->pid == 0) {
+		close(p[0]);
+		exec_child(x, p[1]);
+	}
+	close(p[1]);
+	AUTO_FD r = p[0];
+	if (x->pid < 0)
+		return err_sys(e, "clone the exec'd process");
+	if (read(r, e, sizeof(*e)) == (ssize_t)sizeof(*e)) {
+		waitpid(x->pid, NULL, 0);
+		return -1;
+	}
+	/* Born in the cgroup when clone3 could place it; else move it now
+	 * (it is already running the user's program: the rare fallback). */
+	if (cg >= 0 && !(a.flags & CLONE_INTO_CGROUP)) {
+		struct husk_err e2;
+		cgroup_enter(cg, x->pid, &e2);
 	}
 	return 0;
 }

@@ -58,6 +58,12 @@ void time_rfc3339(char *buf, size_t len);
 
 /* A JSON string, quoted and escaped. */
 void json_put_string(FILE *f, const char *s);
+/* "key": [names...] from a NULL-terminated list; keep (if set) filters. */
+void json_put_names(FILE *f, const char *key, const char *const *names, bool (*keep)(const char *));
+/* `husk features`: each file writes the names its own tables accept. */
+void spec_features(FILE *f);
+void mount_features(FILE *f);
+void seccomp_features(FILE *f);
 
 /* Open the --log file once (main, after the options). */
 int log_open(struct husk_err *e);
@@ -289,10 +295,15 @@ struct spec {
 /* Parse config.json text (len bytes) into *s. Every error names the JSON
  * path: "process.rlimits[1].type: unknown rlimit \"RLIMIT_FOO\"". */
 int spec_parse(struct spec *s, char *text, size_t len, struct husk_err *e);
+/* Parse a process object alone (exec --process FILE) into s->process. */
+int spec_parse_process(struct spec *s, char *text, size_t len, struct husk_err *e);
 /* Read <bundle>/config.json and parse it ("config.json: " in front of errors). */
 int spec_load(struct spec *s, const char *bundle, struct husk_err *e);
 /* Refuse what husk parses but does not implement yet, naming the field. */
 int spec_check_supported(const struct spec *s, struct husk_err *e);
+/* A LinuxResources JSON object alone (update -r) into s->linux.resources;
+ * takes text (malloc'd) as spec_parse does; paths read "resources.memory...". */
+int spec_parse_resources(struct spec *s, char *text, size_t len, struct husk_err *e);
 void spec_free(struct spec *s);
 /* The default config of `husk spec` (runc's, hostname "husk"). */
 char *spec_default_json(bool rootless, bool cgroup_ns, struct husk_err *e);
@@ -351,6 +362,20 @@ int container_spawn(struct container *c, int console_sock, struct husk_err *e);
 int hooks_run(const struct hooks *hooks, enum hook_kind kind, const char *state_json,
 	      struct husk_err *e);
 
+/* exec: a new process in the namespaces, root and cgroup of st's init. */
+struct exec_req {
+	const struct state *st;        /* the container, running */
+	const struct process *process; /* what to run */
+	struct seccomp_filter *seccomp; /* the container's filter, NULL = none */
+	int console;                   /* gets the pty master when process->terminal */
+	int preserve_fds;
+	int rootfd;                    /* internal: /proc/PID/root */
+	pid_t pid;                     /* out: the new process */
+};
+/* Returns once the process has exec'd the program (or failed, with the
+ * error from inside the container). */
+int container_exec(struct exec_req *x, struct husk_err *e);
+
 /* ---- inside the child: the root filesystem (mount.c) --------------------- */
 
 /* Make the mount namespace private (rootfsPropagation), bind the rootfs,
@@ -375,8 +400,33 @@ bool cgroup_available(void);
 int cgroup_enter(int cgroup_fd, pid_t pid, struct husk_err *e);
 /* Send sig to every process in the cgroup (cgroup.kill for SIGKILL). */
 int cgroup_kill_all(const char *path, int sig, struct husk_err *e);
-/* Remove the cgroup, and its parents up to top that husk created and left empty. */
+/* Remove the cgroup (and the child cgroups made in it), and its parents up
+ * to top that husk created and left empty. */
 int cgroup_remove(const char *path, const char *top, struct husk_err *e);
+/* Apply linux.resources to the cgroup at fd/path: enable the controllers the
+ * limits need in the parents, write every limit, attach the device program
+ * (not on update). Only the fields r sets are written, so update passes a
+ * partial r. fd -2 (no cgroup v2 mounted): refuse any limit. Errors name the
+ * field ("linux.resources.memory.limit: ..."). */
+int cgroup_apply(int cgroup_fd, const char *path, const struct resources *r, bool update,
+		 struct husk_err *e);
+/* cgroup.freeze, then wait until cgroup.events says so. */
+int cgroup_freeze(const char *path, bool frozen, struct husk_err *e);
+/* Every pid in the cgroup and below it (malloc'd array). */
+int cgroup_pids(const char *path, pid_t **pids, size_t *n, struct husk_err *e);
+/* One runc-style stats event, on one line:
+ * {"type":"stats","id":ID,"data":{"cpu":..,"memory":..,"pids":..,"blkio":..,"hugetlb":..}} */
+int cgroup_stats(FILE *f, const char *id, const char *path, struct husk_err *e);
+/* memory.events' oom_kill count (0 without the memory controller). */
+uint64_t cgroup_oom_kills(const char *path);
+
+/* ---- the device cgroup as eBPF (devices.c) ------------------------------- */
+
+/* Compile the rules (evaluated as runc does: default deny, last match wins,
+ * runc's default allow-list appended) to a BPF_PROG_TYPE_CGROUP_DEVICE
+ * program and attach it to the cgroup with BPF_F_ALLOW_MULTI. */
+int devices_attach(int cgroup_fd, const char *path, const struct device_rule *rules, size_t n,
+		   struct husk_err *e);
 
 /* ---- seccomp (seccomp.c) ------------------------------------------------- */
 

@@ -1052,3 +1052,18 @@ int mount_finish_rootfs(const struct spec *s, struct husk_err *e)
 		return -1;
 	return 0;
 }
+
+/* `husk features`: every option word mount_one understands. */
+void mount_features(FILE *f)
+{
+	const char *names[LEN(flag_words) + LEN(prop_words) + LEN(rec_words) + 1];
+	size_t n = 0;
+	for (size_t i = 0; i < LEN(flag_words); i++)
+		names[n++] = flag_words[i].name;
+	for (size_t i = 0; i < LEN(prop_words); i++)
+		names[n++] = prop_words[i].name;
+	for (size_t i = 0; i < LEN(rec_words); i++)
+		names[n++] = rec_words[i].name;
+	names[n] = NULL;
+	json_put_names(f, "mountOptions", names, NULL);
+}

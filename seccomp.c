@@ -381,3 +381,21 @@ int seccomp_install(struct seccomp_filter *f, const struct state *st, struct hus
 	AUTO_FD sock = take_fd(&f->listener);
 	return send_state(sock, notify, msg, e);
 }
+
+/* `husk features`: the flags husk knows, and those this kernel accepts. */
+void seccomp_features(FILE *f)
+{
+	const char *known[5], *supported[5];
+	size_t nk = 0, ns = 0;
+	for (size_t i = 0; i < sizeof(filter_flags) / sizeof(filter_flags[0]); i++) {
+		known[nk++] = filter_flags[i].name;
+		/* EFAULT (NULL program) means the flag itself was accepted */
+		if (sys_seccomp(SECCOMP_SET_MODE_FILTER, filter_flags[i].flag, NULL) < 0 &&
+		    errno == EFAULT)
+			supported[ns++] = filter_flags[i].name;
+	}
+	known[nk] = supported[ns] = NULL;
+	json_put_names(f, "knownFlags", known, NULL);
+	fputs(", ", f);
+	json_put_names(f, "supportedFlags", supported, NULL);
+}

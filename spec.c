@@ -2024,7 +2024,15 @@ static void spec_init(struct spec *s, char *text)
 	r->memory.bool_check_before_update = -1;
 }
 
-static int parse(struct spec *s, size_t len, struct husk_err *e)
+static int f_config(struct walk *w, int t, void *dst)
+{
+	return walk_object(w, t, spec_fields, dst);
+}
+
+/* top fills s from the top-level object: the whole config, or one process
+ * (exec --process). */
+static int parse(struct spec *s, size_t len, int (*top)(struct walk *, int, void *),
+		 struct husk_err *e)
 {
 	struct walk w = {.s = s, .text = s->text, .e = e};
 	if (len > CONFIG_MAX)
@@ -2035,7 +2043,7 @@ static int parse(struct spec *s, size_t len, struct husk_err *e)
 		return err_set(e, 0, "the top level is not a JSON object");
 	int r = tokenize(&w, len);
 	if (r == 0)
-		r = walk_object(&w, 0, spec_fields, s);
+		r = top(&w, 0, s);
 	free(w.tok);
 	return r;
 }
@@ -2045,11 +2053,44 @@ static int parse(struct spec *s, size_t len, struct husk_err *e)
 int spec_parse(struct spec *s, char *text, size_t len, struct husk_err *e)
 {
 	spec_init(s, text);
-	if (parse(s, len, e) < 0) {
+	if (parse(s, len, f_config, e) < 0) {
 		spec_free(s);
 		return -1;
 	}
 	return 0;
+}
+
+int spec_parse_process(struct spec *s, char *text, size_t len, struct husk_err *e)
+{
+	spec_init(s, text);
+	if (parse(s, len, f_process, e) < 0) {
+		spec_free(s);
+		return -1;
+	}
+	return 0;
+}
+
+/* A LinuxResources object alone (`update -r`): parsed as if it were
+ * {"resources": ...} under linux, so the paths read "resources.memory.limit". */
+int spec_parse_resources(struct spec *s, char *text, size_t len, struct husk_err *e)
+{
+	spec_init(s, text);
+	struct walk w = {.s = s, .text = s->text, .e = e};
+	int r = -1;
+	if (len > CONFIG_MAX) {
+		err_set(e, 0, "larger than %d bytes", CONFIG_MAX);
+	} else if (json_check(s->text, len, e) < 0) {
+		/* e says where */
+	} else if (s->text[skip_ws(s->text, len, 0)] != '{') {
+		err_set(e, 0, "the top level is not a JSON object");
+	} else if (tokenize(&w, len) == 0) {
+		push_key(&w, "resources");
+		r = f_resources(&w, 0, &s->linux.resources);
+	}
+	free(w.tok);
+	if (r < 0)
+		spec_free(s);
+	return r;
 }
 
 int spec_load(struct spec *s, const char *bundle, struct husk_err *e)
@@ -2138,10 +2179,10 @@ int spec_check_supported(const struct spec *s, struct husk_err *e)
 	const char *what = unsupported_field(s);
 	if (what)
 		return err_set(e, 0, "config.json: %s: not supported yet", what);
-	if (s->linux.resources.first_limit)
-		return err_set(e, 0,
-			       "config.json: %s: not supported yet (cgroup limits are not implemented)",
-			       s->linux.resources.first_limit);
+	/* The other limits are checked by cgroup_apply, against the cgroup. */
+	if (s->linux.resources.has_network)
+		return err_set(e, 0, "config.json: linux.resources.network: not supported (net_cls "
+				     "and net_prio exist only in cgroup v1)");
 	for (size_t i = 0; i < s->n_mounts; i++)
 		if (check_mount(&s->mounts[i], i, e) < 0)
 			return -1;
@@ -2316,4 +2357,46 @@ char *spec_default_json(bool rootless, bool cgroup_ns, struct husk_err *e)
 		return NULL;
 	}
 	return buf;
+}
+
+/* ---- husk features -------------------------------------------------------- */
+
+static void put_table(FILE *f, const char *key, const struct name_val *t, bool (*keep)(const char *))
+{
+	const char *names[64];
+	size_t n = 0;
+	for (; t->name && n < 63; t++)
+		names[n++] = t->name;
+	names[n] = NULL;
+	json_put_names(f, key, names, keep);
+}
+
+static bool libseccomp_knows(const char *arch)
+{
+	char lower[32];
+	size_t i = 0;
+	for (const char *p = arch + strlen("SCMP_ARCH_"); *p && i < sizeof(lower) - 1; p++)
+		lower[i++] = (char)(*p >= 'A' && *p <= 'Z' ? *p - 'A' + 'a' : *p);
+	lower[i] = '\0';
+	return seccomp_arch_resolve_name(lower) != 0;
+}
+
+/* The names this parser accepts: namespaces, capabilities, and seccomp's
+ * actions, operators and the architectures libseccomp can filter. */
+void spec_features(FILE *f)
+{
+	put_table(f, "namespaces", ns_names, NULL);
+	fputs(", ", f);
+	const char *caps[sizeof(cap_names) / sizeof(cap_names[0]) + 1];
+	size_t n = 0;
+	for (; n < sizeof(cap_names) / sizeof(cap_names[0]); n++)
+		caps[n] = cap_names[n];
+	caps[n] = NULL;
+	json_put_names(f, "capabilities", caps, NULL);
+	fputs(", \"seccomp\": {\"enabled\": true, ", f);
+	put_table(f, "actions", scmp_actions, NULL);
+	fputs(", ", f);
+	put_table(f, "operators", scmp_ops, NULL);
+	fputs(", ", f);
+	put_table(f, "archs", scmp_arches, libseccomp_knows);
 }

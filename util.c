@@ -200,6 +200,21 @@ void json_put_string(FILE *f, const char *s)
 	fputc('"', f);
 }
 
+/* "key": ["a", "b"] from a NULL-terminated list of names (pred may skip some). */
+void json_put_names(FILE *f, const char *key, const char *const *names, bool (*keep)(const char *))
+{
+	fprintf(f, "\"%s\": [", key);
+	bool first = true;
+	for (; *names; names++) {
+		if (keep && !keep(*names))
+			continue;
+		fputs(first ? "" : ", ", f);
+		json_put_string(f, *names);
+		first = false;
+	}
+	fputc(']', f);
+}
+
 /* The --log file, opened once by log_open: the init writes its debug lines
  * through the same fd after pivot_root, when the path would name a file
  * inside the container. Part of the parsed --log option. */

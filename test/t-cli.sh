@@ -80,7 +80,7 @@ t_root_dir_mode() {
 	expect_ok hr --root "$TD/new/root" delete -f "$ID"
 	[ ! -e "$TD/new/root/$ID" ] || fail "state dir left"
 	expect_eq 700 "$mode" "mode of a new --root dir"
-	expect_eq "exec.sock(socket) state.json " "$files" "files in the state dir while created"
+	expect_eq "config.json exec.sock(socket) state.json " "$files" "files in the state dir while created"
 	assert_clean "$ID"
 }
 
