@@ -1,0 +1,314 @@
+#!/bin/sh
+# bench.sh: husk against crun, runc and a hand-written lower bound
+# (bench/lower.c), on one bundle, in one run, interleaved. Writes
+# bench/RESULTS.md (the generated numbers, then bench/analysis.md).
+# Run as root on the dev host: `make bench`. It only reports; it never fails
+# because of a number.
+#
+# Knobs (environment):
+#   BENCH_RUNS=200      `run /bin/true` samples per runtime, isolated and hot
+#   BENCH_IDLE_MS=250   idle time before each isolated run
+#   BENCH_LIFE=100      samples of create/start/state/list/delete
+#   BENCH_SEQ=5         samples of "100 containers run sequentially"
+#   BENCH_OUT=bench/RESULTS.md
+set -e
+cd "$(dirname "$0")/.."
+TOP=$(pwd)
+RUNS=${BENCH_RUNS:-200}
+IDLE=${BENCH_IDLE_MS:-250}
+LIFE=${BENCH_LIFE:-100}
+SEQ=${BENCH_SEQ:-5}
+OUT=${BENCH_OUT:-$TOP/bench/RESULTS.md}
+W=$TOP/build/bench
+HUSK=$TOP/husk
+ROOTFS=$TOP/build/rootfs
+CG2=$W/cg2
+TIMER=$W/timer
+LOWER=$W/lower
+ERR=$W/errors.log
+# State dirs on /run (tmpfs), where the three keep them by default.
+RUNDIR=${BENCH_RUNDIR:-/run/husk-bench}
+RES=$W/results.txt
+
+say() { printf 'bench: %s\n' "$*" >&2; }
+die() { say "$*"; exit 1; }
+
+[ "$(id -u)" = 0 ] || die "must run as root (namespaces, cgroups, mounts)"
+
+# ---- tools -------------------------------------------------------------------
+missing=
+for t in crun runc; do command -v $t >/dev/null 2>&1 || missing="$missing $t"; done
+if [ -n "$missing" ]; then
+	say "installing$missing from Debian"
+	command -v apt-get >/dev/null 2>&1 || die "apt-get not found: install$missing yourself"
+	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $missing >&2 ||
+		{ apt-get update >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $missing >&2; } ||
+		die "could not install$missing"
+fi
+CRUN=$(command -v crun)
+RUNC=$(command -v runc)
+
+[ -x "$HUSK" ] || die "no ./husk: run make"
+sh test/rootfs.sh "$ROOTFS"
+mkdir -p "$W"
+for p in timer lower; do
+	if ! [ -x "$W/$p" ] || [ "bench/$p.c" -nt "$W/$p" ]; then
+		musl-gcc -static -O2 -Wall -Wextra -Ibuild/include -o "$W/$p" "bench/$p.c"
+	fi
+done
+
+# ---- one bundle for all: `runc spec`, args /bin/true, terminal false ----------
+# The spec's ambient capabilities are not in its inheritable set, and an
+# ambient raise needs both (husk refuses the bundle, crun and runc go on);
+# inheritable = the same three caps makes the raise valid for all three.
+B=$W/bundle
+rm -rf "$B"
+mkdir -p "$B"
+(cd "$B" && "$RUNC" spec)
+sed -i -e 's/"terminal": true/"terminal": false/' \
+	-e 's/^\([[:space:]]*\)"sh"$/\1"\/bin\/true"/' \
+	-e "s#\"path\": \"rootfs\"#\"path\": \"$ROOTFS\"#" \
+	-e 's/"bounding": \[/"inheritable": ["CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE"],\n\t\t\t"bounding": [/' \
+	"$B/config.json"
+grep -q '"/bin/true"' "$B/config.json" && grep -q '"terminal": false' "$B/config.json" &&
+	grep -q "\"path\": \"$ROOTFS\"" "$B/config.json" && grep -q inheritable "$B/config.json" ||
+	die "could not edit $B/config.json"
+
+# ---- state dirs, and leftovers of an interrupted run -------------------------
+# in_ns CMD...: CMD in the same private mount namespace the timer uses.
+in_ns() { "$TIMER" -c "$CG2" -x "$@"; }
+for rt in husk crun runc; do
+	case $rt in husk) bin=$HUSK ;; crun) bin=$CRUN ;; runc) bin=$RUNC ;; esac
+	r=$RUNDIR/root-$rt
+	if [ -d "$r" ]; then
+		in_ns sh -c 'for id in $("$1" --root "$2" list -q 2>/dev/null); do "$1" --root "$2" delete -f "$id" >/dev/null 2>&1; done' \
+			sh "$bin" "$r" || true
+		rm -rf "$r"
+	fi
+	mkdir -p "$r"
+done
+: >"$ERR"
+: >"$RES"
+
+# ---- plans ---------------------------------------------------------------------
+# A plan line: GROUP LABEL REPEAT IDLE_MS CMD ARG... (see bench/timer.c)
+rt_cmd() { # rt_cmd RUNTIME: the command prefix for that runtime
+	case $1 in
+	husk) echo "$HUSK --root $RUNDIR/root-husk" ;;
+	crun) echo "$CRUN --root $RUNDIR/root-crun" ;;
+	runc) echo "$RUNC --root $RUNDIR/root-runc" ;;
+	esac
+}
+id_of() { case $1 in husk) echo hk ;; crun) echo cr ;; runc) echo rc ;; esac; }
+
+plan_run() { # plan_run IDLE_MS KIND
+	for rt in husk crun runc; do
+		echo "$rt $rt.run.$2 1 $1 $(rt_cmd $rt) run $(id_of $rt)-run"
+	done
+	echo "lower lower.run.$2 1 $1 $LOWER $CG2 $ROOTFS"
+}
+plan_life() {
+	for rt in husk crun runc; do
+		c=$(rt_cmd $rt) i=$(id_of $rt)-life
+		echo "$rt $rt.create 1 0 $c create $i"
+		echo "$rt $rt.state.1 1 0 $c state $i"
+		echo "$rt $rt.list.1 1 0 $c list"
+		echo "$rt $rt.start 1 0 $c start $i"
+		echo "$rt - 1 20 /bin/true" # let /bin/true exit before delete
+		echo "$rt $rt.delete 1 0 $c delete $i"
+	done
+}
+plan_many() { # plan_many setup|measure|teardown
+	for rt in husk crun runc; do
+		c=$(rt_cmd $rt) i=$(id_of $rt)-many
+		case $1 in
+		setup) echo "$rt - 100 0 $c create $i-{i}" ;;
+		measure)
+			echo "$rt $rt.state.100 1 0 $c state $i-50"
+			echo "$rt $rt.list.100 1 0 $c list"
+			;;
+		teardown) echo "$rt - 100 0 $c delete $i-{i}" ;;
+		esac
+	done
+}
+plan_seq() {
+	for rt in husk crun runc; do
+		echo "$rt $rt.seq100 100 0 $(rt_cmd $rt) run $(id_of $rt)-seq{i}"
+	done
+	echo "lower lower.seq100 100 0 $LOWER $CG2 $ROOTFS"
+}
+
+# timed N NAME PLAN-FUNCTION ARGS...: run a plan, append its summary to $RES.
+timed() {
+	_n=$1 _name=$2
+	shift 2
+	"$@" >"$W/plan.$_name"
+	say "$_name: $_n iteration(s)"
+	(cd "$B" && "$TIMER" -n "$_n" -c "$CG2" -e "$ERR" -r "$W/raw.$_name" "$W/plan.$_name") >>"$RES" ||
+		say "$_name: some commands failed, see $ERR"
+}
+
+start_time=$(date +%s)
+cd "$TOP"
+timed 5 warmup plan_run 0 warm
+timed "$RUNS" run-hot plan_run 0 hot
+timed "$RUNS" run-isolated plan_run "$IDLE" iso
+timed "$LIFE" lifecycle plan_life
+timed 1 many-setup plan_many setup
+timed "$LIFE" many plan_many measure
+timed 1 many-teardown plan_many teardown
+timed "$SEQ" seq100 plan_seq
+
+# ---- syscalls and processes of one `run` (strace -f) -------------------------
+SC=$W/syscalls.txt
+: >"$SC"
+if command -v strace >/dev/null 2>&1; then
+	for rt in husk crun runc lower; do
+		case $rt in
+		lower) cmd="$LOWER $CG2 $ROOTFS" ;;
+		*) cmd="$(rt_cmd $rt) run $(id_of $rt)-strace" ;;
+		esac
+		(cd "$B" && in_ns strace -f -qq -o "$W/strace.$rt" $cmd) >/dev/null 2>>"$ERR" || true
+		# syscalls: lines that are not "resumed" halves or exit/signal notes
+		n=$(grep -v -e 'resumed>' -e '^[0-9]* +++' -e '^[0-9]* ---' "$W/strace.$rt" | wc -l)
+		p=$(awk '{print $1}' "$W/strace.$rt" | sort -u | wc -l)
+		echo "$rt $n $p" >>"$SC"
+	done
+fi
+
+# ---- binaries --------------------------------------------------------------------
+BIN=$W/binaries.txt
+: >"$BIN"
+for rt in husk crun runc; do
+	case $rt in husk) bin=$HUSK ;; crun) bin=$CRUN ;; runc) bin=$RUNC ;; esac
+	size=$(wc -c <"$bin")
+	libs=$(ldd "$bin" 2>/dev/null | grep -c '=>\|ld-linux' || true)
+	if command -v file >/dev/null 2>&1; then
+		kind=$(file -bL "$bin" | sed 's/, BuildID[^,]*//; s/,.*\(statically linked\|dynamically linked\).*/, \1/')
+	else
+		kind="(file(1) not installed)"
+	fi
+	ver=$("$bin" --version 2>&1 | head -1)
+	printf '%s\t%s\t%s\t%s\t%s\n' "$rt" "$size" "$libs" "$kind" "$ver" >>"$BIN"
+done
+size=$(wc -c <"$LOWER")
+printf 'lower\t%s\t0\tstatic (musl, bench/lower.c)\t-\n' "$size" >>"$BIN"
+
+elapsed=$(($(date +%s) - start_time))
+fails=$(grep -c '^timer:' "$ERR" || true)
+
+# ---- report ------------------------------------------------------------------------
+{
+	echo "# husk benchmark results"
+	echo
+	echo "Generated by \`make bench\` (bench/bench.sh) on $(date -u '+%Y-%m-%d %H:%M UTC'), in ${elapsed} s."
+	echo
+	echo "- machine: $(nproc) CPUs ($(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //')), $(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo) RAM"
+	echo "- kernel: $(uname -srm); cgroups: $(stat -f -c %T /sys/fs/cgroup) at /sys/fs/cgroup$([ -d /sys/fs/cgroup/unified ] && echo ' + cgroup2 at /sys/fs/cgroup/unified (hybrid)')"
+	echo "- $(awk -F'\t' '$1=="husk" {print $5}' "$BIN") (built $(date -u -r "$HUSK" '+%Y-%m-%d %H:%M UTC')); $(awk -F'\t' '$1=="crun" {print $5}' "$BIN"); $(awk -F'\t' '$1=="runc" {print $5}' "$BIN")"
+	echo "- samples: run ${RUNS}x isolated (${IDLE} ms idle before each) and ${RUNS}x hot; lifecycle commands ${LIFE}x; 100 sequential runs ${SEQ}x"
+	echo "- failed commands during the run: ${fails} (see build/bench/errors.log)"
+	echo
+	echo "How: one bundle made by \`runc spec\` (args \`/bin/true\`, terminal false, root = build/rootfs,"
+	echo "busybox-static; inheritable caps added, see bench.sh) for all. bench/timer.c fork/execs"
+	echo "each command (CLOCK_MONOTONIC around vfork..wait4) and takes turns between the runtimes"
+	echo "(A B C A B C ..., first one rotating). All commands, husk's too, run in one private mount"
+	echo "namespace where /sys/fs/cgroup/unified is an empty tmpfs (crun 1.8.1 refuses hybrid"
+	echo "cgroups) and cgroup2 is mounted at build/bench/cg2 instead: crun and runc then place"
+	echo "containers in the cgroup v1 hierarchies, husk and lower in cgroup2 (husk is v2-only)."
+	echo "Distinct ids and --root dirs (under $RUNDIR, a tmpfs) per runtime. Times are milliseconds: median (min-max)."
+	echo
+	awk -v sc="$SC" -v bin="$BIN" '
+	function ms(x) { return sprintf("%.2f", x / 1e6) }
+	function cell(l) { return (l in med) ? ms(med[l]) " (" ms(mn[l]) "-" ms(mx[l]) ")" : "-" }
+	function ratio(a, b) { return ((a in med) && (b in med) && med[b] > 0) ? sprintf("%.2fx", med[a] / med[b]) : "-" }
+	function row(name, key, haslower) {
+		printf "| %s | %s | %s | %s | %s | %s | %s | %s |\n", name, cell("husk." key), cell("crun." key),
+			cell("runc." key), haslower ? cell("lower." key) : "-", ratio("husk." key, "crun." key),
+			ratio("husk." key, "runc." key), haslower ? ratio("husk." key, "lower." key) : "-"
+	}
+	{ med[$1] = $3; mn[$1] = $4; mx[$1] = $5; rssmed[$1] = $7; rssmax[$1] = $8 }
+	END {
+		print "| measure | husk | crun | runc | lower bound | husk/crun | husk/runc | husk/lower |"
+		print "|---|---|---|---|---|---:|---:|---:|"
+		row("`run /bin/true`, isolated", "run.iso", 1)
+		row("`run /bin/true`, hot", "run.hot", 1)
+		row("`create` (1 present)", "create", 0)
+		row("`start`", "start", 0)
+		row("`state` (1 present)", "state.1", 0)
+		row("`state` (100 present)", "state.100", 0)
+		row("`list` (1 present)", "list.1", 0)
+		row("`list` (100 present)", "list.100", 0)
+		row("`delete` (stopped)", "delete", 0)
+		row("100 sequential `run`s (total)", "seq100", 1)
+		print ""
+		print "Peak RSS (ru_maxrss from wait4, KiB: median / max over all samples). For `run` it"
+		print "includes the reaped container process, i.e. busybox `/bin/true` itself (see lower);"
+		print "`create`, `start`, `state`, `delete` are the runtime process alone (runc: with `runc init`"
+		print "for `create`/`run`, which it reaps)."
+		print ""
+		print "| command | husk | crun | runc | lower |"
+		print "|---|---:|---:|---:|---:|"
+		n = split("run.hot create start state.1 state.100 list.100 delete", ks, " ")
+		for (i = 1; i <= n; i++) {
+			k = ks[i]; line = "| `" k "` |"
+			split("husk crun runc lower", rts, " ")
+			for (j = 1; j <= 4; j++) {
+				l = rts[j] "." k
+				line = line ((l in rssmed) ? " " rssmed[l] " / " rssmax[l] : " -") " |"
+			}
+			print line
+		}
+		print ""
+		print "| binary | size (bytes) | shared libraries (ldd) | file |"
+		print "|---|---:|---:|---|"
+		while ((getline l < bin) > 0) {
+			split(l, f, "\t")
+			printf "| %s | %d | %d | %s |\n", f[1], f[2], f[3], f[4]
+		}
+		if ((getline l < sc) > 0) {
+			print ""
+			print "One `run` under `strace -f` (counts include the container'\''s `/bin/true`):"
+			print ""
+			print "| | husk | crun | runc | lower |"
+			print "|---|---:|---:|---:|---:|"
+			split(l, f, " "); sys[f[1]] = f[2]; procs[f[1]] = f[3]
+			while ((getline l < sc) > 0) { split(l, f, " "); sys[f[1]] = f[2]; procs[f[1]] = f[3] }
+			printf "| syscalls | %s | %s | %s | %s |\n", sys["husk"], sys["crun"], sys["runc"], sys["lower"]
+			printf "| processes + threads | %s | %s | %s | %s |\n", procs["husk"], procs["crun"], procs["runc"], procs["lower"]
+		}
+		# targets
+		print ""
+		print "## Targets (issue 7)"
+		print ""
+		print "| target | measured | met? |"
+		print "|---|---|---|"
+		t("`run` isolated <= 0.3x crun", "husk.run.iso", "crun.run.iso", 0.3)
+		t("`run` hot <= 0.5x crun", "husk.run.hot", "crun.run.hot", 0.5)
+		t("`run` hot <= 1.3x lower bound", "husk.run.hot", "lower.run.hot", 1.3)
+		t("`run` isolated <= 1.3x lower bound", "husk.run.iso", "lower.run.iso", 1.3)
+		t("`state` <= 0.2x crun (1 present)", "husk.state.1", "crun.state.1", 0.2)
+		t("`state` <= 0.2x crun (100 present)", "husk.state.100", "crun.state.100", 0.2)
+		t("100 sequential runs <= 0.3x crun", "husk.seq100", "crun.seq100", 0.3)
+		r = 0; split("create start state.1 state.100 delete", ks, " ")
+		for (i in ks) if (("husk." ks[i]) in rssmax && rssmax["husk." ks[i]] > r) r = rssmax["husk." ks[i]]
+		printf "| peak RSS < 1 MiB (husk alone: create/start/state/delete) | %d KiB | %s |\n", r, r < 1024 ? "met" : sprintf("missed by %d KiB", r - 1024)
+		printf "| peak RSS < 1 MiB (`run`, incl. busybox /bin/true) | %d KiB (lower: %d KiB) | %s |\n", rssmax["husk.run.hot"], rssmax["lower.run.hot"], rssmax["husk.run.hot"] < 1024 ? "met" : "missed (busybox alone is " rssmax["lower.run.hot"] " KiB)"
+		close(bin)
+		while ((getline l < bin) > 0) { split(l, f, "\t"); if (f[1] == "husk") hs = f[2] }
+		printf "| static binary < 400 KB | %d bytes, %s | %s |\n", hs, "static", hs < 400000 ? "met" : "missed by " (hs - 400000) " bytes"
+	}
+	function t(name, a, b, lim,   r) {
+		if (!(a in med) || !(b in med)) { printf "| %s | - | - |\n", name; return }
+		r = med[a] / med[b]
+		printf "| %s | %.2fx (%s vs %s ms) | %s |\n", name, r, ms(med[a]), ms(med[b]),
+			r <= lim ? "met" : sprintf("missed: %.2fx the limit", r / lim)
+	}' "$RES"
+	if [ -f bench/analysis.md ]; then
+		echo
+		cat bench/analysis.md
+	fi
+} >"$OUT.tmp"
+mv "$OUT.tmp" "$OUT"
+say "wrote $OUT"
+cat "$OUT"
