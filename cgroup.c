@@ -4,9 +4,24 @@
  * relative = below husk's own cgroup; absent = /husk/<id>. The mount is
  * found in /proc/self/mountinfo, so /sys/fs/cgroup/unified on a hybrid host
  * works as well as /sys/fs/cgroup on a pure v2 one.
- * Resource limits are not applied yet: spec_check_supported refuses them. */
+ *
+ * Limits (cgroup_apply) follow runc's cgroup v2 driver (libcontainer/cgroups
+ * fs2): the same v1-to-v2 conversions, 0 meaning "not set" where runc's
+ * numToStr says so, -1 meaning "max", files written in runc's order (pids,
+ * memory, io, cpu, cpuset, hugetlb, rdma, unified last so it can override).
+ * Controllers: only those the limits need are enabled, in every
+ * cgroup.subtree_control from the mount's root down to the container's
+ * parent; a limit whose controller is not available is refused, never
+ * dropped. Ignored as runc ignores them on v2, with a --debug line:
+ * memory.kernel, kernelTCP, swappiness, disableOOMKiller, useHierarchy,
+ * blockIO.leafWeight. Refused: cpu.realtime* (no v2 equivalent),
+ * linux.resources.network (spec_check_supported: v1 only).
+ * linux.resources.devices: an eBPF program (devices.c). */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -131,28 +146,84 @@ int cgroup_enter(int cgroup_fd, pid_t pid, struct husk_err *e)
 	return write_file_at(cgroup_fd, "cgroup.procs", buf, (size_t)n, e);
 }
 
+/* Every pid of the cgroup at dfd and of its descendants, appended to *v. */
+struct pidv {
+	pid_t *v;
+	size_t n, cap;
+};
+
+static int collect_pids(int dfd, const char *path, struct pidv *v, struct husk_err *e)
+{
+	AUTO_FREE char *procs = read_file_at(dfd, "cgroup.procs", 16 << 20, NULL, e);
+	if (!procs)
+		return err_wrap(e, "cgroup %s: ", path);
+	for (char *p = procs, *end; *p; p = end + (*end == '\n')) {
+		long pid = strtol(p, &end, 10);
+		if (end == p)
+			break;
+		if (v->n == v->cap) {
+			size_t cap = v->cap ? v->cap * 2 : 64;
+			pid_t *nv = realloc(v->v, cap * sizeof(*nv));
+			if (!nv)
+				return err_sys(e, "cgroup %s: allocate", path);
+			v->v = nv, v->cap = cap;
+		}
+		v->v[v->n++] = (pid_t)pid;
+	}
+	DIR *d = fdopendir(dup(dfd));
+	if (!d)
+		return err_sys(e, "cgroup %s: opendir", path);
+	struct dirent *de;
+	int r = 0;
+	while (r == 0 && (de = readdir(d))) {
+		if (de->d_type != DT_DIR || de->d_name[0] == '.')
+			continue;
+		AUTO_FD sub = openat(dfd, de->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (sub >= 0)
+			r = collect_pids(sub, path, v, e);
+	}
+	closedir(d);
+	return r;
+}
+
+int cgroup_pids(const char *path, pid_t **out, size_t *n, struct husk_err *e)
+{
+	struct pidv v = {0};
+	AUTO_FD dfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return err_sys(e, "open cgroup %s", path);
+	if (collect_pids(dfd, path, &v, e) < 0) {
+		free(v.v);
+		return -1;
+	}
+	*out = v.v;
+	*n = v.n;
+	return 0;
+}
+
 /* cgroup.kill (Linux 5.14) kills everything at once, also processes forked
- * meanwhile; for other signals, or older kernels, walk cgroup.procs. */
+ * meanwhile, in the whole subtree. Otherwise: freeze, signal every process
+ * of the subtree, thaw (a frozen cgroup cannot fork behind our back). A
+ * paused container is thawed after SIGKILL so that nothing waits on it. */
 int cgroup_kill_all(const char *path, int sig, struct husk_err *e)
 {
 	AUTO_FD dfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0)
 		return errno == ENOENT ? 0 : err_sys(e, "open cgroup %s", path);
-	if (sig == SIGKILL && write_file_at(dfd, "cgroup.kill", "1", 1, e) == 0)
+	if (sig == SIGKILL && write_file_at(dfd, "cgroup.kill", "1", 1, e) == 0) {
+		write_file_at(dfd, "cgroup.freeze", "0", 1, e);
 		return 0;
-	AUTO_FREE char *procs = read_file_at(dfd, "cgroup.procs", 16 << 20, NULL, e);
-	if (!procs)
-		return err_wrap(e, "cgroup %s: ", path);
-	for (char *p = procs; *p;) {
-		char *end;
-		long pid = strtol(p, &end, 10);
-		if (end == p)
-			break;
-		if (pid > 0 && kill((pid_t)pid, sig) < 0 && errno != ESRCH)
-			return err_sys(e, "kill %ld", pid);
-		p = end + (*end == '\n');
 	}
-	return 0;
+	bool frozen = sig == SIGKILL && write_file_at(dfd, "cgroup.freeze", "1", 1, e) == 0;
+	struct pidv v = {0};
+	int r = collect_pids(dfd, path, &v, e);
+	for (size_t i = 0; r == 0 && i < v.n; i++)
+		if (v.v[i] > 0 && kill(v.v[i], sig) < 0 && errno != ESRCH)
+			r = err_sys(e, "kill %d", (int)v.v[i]);
+	free(v.v);
+	if (frozen)
+		write_file_at(dfd, "cgroup.freeze", "0", 1, e);
+	return r;
 }
 
 /* rmdir fails with EBUSY while the last processes are still being torn down
@@ -170,11 +241,29 @@ static int rmdir_retry(const char *path)
 	return -1;
 }
 
+/* The cgroup and the child cgroups the container made in it (cgroupns). */
+static int remove_tree(const char *path)
+{
+	DIR *d = opendir(path);
+	if (d) {
+		struct dirent *de;
+		char sub[4096];
+		while ((de = readdir(d))) {
+			if (de->d_type != DT_DIR || de->d_name[0] == '.')
+				continue;
+			if ((size_t)snprintf(sub, sizeof(sub), "%s/%s", path, de->d_name) < sizeof(sub))
+				remove_tree(sub);
+		}
+		closedir(d);
+	}
+	return rmdir_retry(path);
+}
+
 int cgroup_remove(const char *path, const char *top, struct husk_err *e)
 {
 	if (!path[0])
 		return 0;
-	if (rmdir_retry(path) < 0)
+	if (remove_tree(path) < 0)
 		return err_sys(e, "remove cgroup %s", path);
 	if (!top[0])
 		return 0;
@@ -194,4 +283,607 @@ bool cgroup_available(void)
 {
 	char mnt[4096];
 	return find_cgroup2_mount(mnt, sizeof(mnt)) == 0;
+}
+
+/* ---- limits --------------------------------------------------------------- */
+
+/* A field of linux.resources that asks for a controller. */
+struct need {
+	const char *ctrl; /* "memory", ... */
+	const char *field; /* "linux.resources.memory.limit" */
+};
+
+#define MAX_NEEDS 64
+
+static bool set(int64_t v)
+{
+	return v != UNSET && v != 0; /* runc's numToStr: 0 is "not set" */
+}
+
+/* Which controllers r needs, each with the first field that needs it. */
+static size_t needs_of(const struct resources *r, struct need *out)
+{
+	const struct need all[] = {
+		{set(r->memory.limit) ? "memory" : NULL, "linux.resources.memory.limit"},
+		{set(r->memory.reservation) ? "memory" : NULL, "linux.resources.memory.reservation"},
+		{set(r->memory.swap) ? "memory" : NULL, "linux.resources.memory.swap"},
+		{set(r->cpu.shares) ? "cpu" : NULL, "linux.resources.cpu.shares"},
+		{set(r->cpu.quota) ? "cpu" : NULL, "linux.resources.cpu.quota"},
+		{set(r->cpu.period) ? "cpu" : NULL, "linux.resources.cpu.period"},
+		{r->cpu.burst != UNSET ? "cpu" : NULL, "linux.resources.cpu.burst"},
+		{r->cpu.idle != UNSET ? "cpu" : NULL, "linux.resources.cpu.idle"},
+		{r->cpu.cpus && *r->cpu.cpus ? "cpuset" : NULL, "linux.resources.cpu.cpus"},
+		{r->cpu.mems && *r->cpu.mems ? "cpuset" : NULL, "linux.resources.cpu.mems"},
+		{r->pids_limit != UNSET ? "pids" : NULL, "linux.resources.pids.limit"},
+		{set(r->block_io.weight) ? "io" : NULL, "linux.resources.blockIO.weight"},
+		{r->block_io.n_weight_devices ? "io" : NULL, "linux.resources.blockIO.weightDevice"},
+		{r->block_io.read_bps.n ? "io" : NULL, "linux.resources.blockIO.throttleReadBpsDevice"},
+		{r->block_io.write_bps.n ? "io" : NULL, "linux.resources.blockIO.throttleWriteBpsDevice"},
+		{r->block_io.read_iops.n ? "io" : NULL, "linux.resources.blockIO.throttleReadIOPSDevice"},
+		{r->block_io.write_iops.n ? "io" : NULL, "linux.resources.blockIO.throttleWriteIOPSDevice"},
+		{r->n_hugepages ? "hugetlb" : NULL, "linux.resources.hugepageLimits"},
+		{r->n_rdma ? "rdma" : NULL, "linux.resources.rdma"},
+	};
+	size_t n = 0;
+	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
+		if (all[i].ctrl)
+			out[n++] = all[i];
+	/* unified: "memory.high" needs memory; "cgroup.*" files need none */
+	static char names[MAX_NEEDS][64];
+	for (size_t i = 0; i < r->unified.n && n < MAX_NEEDS; i++) {
+		const char *k = r->unified.v[i].key, *dot = strchr(k, '.');
+		if (!dot || (size_t)(dot - k) >= sizeof(names[0]) || !strncmp(k, "cgroup.", 7))
+			continue;
+		snprintf(names[n], sizeof(names[n]), "%.*s", (int)(dot - k), k);
+		out[n] = (struct need){names[n], "linux.resources.unified"};
+		n++;
+	}
+	return n;
+}
+
+/* What needs no cgroup to check: refused before anything is written. */
+static int check_fields(const struct resources *r, struct husk_err *e)
+{
+	if (set(r->cpu.realtime_runtime) || set(r->cpu.realtime_period))
+		return err_set(e, 0, "linux.resources.cpu.%s: not supported on cgroup v2 (cpu.rt_* "
+				     "exist only in cgroup v1)",
+			       set(r->cpu.realtime_runtime) ? "realtimeRuntime" : "realtimePeriod");
+	if (r->has_network)
+		return err_set(e, 0, "linux.resources.network: not supported on cgroup v2 (net_cls "
+				     "and net_prio exist only in cgroup v1)");
+	for (size_t i = 0; i < r->unified.n; i++) {
+		const char *k = r->unified.v[i].key;
+		if (strchr(k, '/') || !strcmp(k, "..") || !strcmp(k, "."))
+			return err_set(e, 0, "linux.resources.unified.%s: must be a file name (no \"/\")", k);
+		if (!strchr(k, '.'))
+			return err_set(e, 0, "linux.resources.unified.%s: must be CONTROLLER.PARAMETER", k);
+	}
+	const struct {
+		bool on;
+		const char *what;
+	} ignored[] = {
+		{set(r->memory.kernel), "memory.kernel"},
+		{set(r->memory.kernel_tcp), "memory.kernelTCP"},
+		{r->memory.swappiness != UNSET, "memory.swappiness"},
+		{r->memory.bool_disable_oom_killer == 1, "memory.disableOOMKiller"},
+		{r->memory.bool_use_hierarchy >= 0, "memory.useHierarchy"},
+		{set(r->block_io.leaf_weight), "blockIO.leafWeight"},
+	};
+	for (size_t i = 0; i < sizeof(ignored) / sizeof(ignored[0]); i++)
+		if (ignored[i].on)
+			log_debug("linux.resources.%s: ignored on cgroup v2, as runc does", ignored[i].what);
+	return 0;
+}
+
+static bool has_word(const char *list, const char *w)
+{
+	size_t n = strlen(w);
+	for (const char *p = list; (p = strstr(p, w)); p += n)
+		if ((p == list || p[-1] == ' ' || p[-1] == '\n') && (!p[n] || p[n] == ' ' || p[n] == '\n'))
+			return true;
+	return false;
+}
+
+/* Enable ctrl in dir's cgroup.subtree_control unless it is on already.
+ * path is the container's cgroup, for the messages. */
+static int enable_in(const char *dir, const char *path, const struct need *nd, bool root,
+		     struct husk_err *e)
+{
+	AUTO_FD dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return err_sys(e, "open cgroup %s", dir);
+	AUTO_FREE char *on = read_file_at(dfd, "cgroup.subtree_control", 65536, NULL, e);
+	if (!on)
+		return err_wrap(e, "cgroup %s: ", dir);
+	if (has_word(on, nd->ctrl))
+		return 0;
+	AUTO_FREE char *avail = read_file_at(dfd, "cgroup.controllers", 65536, NULL, e);
+	if (!avail)
+		return err_wrap(e, "cgroup %s: ", dir);
+	if (!has_word(avail, nd->ctrl))
+		return err_set(e, 0, "%s: the %s controller is not available in %s%s%s%s", nd->field,
+			       nd->ctrl, path, root ? "" : " (not delegated to ", root ? "" : dir,
+			       root ? "" : ")");
+	char buf[72];
+	int n = snprintf(buf, sizeof(buf), "+%s", nd->ctrl);
+	if (write_file_at(dfd, "cgroup.subtree_control", buf, (size_t)n, e) == 0)
+		return 0;
+	if (e->errnum == EBUSY)
+		return err_set(e, EBUSY, "%s: cannot enable the %s controller in %s: it holds processes, "
+					 "and cgroup v2 enables controllers only below cgroups without "
+					 "processes (pick a linux.cgroupsPath under an empty cgroup)",
+			       nd->field, nd->ctrl, dir);
+	return err_wrap(e, "%s: enable the %s controller in %s: ", nd->field, nd->ctrl, dir);
+}
+
+/* From the mount's root down to the container's parent. */
+static int enable_controllers(const char *path, const struct need *nds, size_t n, struct husk_err *e)
+{
+	char mnt[4096], dir[4096];
+	if (find_cgroup2_mount(mnt, sizeof(mnt)) < 0)
+		return err_set(e, 0, "no cgroup2 mount in /proc/self/mountinfo");
+	size_t ml = strlen(mnt), pl = strlen(path);
+	for (size_t i = 0; i < n; i++) {
+		bool dup = false;
+		for (size_t k = 0; k < i; k++)
+			dup |= !strcmp(nds[k].ctrl, nds[i].ctrl);
+		for (size_t end = ml; !dup && end < pl; end++) {
+			if (end != ml && path[end] != '/')
+				continue;
+			snprintf(dir, sizeof(dir), "%.*s", (int)end, path);
+			if (enable_in(dir, path, &nds[i], end == ml, e) < 0)
+				return -1;
+		}
+	}
+	return 0;
+}
+
+/* Write one value; errors name the field, the file and the cgroup. */
+static int put(int dfd, const char *path, const char *field, const char *file, struct husk_err *e,
+	       const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+
+static int put(int dfd, const char *path, const char *field, const char *file, struct husk_err *e,
+	       const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	if (write_file_at(dfd, file, buf, (size_t)n, e) == 0)
+		return 0;
+	return err_set(e, e->errnum, "%s: write \"%s\" to %s/%s", field, buf, path, file);
+}
+
+static void num(char *buf, size_t len, int64_t v)
+{
+	if (v < 0)
+		snprintf(buf, len, "max");
+	else
+		snprintf(buf, len, "%" PRId64, v);
+}
+
+static int64_t read_max(int dfd, const char *file)
+{
+	struct husk_err e;
+	AUTO_FREE char *s = read_file_at(dfd, file, 4096, NULL, &e);
+	if (!s || !strncmp(s, "max", 3))
+		return -1;
+	return strtoll(s, NULL, 10);
+}
+
+/* runc's ConvertMemorySwapToCgroupV2Value: v1's swap is memory+swap. */
+static int swap_v2(int64_t swap, int64_t mem, int64_t *out, struct husk_err *e)
+{
+	*out = swap;
+	if (mem == -1 && swap == 0)
+		*out = -1;
+	if (swap == -1 || swap == 0)
+		return 0;
+	if (mem == 0 || mem == -1)
+		return err_set(e, 0, "linux.resources.memory.swap: needs a memory limit");
+	if (swap < mem)
+		return err_set(e, 0, "linux.resources.memory.swap: %" PRId64 " is below memory.limit "
+				     "%" PRId64 " (swap is memory+swap, as in cgroup v1)", swap, mem);
+	*out = swap - mem;
+	return 0;
+}
+
+static int set_memory(int dfd, const char *path, const struct resources *r, bool update,
+		      struct husk_err *e)
+{
+	int64_t mem = set(r->memory.limit) ? r->memory.limit : 0, swap;
+	int64_t res = set(r->memory.reservation) ? r->memory.reservation : 0;
+	int64_t sw = set(r->memory.swap) ? r->memory.swap : 0;
+	if (!mem && !res && !sw)
+		return 0;
+	if (update && r->memory.bool_check_before_update == 1 && mem > 0) {
+		int64_t cur = read_max(dfd, "memory.current");
+		if (cur > mem)
+			return err_set(e, 0, "linux.resources.memory.limit: %" PRId64 " is below the "
+					     "current usage %" PRId64 " (checkBeforeUpdate)", mem, cur);
+	}
+	/* update --memory-swap alone: convert against the limit in force */
+	int64_t base = mem ? mem : sw > 0 ? read_max(dfd, "memory.max") : 0;
+	if (swap_v2(sw, base, &swap, e) < 0)
+		return -1;
+	char v[32];
+	if (swap || sw > 0) {
+		num(v, sizeof(v), swap);
+		/* no swap accounting: "max" and "0" are what it is anyway (as runc) */
+		if (faccessat(dfd, "memory.swap.max", F_OK, 0) == 0 || (swap != -1 && swap != 0)) {
+			if (put(dfd, path, "linux.resources.memory.swap", "memory.swap.max", e, "%s", v) < 0)
+				return -1;
+		}
+	}
+	num(v, sizeof(v), mem);
+	if (mem && put(dfd, path, "linux.resources.memory.limit", "memory.max", e, "%s", v) < 0)
+		return -1;
+	num(v, sizeof(v), res);
+	if (res && put(dfd, path, "linux.resources.memory.reservation", "memory.low", e, "%s", v) < 0)
+		return -1;
+	return 0;
+}
+
+static int set_cpu(int dfd, const char *path, const struct resources *r, struct husk_err *e)
+{
+	const char *F = "linux.resources.cpu.";
+	char field[64];
+	if (r->cpu.idle != UNSET &&
+	    put(dfd, path, "linux.resources.cpu.idle", "cpu.idle", e, "%" PRId64, r->cpu.idle) < 0)
+		return -1;
+	if (set(r->cpu.shares)) {
+		/* runc's ConvertCPUSharesToCgroupV2Value: [2, 262144] onto [1, 10000] */
+		uint64_t sh = (uint64_t)r->cpu.shares;
+		sh = sh < 2 ? 2 : sh > 262144 ? 262144 : sh;
+		snprintf(field, sizeof(field), "%sshares", F);
+		if (put(dfd, path, field, "cpu.weight", e, "%" PRIu64, 1 + ((sh - 2) * 9999) / 262142) < 0)
+			return -1;
+	}
+	/* A larger burst can be refused until the new quota is in: retry after. */
+	bool burst_later = false;
+	if (r->cpu.burst != UNSET &&
+	    put(dfd, path, "linux.resources.cpu.burst", "cpu.max.burst", e, "%" PRId64, r->cpu.burst) < 0) {
+		if (e->errnum != EINVAL || !set(r->cpu.quota))
+			return -1;
+		burst_later = true;
+	}
+	if (set(r->cpu.quota) || set(r->cpu.period)) {
+		char q[32] = "max", p[32] = "";
+		if (set(r->cpu.quota) && r->cpu.quota > 0)
+			snprintf(q, sizeof(q), "%" PRId64, r->cpu.quota);
+		if (set(r->cpu.period))
+			snprintf(p, sizeof(p), " %" PRId64, r->cpu.period);
+		if (put(dfd, path, set(r->cpu.quota) ? "linux.resources.cpu.quota" : "linux.resources.cpu.period",
+			"cpu.max", e, "%s%s", q, p) < 0)
+			return -1;
+	}
+	if (burst_later &&
+	    put(dfd, path, "linux.resources.cpu.burst", "cpu.max.burst", e, "%" PRId64, r->cpu.burst) < 0)
+		return -1;
+	if (r->cpu.cpus && *r->cpu.cpus &&
+	    put(dfd, path, "linux.resources.cpu.cpus", "cpuset.cpus", e, "%s", r->cpu.cpus) < 0)
+		return -1;
+	if (r->cpu.mems && *r->cpu.mems &&
+	    put(dfd, path, "linux.resources.cpu.mems", "cpuset.mems", e, "%s", r->cpu.mems) < 0)
+		return -1;
+	return 0;
+}
+
+static int set_pids(int dfd, const char *path, const struct resources *r, struct husk_err *e)
+{
+	char v[32];
+	if (r->pids_limit == UNSET)
+		return 0;
+	/* runc >= 1.2: 0 and negative mean no limit */
+	num(v, sizeof(v), r->pids_limit > 0 ? r->pids_limit : -1);
+	return put(dfd, path, "linux.resources.pids.limit", "pids.max", e, "%s", v);
+}
+
+static int set_throttle(int dfd, const char *path, const struct throttle_list *l, const char *key,
+			const char *field, struct husk_err *e)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		char v[32];
+		num(v, sizeof(v), l->v[i].rate ? l->v[i].rate : -1);
+		if (put(dfd, path, field, "io.max", e, "%" PRId64 ":%" PRId64 " %s=%s", l->v[i].major,
+			l->v[i].minor, key, v) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* BFQ's io.bfq.weight takes the v1 weight as it is; io.weight needs runc's
+ * ConvertBlkIOToIOWeightValue, [10, 1000] onto [1, 10000]. */
+static uint64_t io_weight(int64_t w)
+{
+	return 1 + ((uint64_t)(w < 10 ? 10 : w) - 10) * 9999 / 990;
+}
+
+static int set_io(int dfd, const char *path, const struct resources *r, struct husk_err *e)
+{
+	const char *F = "linux.resources.blockIO.";
+	char field[96];
+	bool bfq = faccessat(dfd, "io.bfq.weight", F_OK, 0) == 0;
+	const char *wfile = bfq ? "io.bfq.weight" : "io.weight";
+	if (set(r->block_io.weight) &&
+	    put(dfd, path, "linux.resources.blockIO.weight", wfile, e, "%" PRIu64,
+		bfq ? (uint64_t)r->block_io.weight : io_weight(r->block_io.weight)) < 0)
+		return -1;
+	for (size_t i = 0; i < r->block_io.n_weight_devices; i++) {
+		const struct weight_device *d = &r->block_io.weight_devices[i];
+		snprintf(field, sizeof(field), "%sweightDevice[%zu]", F, i);
+		if (d->weight != UNSET &&
+		    put(dfd, path, field, wfile, e, "%" PRId64 ":%" PRId64 " %" PRIu64, d->major, d->minor,
+			bfq ? (uint64_t)d->weight : io_weight(d->weight)) < 0)
+			return -1;
+	}
+	return set_throttle(dfd, path, &r->block_io.read_bps, "rbps",
+			    "linux.resources.blockIO.throttleReadBpsDevice", e) < 0 ||
+			       set_throttle(dfd, path, &r->block_io.write_bps, "wbps",
+					    "linux.resources.blockIO.throttleWriteBpsDevice", e) < 0 ||
+			       set_throttle(dfd, path, &r->block_io.read_iops, "riops",
+					    "linux.resources.blockIO.throttleReadIOPSDevice", e) < 0 ||
+			       set_throttle(dfd, path, &r->block_io.write_iops, "wiops",
+					    "linux.resources.blockIO.throttleWriteIOPSDevice", e) < 0
+		       ? -1
+		       : 0;
+}
+
+static int set_hugetlb_rdma(int dfd, const char *path, const struct resources *r, struct husk_err *e)
+{
+	char field[96], file[96], h[32], o[32];
+	for (size_t i = 0; i < r->n_hugepages; i++) {
+		const struct hugepage_limit *l = &r->hugepages[i];
+		snprintf(field, sizeof(field), "linux.resources.hugepageLimits[%zu]", i);
+		snprintf(file, sizeof(file), "hugetlb.%s.max", l->page_size);
+		if (put(dfd, path, field, file, e, "%" PRIu64, l->limit) < 0)
+			return -1;
+		/* reservations too, where the kernel has them (5.11), as runc */
+		snprintf(file, sizeof(file), "hugetlb.%s.rsvd.max", l->page_size);
+		if (faccessat(dfd, file, F_OK, 0) == 0 && put(dfd, path, field, file, e, "%" PRIu64, l->limit) < 0)
+			return -1;
+	}
+	for (size_t i = 0; i < r->n_rdma; i++) {
+		const struct rdma_limit *l = &r->rdma[i];
+		snprintf(field, sizeof(field), "linux.resources.rdma.%s", l->device);
+		num(h, sizeof(h), l->hca_handles == UNSET ? -1 : l->hca_handles);
+		num(o, sizeof(o), l->hca_objects == UNSET ? -1 : l->hca_objects);
+		if (put(dfd, path, field, "rdma.max", e, "%s hca_handle=%s hca_object=%s", l->device, h, o) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* Each line on its own, as runc's WriteFileByLine (io.max takes one device
+ * per write). */
+static int set_unified(int dfd, const char *path, const struct resources *r, struct husk_err *e)
+{
+	char field[320];
+	for (size_t i = 0; i < r->unified.n; i++) {
+		const struct kv *kv = &r->unified.v[i];
+		snprintf(field, sizeof(field), "linux.resources.unified.%s", kv->key);
+		if (faccessat(dfd, kv->key, F_OK, 0) < 0)
+			return err_set(e, 0, "%s: no such file in %s", field, path);
+		for (const char *p = kv->value; *p || p == kv->value;) {
+			size_t n = strcspn(p, "\n");
+			if (put(dfd, path, field, kv->key, e, "%.*s", (int)n, p) < 0)
+				return -1;
+			p += n + (p[n] == '\n');
+			if (!*p)
+				break;
+		}
+	}
+	return 0;
+}
+
+int cgroup_apply(int cgroup_fd, const char *path, const struct resources *r, bool update,
+		 struct husk_err *e)
+{
+	struct need nds[MAX_NEEDS];
+	size_t n = needs_of(r, nds);
+	if (check_fields(r, e) < 0)
+		return -1;
+	if (cgroup_fd == -2) {
+		if (n)
+			return err_set(e, 0, "%s: no cgroup v2 is mounted, so husk cannot apply limits",
+				       nds[0].field);
+		if (r->n_devices)
+			log_debug("linux.resources.devices: not enforced: no cgroup v2 is mounted");
+		return 0;
+	}
+	if (enable_controllers(path, nds, n, e) < 0 || set_pids(cgroup_fd, path, r, e) < 0 ||
+	    set_memory(cgroup_fd, path, r, update, e) < 0 || set_io(cgroup_fd, path, r, e) < 0 ||
+	    set_cpu(cgroup_fd, path, r, e) < 0 || set_hugetlb_rdma(cgroup_fd, path, r, e) < 0 ||
+	    set_unified(cgroup_fd, path, r, e) < 0)
+		return -1;
+	if (!update && r->n_devices && devices_attach(cgroup_fd, path, r->devices, r->n_devices, e) < 0)
+		return -1;
+	return 0;
+}
+
+/* ---- pause, resume ------------------------------------------------------- */
+
+/* The kernel freezes asynchronously: cgroup.events says "frozen 1" once every
+ * process has stopped (at most a few ms; give it 10 s). */
+int cgroup_freeze(const char *path, bool frozen, struct husk_err *e)
+{
+	AUTO_FD dfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return err_sys(e, "open cgroup %s", path);
+	if (write_file_at(dfd, "cgroup.freeze", frozen ? "1" : "0", 1, e) < 0)
+		return err_wrap(e, "cgroup %s: ", path);
+	const char *want = frozen ? "frozen 1" : "frozen 0";
+	for (int i = 0; i < 10000; i++) {
+		AUTO_FREE char *ev = read_file_at(dfd, "cgroup.events", 4096, NULL, e);
+		if (!ev)
+			return err_wrap(e, "cgroup %s: ", path);
+		if (strstr(ev, want))
+			return 0;
+		nanosleep(&(struct timespec){0, 1000000}, NULL);
+	}
+	return err_set(e, ETIMEDOUT, "cgroup %s: cgroup.events never said \"%s\"", path, want);
+}
+
+/* ---- stats ----------------------------------------------------------------- */
+
+/* "key value" lines (memory.stat, cpu.stat, memory.events): key's value, 0 if absent. */
+static uint64_t keyed(const char *text, const char *key)
+{
+	size_t n = strlen(key);
+	for (const char *p = text; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
+		if (!strncmp(p, key, n) && p[n] == ' ')
+			return strtoull(p + n + 1, NULL, 10);
+	return 0;
+}
+
+static char *slurp(int dfd, const char *file)
+{
+	struct husk_err e;
+	char *s = read_file_at(dfd, file, 1 << 20, NULL, &e);
+	return s ? s : calloc(1, 1);
+}
+
+/* A single number; "max" (or a missing file) is UINT64_MAX as in runc's stats. */
+static uint64_t value(int dfd, const char *file, uint64_t missing)
+{
+	AUTO_FREE char *s = slurp(dfd, file);
+	if (!s || !*s)
+		return missing;
+	return strncmp(s, "max", 3) ? strtoull(s, NULL, 10) : UINT64_MAX;
+}
+
+uint64_t cgroup_oom_kills(const char *path)
+{
+	AUTO_FD dfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return 0;
+	AUTO_FREE char *ev = slurp(dfd, "memory.events");
+	return ev ? keyed(ev, "oom_kill") : 0;
+}
+
+static void stats_cpu(FILE *f, int dfd)
+{
+	AUTO_FREE char *s = slurp(dfd, "cpu.stat");
+	if (!s)
+		return;
+	fprintf(f, "\"cpu\":{\"usage\":{\"total\":%" PRIu64 ",\"kernel\":%" PRIu64 ",\"user\":%" PRIu64
+		   "},\"throttling\":{\"periods\":%" PRIu64 ",\"throttledPeriods\":%" PRIu64
+		   ",\"throttledTime\":%" PRIu64 "}}",
+		keyed(s, "usage_usec") * 1000, keyed(s, "system_usec") * 1000, keyed(s, "user_usec") * 1000,
+		keyed(s, "nr_periods"), keyed(s, "nr_throttled"), keyed(s, "throttled_usec") * 1000);
+}
+
+/* memory.stat as "raw"; memory.events as runc's "event_count"; swap as
+ * runc reports it on v2: memory + swap, as v1's memsw did. */
+static void stats_memory(FILE *f, int dfd)
+{
+	AUTO_FREE char *st = slurp(dfd, "memory.stat");
+	AUTO_FREE char *ev = slurp(dfd, "memory.events");
+	if (!st || !ev)
+		return;
+	uint64_t cur = value(dfd, "memory.current", 0), max = value(dfd, "memory.max", UINT64_MAX);
+	uint64_t scur = value(dfd, "memory.swap.current", 0), smax = value(dfd, "memory.swap.max", 0);
+	if (smax != UINT64_MAX && max != UINT64_MAX)
+		smax += max;
+	else
+		smax = UINT64_MAX;
+	fprintf(f, ",\"memory\":{\"cache\":%" PRIu64 ",\"usage\":{\"limit\":%" PRIu64 ",\"usage\":%" PRIu64
+		   ",\"max\":%" PRIu64 ",\"failcnt\":%" PRIu64 "},\"swap\":{\"limit\":%" PRIu64
+		   ",\"usage\":%" PRIu64 ",\"failcnt\":0},\"kernel\":{\"limit\":0,\"failcnt\":0},"
+		   "\"kernelTCP\":{\"limit\":0,\"failcnt\":0},\"raw\":{",
+		keyed(st, "file"), max, cur, value(dfd, "memory.peak", 0), keyed(ev, "max"), smax,
+		scur + cur);
+	bool first = true;
+	for (char *p = st; *p;) {
+		char key[128];
+		unsigned long long v;
+		if (sscanf(p, "%127s %llu", key, &v) == 2) {
+			fprintf(f, "%s\"%s\":%llu", first ? "" : ",", key, v);
+			first = false;
+		}
+		char *nl = strchr(p, '\n');
+		p = nl ? nl + 1 : p + strlen(p);
+	}
+	fprintf(f, "},\"event_count\":{\"low\":%" PRIu64 ",\"high\":%" PRIu64 ",\"max\":%" PRIu64
+		   ",\"oom\":%" PRIu64 ",\"oom_kill\":%" PRIu64 "}}",
+		keyed(ev, "low"), keyed(ev, "high"), keyed(ev, "max"), keyed(ev, "oom"),
+		keyed(ev, "oom_kill"));
+}
+
+/* io.stat: "MAJ:MIN rbytes=N wbytes=N rios=N wios=N ..." per device. */
+static void stats_blkio(FILE *f, int dfd)
+{
+	AUTO_FREE char *s = slurp(dfd, "io.stat");
+	const char *lists[2][3] = {{"ioServiceBytesRecursive", "rbytes=", "wbytes="},
+				   {"ioServicedRecursive", "rios=", "wios="}};
+	fprintf(f, ",\"blkio\":{");
+	for (int l = 0; s && l < 2; l++) {
+		fprintf(f, "%s\"%s\":[", l ? "," : "", lists[l][0]);
+		bool first = true;
+		for (char *p = s; *p;) {
+			char *nl = strchr(p, '\n');
+			size_t len = nl ? (size_t)(nl - p) : strlen(p);
+			unsigned maj, min;
+			if (sscanf(p, "%u:%u", &maj, &min) == 2) {
+				for (int op = 1; op <= 2; op++) {
+					char *k = strstr(p, lists[l][op]);
+					uint64_t v = k && k < p + len ? strtoull(k + strlen(lists[l][op]), NULL, 10) : 0;
+					fprintf(f, "%s{\"major\":%u,\"minor\":%u,\"op\":\"%s\",\"value\":%" PRIu64 "}",
+						first ? "" : ",", maj, min, op == 1 ? "Read" : "Write", v);
+					first = false;
+				}
+			}
+			p += len + (nl != NULL);
+		}
+		fputc(']', f);
+	}
+	fputc('}', f);
+}
+
+/* hugetlb.<size>.current / .max / .events "max" count, per page size. */
+static void stats_hugetlb(FILE *f, int dfd)
+{
+	fprintf(f, ",\"hugetlb\":{");
+	DIR *d = fdopendir(dup(dfd));
+	bool first = true;
+	struct dirent *de;
+	while (d && (de = readdir(d))) {
+		char size[64], file[128];
+		size_t n = strlen(de->d_name);
+		if (strncmp(de->d_name, "hugetlb.", 8) || n < 17 || strcmp(de->d_name + n - 8, ".current") ||
+		    strstr(de->d_name, ".rsvd."))
+			continue;
+		snprintf(size, sizeof(size), "%.*s", (int)(n - 16), de->d_name + 8);
+		snprintf(file, sizeof(file), "hugetlb.%s.max", size);
+		uint64_t max = value(dfd, file, 0);
+		snprintf(file, sizeof(file), "hugetlb.%s.events", size);
+		AUTO_FREE char *ev = slurp(dfd, file);
+		fprintf(f, "%s\"%s\":{\"usage\":%" PRIu64 ",\"max\":%" PRIu64 ",\"failcnt\":%" PRIu64 "}",
+			first ? "" : ",", size, value(dfd, de->d_name, 0), max, ev ? keyed(ev, "max") : 0);
+		first = false;
+	}
+	if (d)
+		closedir(d);
+	fputc('}', f);
+}
+
+int cgroup_stats(FILE *f, const char *id, const char *path, struct husk_err *e)
+{
+	AUTO_FD dfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return err_sys(e, "open cgroup %s", path);
+	fprintf(f, "{\"type\":\"stats\",\"id\":");
+	json_put_string(f, id);
+	fprintf(f, ",\"data\":{");
+	stats_cpu(f, dfd);
+	stats_memory(f, dfd);
+	uint64_t pmax = value(dfd, "pids.max", 0);
+	fprintf(f, ",\"pids\":{\"current\":%" PRIu64 ",\"limit\":%" PRIu64 "}",
+		value(dfd, "pids.current", 0), pmax == UINT64_MAX ? 0 : pmax);
+	stats_blkio(f, dfd);
+	stats_hugetlb(f, dfd);
+	fprintf(f, ",\"intel_rdt\":{},\"network_interfaces\":null}}\n");
+	fflush(f);
+	return 0;
 }

@@ -314,10 +314,15 @@ static int set_caps(const struct caps *caps, int last, struct husk_err *e)
 		return err_sys(e, "process.capabilities: capset");
 	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
 		return err_sys(e, "process.capabilities: clear ambient");
+	/* An ambient capability needs to be permitted and inheritable too;
+	 * runc's own `spec` (1.1) asks for ambient ones without inheritable,
+	 * and runc runs it: warn, as config.md asks, and go on. */
 	for (int cap = 0; cap <= last; cap++)
 		if ((caps->ambient & (1ULL << cap)) &&
 		    prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0) < 0)
-			return err_sys(e, "process.capabilities.ambient: raise capability %d", cap);
+			log_warn("process.capabilities.ambient: capability %d not raised: %s", cap,
+				 errno == EPERM ? "not in the permitted and inheritable sets"
+						: strerror(errno));
 	return 0;
 }
 

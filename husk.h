@@ -456,6 +456,6 @@ int state_load(int rootfd, const char *id, struct state *st, int *dirfd_out, str
 char *state_json(const struct state *st, bool full, const char *indent);
 bool state_pid_alive(const struct state *st);
 int proc_start_time(pid_t pid, unsigned long long *start, char *pstate);
-void state_owner(char *buf, size_t len);
+const char *state_owner_name(const struct state *st);
 
 #endif

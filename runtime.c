@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/inotify.h>
 #include <sys/ioctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
@@ -19,6 +20,7 @@
 #include <sys/vfs.h>
 #include <sys/wait.h>
 #include <termios.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <seccomp.h>
@@ -273,7 +275,7 @@ static void fill_state(struct state *st, const struct container *c)
 	snprintf(st->bundle, sizeof(st->bundle), "%s", c->bundle);
 	snprintf(st->rootfs, sizeof(st->rootfs), "%s", c->rootfs);
 	time_rfc3339(st->created, sizeof(st->created));
-	state_owner(st->owner, sizeof(st->owner));
+	snprintf(st->owner, sizeof(st->owner), "%u", (unsigned)geteuid()); /* named when shown */
 	st->annotations_json = annotations_json(&c->spec.annotations);
 	st->status = ST_CREATING;
 }
@@ -388,9 +390,11 @@ static int do_create(struct created *k, const char *id, struct create_opts *o, s
 		k->console_local = sp[0];
 	}
 	int spawned = container_spawn(c, k->console, e);
-	/* The init has its own copy: the listener's connection must close with it. */
+	/* The init has its own copies: the listener's connection must close
+	 * with it, and exec.sock's listener is the init's alone. */
 	seccomp_free(c->seccomp);
 	c->seccomp = NULL;
+	close(take_fd(&c->start_fd));
 	if (spawned < 0)
 		goto fail_cgroup;
 	if (proc_start_time(c->pid, &k->st.start_time, NULL) < 0) {
@@ -805,54 +809,48 @@ static int cmd_state(int argc, char **argv, struct husk_err *e)
 
 /* ---- list ---------------------------------------------------------------------------- */
 
-struct list_item {
-	struct state st;
-	struct list_item *next;
-};
-
-static struct list_item *list_load(int rootfd)
-{
-	struct list_item *head = NULL, **tail = &head;
-	DIR *d = fdopendir(dup(rootfd));
-	if (!d)
-		return NULL;
-	struct dirent *de;
-	while ((de = readdir(d))) {
-		struct husk_err e;
-		struct list_item *it = calloc(1, sizeof(*it));
-		if (!it)
-			break;
-		if (de->d_name[0] == '.' || state_load(rootfd, de->d_name, &it->st, NULL, &e) < 0) {
-			free(it);
-			continue;
-		}
-		*tail = it;
-		tail = &it->next;
-	}
-	closedir(d);
-	return head;
-}
-
-static void list_print(const struct list_item *l, bool quiet, bool json)
+static void list_header(bool quiet, bool json)
 {
 	if (json)
 		putchar('[');
 	else if (!quiet)
 		printf("%-12s %-8s %-10s %-40s %-31s %s\n", "ID", "PID", "STATUS", "BUNDLE",
 		       "CREATED", "OWNER");
-	for (const struct list_item *it = l; it; it = it->next) {
-		const struct state *st = &it->st;
-		if (json) {
-			AUTO_FREE char *js = state_json(st, true, "");
-			printf("%s%s", it == l ? "" : ",", js ? js : "{}");
-		} else if (quiet) {
-			printf("%s\n", st->id);
-		} else {
-			printf("%-12s %-8d %-10s %-40s %-31s %s\n", st->id,
-			       st->status == ST_STOPPED ? 0 : (int)st->pid,
-			       state_status_name(st->status), st->bundle, st->created, st->owner);
-		}
+}
+
+static void list_one(const struct state *st, bool quiet, bool json, bool first)
+{
+	if (json) {
+		AUTO_FREE char *js = state_json(st, true, "");
+		printf("%s%s", first ? "" : ",", js ? js : "{}");
+	} else if (quiet) {
+		printf("%s\n", st->id);
+	} else {
+		printf("%-12s %-8d %-10s %-40s %-31s %s\n", st->id,
+		       st->status == ST_STOPPED ? 0 : (int)st->pid, state_status_name(st->status),
+		       st->bundle, st->created, state_owner_name(st));
 	}
+}
+
+/* One container at a time: a board with hundreds of them lists in
+ * constant memory. */
+static void list_all(int rootfd, bool quiet, bool json)
+{
+	list_header(quiet, json);
+	DIR *d = rootfd >= 0 ? fdopendir(dup(rootfd)) : NULL;
+	struct dirent *de;
+	bool first = true;
+	while (d && (de = readdir(d))) {
+		struct husk_err e;
+		struct state st;
+		if (de->d_name[0] == '.' || state_load(rootfd, de->d_name, &st, NULL, &e) < 0)
+			continue;
+		list_one(&st, quiet, json, first);
+		first = false;
+		state_release(&st);
+	}
+	if (d)
+		closedir(d);
 	if (json)
 		puts("]");
 }
@@ -868,14 +866,7 @@ static int cmd_list(int argc, char **argv, struct husk_err *e)
 	if (strcmp(format, "table") && strcmp(format, "json"))
 		return err_set(e, 0, "list: invalid format \"%s\" (table or json)", format);
 	AUTO_FD rootfd = state_open_root(false, e);
-	struct list_item *l = rootfd >= 0 ? list_load(rootfd) : NULL;
-	list_print(l, quiet, !strcmp(format, "json"));
-	while (l) {
-		struct list_item *next = l->next;
-		state_release(&l->st);
-		free(l);
-		l = next;
-	}
+	list_all(rootfd, quiet, !strcmp(format, "json"));
 	return 0;
 }
 
@@ -1113,6 +1104,299 @@ static int cmd_features(int argc, char **argv, struct husk_err *e)
 	return 0;
 }
 
+/* ---- pause, resume, ps, events, update: the cgroup commands -------------------------- */
+
+/* Load the state of a command that needs the container's cgroup. */
+static int load_cgroup(int argc, char **argv, const struct opt *t, const char *cmd, struct args *a,
+		       struct state *st, struct husk_err *e)
+{
+	AUTO_FD rootfd = -1;
+	AUTO_FD dirfd = -1;
+	if (load_one(argc, argv, t, cmd, a, st, &rootfd, &dirfd, e) < 0)
+		return -1;
+	if (!st->cgroup[0])
+		return err_set(e, 0, "%s: container %s has no cgroup (no cgroup v2 was mounted when it "
+				     "was created)", cmd, st->id);
+	return 0;
+}
+
+static int cmd_pause(int argc, char **argv, struct husk_err *e)
+{
+	const struct opt t[] = {OPT_END};
+	struct args a;
+	struct state st = {0};
+	int r = load_cgroup(argc, argv, t, "pause", &a, &st, e);
+	if (r == 0 && st.status != ST_RUNNING && st.status != ST_CREATED)
+		r = err_set(e, 0, "cannot pause container %s: it is %s, not running", st.id,
+			    state_status_name(st.status));
+	if (r == 0)
+		r = cgroup_freeze(st.cgroup, true, e);
+	state_release(&st);
+	return r;
+}
+
+static int cmd_resume(int argc, char **argv, struct husk_err *e)
+{
+	const struct opt t[] = {OPT_END};
+	struct args a;
+	struct state st = {0};
+	int r = load_cgroup(argc, argv, t, "resume", &a, &st, e);
+	if (r == 0 && st.status != ST_PAUSED)
+		r = err_set(e, 0, "cannot resume container %s: it is %s, not paused", st.id,
+			    state_status_name(st.status));
+	if (r == 0)
+		r = cgroup_freeze(st.cgroup, false, e);
+	state_release(&st);
+	return r;
+}
+
+/* The table runs no ps(1) (a board may have none, and runc's `ps -ef` needs
+ * one): PID and the command line from /proc/PID/cmdline ([comm] for a
+ * kernel-style process without one). */
+static void ps_line(pid_t pid)
+{
+	char path[64], buf[4096];
+	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
+	struct husk_err e;
+	size_t len = 0;
+	AUTO_FREE char *cmd = read_file_at(AT_FDCWD, path, sizeof(buf), &len, &e);
+	if (cmd && len) {
+		for (size_t i = 0; i + 1 < len; i++)
+			if (!cmd[i])
+				cmd[i] = ' ';
+		printf("%-8d %s\n", (int)pid, cmd);
+		return;
+	}
+	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
+	AUTO_FREE char *comm = read_file_at(AT_FDCWD, path, 64, &len, &e);
+	if (comm)
+		comm[strcspn(comm, "\n")] = '\0';
+	printf("%-8d [%s]\n", (int)pid, comm ? comm : "?");
+}
+
+static int cmd_ps(int argc, char **argv, struct husk_err *e)
+{
+	const char *format = "table";
+	const struct opt t[] = {ARG("format", 'f', &format), OPT_END};
+	struct args a;
+	struct state st = {0};
+	int r = load_cgroup(argc, argv, t, "ps", &a, &st, e);
+	state_release(&st);
+	if (r < 0)
+		return -1;
+	if (strcmp(format, "table") && strcmp(format, "json"))
+		return err_set(e, 0, "ps: invalid format \"%s\" (table or json)", format);
+	if (a.npos > 1)
+		return err_set(e, 0, "ps: ps(1) arguments are not supported: husk lists the pids itself");
+	AUTO_FREE pid_t *pids = NULL;
+	size_t n = 0;
+	if (cgroup_pids(st.cgroup, &pids, &n, e) < 0)
+		return -1;
+	bool json = !strcmp(format, "json");
+	printf(json ? "[" : "%-8s %s\n", "PID", "CMD");
+	for (size_t i = 0; i < n; i++) {
+		if (json)
+			printf("%s%d", i ? "," : "", (int)pids[i]);
+		else
+			ps_line(pids[i]);
+	}
+	if (json)
+		printf("]\n");
+	return 0;
+}
+
+/* A Go duration as runc's --interval takes it ("5s", "100ms", "1m30s" is
+ * not needed: one number and one unit), or plain seconds. */
+static int parse_duration(const char *s, long *ms, struct husk_err *e)
+{
+	static const struct {
+		const char *unit;
+		double ms;
+	} units[] = {{"ns", 1e-6}, {"us", 1e-3}, {"ms", 1}, {"s", 1000}, {"m", 60000}, {"h", 3600000}, {"", 1000}};
+	char *end;
+	double v = strtod(s, &end);
+	for (size_t i = 0; end != s && i < sizeof(units) / sizeof(units[0]); i++) {
+		if (strcmp(end, units[i].unit))
+			continue;
+		double t = v * units[i].ms;
+		if (t < 1 || t > 86400000.0)
+			break;
+		*ms = (long)t;
+		return 0;
+	}
+	return err_set(e, 0, "events: invalid --interval \"%s\" (like 5s or 100ms, at least 1ms)", s);
+}
+
+static long now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Without --stats: a stats event every interval and an oom event whenever
+ * memory.events' oom_kill grows (inotify wakes us at once), until the
+ * container stops. */
+static int cmd_events(int argc, char **argv, struct husk_err *e)
+{
+	bool stats = false;
+	const char *interval = "5s";
+	long ms = 5000;
+	const struct opt t[] = {FLAG("stats", 0, &stats), ARG("interval", 0, &interval), OPT_END};
+	struct args a;
+	struct state st = {0};
+	int r = load_cgroup(argc, argv, t, "events", &a, &st, e);
+	state_release(&st);
+	if (r < 0 || parse_duration(interval, &ms, e) < 0)
+		return -1;
+	if (st.status == ST_STOPPED)
+		return err_set(e, 0, "events: container %s: container not running", st.id);
+	if (stats)
+		return cgroup_stats(stdout, st.id, st.cgroup, e);
+	char path[4200];
+	snprintf(path, sizeof(path), "%s/memory.events", st.cgroup);
+	AUTO_FD in = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
+	if (in >= 0)
+		inotify_add_watch(in, path, IN_MODIFY);
+	uint64_t ooms = cgroup_oom_kills(st.cgroup);
+	for (long next = now_ms(); state_pid_alive(&st);) {
+		if (now_ms() >= next) {
+			if (cgroup_stats(stdout, st.id, st.cgroup, e) < 0)
+				return state_pid_alive(&st) ? -1 : 0;
+			next += ms;
+		}
+		long wait = next - now_ms();
+		struct pollfd p = {.fd = in, .events = POLLIN};
+		poll(&p, 1, wait < 0 ? 0 : wait > 1000 ? 1000 : (int)wait);
+		char buf[4096];
+		while (in >= 0 && read(in, buf, sizeof(buf)) > 0)
+			;
+		uint64_t now = cgroup_oom_kills(st.cgroup);
+		if (now > ooms) {
+			printf("{\"type\":\"oom\",\"id\":");
+			json_put_string(stdout, st.id);
+			printf("}\n");
+			fflush(stdout);
+		}
+		ooms = now;
+	}
+	return 0;
+}
+
+/* A byte size as runc's update takes it (go-units RAMInBytes): 1024, 64k,
+ * 100M, 1GiB...; binary multiples; -1 is "no limit". */
+static int parse_size(const char *s, const char *what, int64_t *out, struct husk_err *e)
+{
+	char *end;
+	errno = 0;
+	long long v = strtoll(s, &end, 10);
+	if (v == -1 && !*end) {
+		*out = -1;
+		return 0;
+	}
+	int shift = 0;
+	const char *u = "kmgtp", *k = *end ? strchr(u, end[0] | 0x20) : NULL;
+	if (k) {
+		shift = 10 * (int)(k - u + 1);
+		end++;
+		if ((*end | 0x20) == 'i' && (end[1] | 0x20) == 'b')
+			end += 2;
+	}
+	if ((*end | 0x20) == 'b')
+		end++;
+	if (errno || end == s || *end || v < 0 || (shift && v > (INT64_MAX >> shift)))
+		return err_set(e, 0, "update: %s: invalid size \"%s\"", what, s);
+	*out = (int64_t)v << shift;
+	return 0;
+}
+
+static int parse_i64(const char *s, const char *what, int64_t *out, struct husk_err *e)
+{
+	char *end;
+	errno = 0;
+	long long v = strtoll(s, &end, 10);
+	if (errno || end == s || *end)
+		return err_set(e, 0, "update: %s: invalid number \"%s\"", what, s);
+	*out = v;
+	return 0;
+}
+
+struct update_opts {
+	const char *file, *memory, *reservation, *swap, *pids, *quota, *period, *shares, *cpus,
+		*mems, *weight;
+};
+
+/* runc's flags into r; r starts as the parse of "{}": every field unset. */
+static int update_flags(const struct update_opts *o, struct resources *r, struct husk_err *e)
+{
+	const struct {
+		const char *v, *name;
+		int64_t *dst;
+		bool size;
+	} t[] = {
+		{o->memory, "--memory", &r->memory.limit, true},
+		{o->reservation, "--memory-reservation", &r->memory.reservation, true},
+		{o->swap, "--memory-swap", &r->memory.swap, true},
+		{o->pids, "--pids-limit", &r->pids_limit, false},
+		{o->quota, "--cpu-quota", &r->cpu.quota, false},
+		{o->period, "--cpu-period", &r->cpu.period, false},
+		{o->shares, "--cpu-share", &r->cpu.shares, false},
+		{o->weight, "--blkio-weight", &r->block_io.weight, false},
+	};
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		if (t[i].v && (t[i].size ? parse_size(t[i].v, t[i].name, t[i].dst, e)
+					 : parse_i64(t[i].v, t[i].name, t[i].dst, e)) < 0)
+			return -1;
+	}
+	r->cpu.cpus = (char *)o->cpus;
+	r->cpu.mems = (char *)o->mems;
+	return 0;
+}
+
+/* The new limits go straight into the cgroup files (they are the record:
+ * nothing of them is kept in the state). linux.resources.devices is not
+ * changed by update, as the program attached at create stays. */
+static int cmd_update(int argc, char **argv, struct husk_err *e)
+{
+	struct update_opts o = {0};
+	const struct opt t[] = {
+		ARG("resources", 'r', &o.file),        ARG("memory", 0, &o.memory),
+		ARG("memory-reservation", 0, &o.reservation), ARG("memory-swap", 0, &o.swap),
+		ARG("pids-limit", 0, &o.pids),         ARG("cpu-quota", 0, &o.quota),
+		ARG("cpu-period", 0, &o.period),       ARG("cpu-share", 0, &o.shares),
+		ARG("cpuset-cpus", 0, &o.cpus),        ARG("cpuset-mems", 0, &o.mems),
+		ARG("blkio-weight", 0, &o.weight),     OPT_END};
+	struct args a;
+	struct state st = {0};
+	int r = load_cgroup(argc, argv, t, "update", &a, &st, e);
+	state_release(&st);
+	if (r < 0)
+		return -1;
+	if (st.status == ST_STOPPED)
+		return err_set(e, 0, "cannot update container %s: container not running", st.id);
+	bool flags = o.memory || o.reservation || o.swap || o.pids || o.quota || o.period ||
+		     o.shares || o.cpus || o.mems || o.weight;
+	if (o.file && flags)
+		return err_set(e, 0, "update: --resources and the limit options cannot be mixed");
+	size_t len = 2;
+	const char *src = !o.file ? NULL : strcmp(o.file, "-") ? o.file : "/dev/stdin";
+	char *text = src ? read_file_at(AT_FDCWD, src, 1 << 20, &len, e) : strdup("{}");
+	if (!text)
+		return src ? err_wrap(e, "update: ") : err_sys(e, "update: allocate");
+	struct spec s;
+	if (spec_parse_resources(&s, text, len, e) < 0)
+		return err_wrap(e, "update: %s: ", o.file);
+	AUTO_FD fd = open(st.cgroup, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		r = err_sys(e, "open cgroup %s", st.cgroup);
+	else
+		r = update_flags(&o, &s.linux.resources, e);
+	if (r == 0)
+		r = cgroup_apply(fd, st.cgroup, &s.linux.resources, true, e);
+	spec_free(&s);
+	return r;
+}
+
 /* ---- spec ------------------------------------------------------------------------------ */
 
 static int cmd_spec(int argc, char **argv, struct husk_err *e)
@@ -1173,10 +1457,23 @@ static const struct command {
 	{"features", cmd_features, "features\n    Print what this husk implements, as runtime-spec features JSON."},
 	{"spec", cmd_spec,
 	 "spec [--rootless] [-b|--bundle DIR]\n    Write a default config.json (as runc's) in DIR."},
+	{"pause", cmd_pause, "pause ID\n    Freeze every process of the container (cgroup.freeze)."},
+	{"resume", cmd_resume, "resume ID\n    Thaw a paused container."},
+	{"ps", cmd_ps,
+	 "ps [-f|--format table|json] ID\n    List the container's processes: PID and command line,\n"
+	 "    or a JSON array of pids (no ps(1) is run)."},
+	{"events", cmd_events,
+	 "events [--stats] [--interval D] ID\n    Print the cgroup's stats as JSON once (--stats), or every D\n"
+	 "    (default 5s) with an oom event at each OOM kill, until the container stops."},
+	{"update", cmd_update,
+	 "update [-r|--resources FILE|-] [--memory N] [--memory-reservation N] [--memory-swap N]\n"
+	 "       [--pids-limit N] [--cpu-quota N] [--cpu-period N] [--cpu-share N]\n"
+	 "       [--cpuset-cpus S] [--cpuset-mems S] [--blkio-weight N] ID\n"
+	 "    Change the limits of a live container (FILE: a LinuxResources JSON object;\n"
+	 "    sizes take k/m/g suffixes, -1 is no limit)."},
 };
 
-static const char *not_yet[] = {"ps", "pause", "resume", "events", "update",
-				"checkpoint", "restore"};
+static const char *not_yet[] = {"checkpoint", "restore"};
 
 static void usage(FILE *f)
 {

@@ -162,7 +162,7 @@ char *state_json(const struct state *st, bool full, const char *indent)
 		fprintf(f, ",%s%s\"rootfs\": ", nl, indent);
 		json_put_string(f, st->rootfs);
 		fprintf(f, ",%s%s\"created\": \"%s\",%s%s\"owner\": ", nl, indent, st->created, nl, indent);
-		json_put_string(f, st->owner);
+		json_put_string(f, state_owner_name(st));
 	}
 	if (st->annotations_json)
 		fprintf(f, ",%s%s\"annotations\": %s", nl, indent, st->annotations_json);
@@ -334,11 +334,12 @@ int state_load(int rootfd, const char *id, struct state *st, int *dirfd_out, str
 	return 0;
 }
 
-void state_owner(char *buf, size_t len)
+/* create stores the creator's uid; the name is looked up only to show it
+ * (reading /etc/passwd costs every create otherwise). */
+const char *state_owner_name(const struct state *st)
 {
-	struct passwd *pw = getpwuid(geteuid());
-	if (pw)
-		snprintf(buf, len, "%s", pw->pw_name);
-	else
-		snprintf(buf, len, "%u", (unsigned)geteuid());
+	char *end;
+	unsigned long uid = strtoul(st->owner, &end, 10);
+	struct passwd *pw = *end || end == st->owner ? NULL : getpwuid((uid_t)uid);
+	return pw ? pw->pw_name : st->owner;
 }
