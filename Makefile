@@ -28,6 +28,10 @@ build/.deps:
 	@sh test/deps.sh $(DEPS_PKGS)
 	@mkdir -p build && touch $@
 
+# Fault injection: fault_point() kills husk where $$HUSK_FAULT says (test/t-faults.sh).
+build/husk-fault: $(SRCS) $(HDRS) build/include/.ok
+	$(CC) $(CFLAGS) -DHUSK_FAULT $(LDFLAGS) -o $@ $(SRCS) $(SECCOMP_A)
+
 # The ASan/UBSan build: host gcc and glibc, dynamic (the sanitizers do not link statically).
 husk-asan: $(SRCS) $(HDRS) build/include/.ok
 	$(HOSTCC) -std=gnu11 -g -O1 -fsanitize=address,undefined -fno-omit-frame-pointer $(WARN) \
@@ -35,13 +39,34 @@ husk-asan: $(SRCS) $(HDRS) build/include/.ok
 
 build/unit_spec: test/unit_spec.c spec.c util.c husk.h build/include/.ok
 	$(HOSTCC) -std=gnu11 -g -O1 -fsanitize=address,undefined $(WARN) -DJSMN_STRICT \
-		-DJSMN_PARENT_LINKS -DHUSK_UNIT -o $@ test/unit_spec.c spec.c util.c
+		-DJSMN_PARENT_LINKS -DHUSK_UNIT -o $@ test/unit_spec.c spec.c util.c -lseccomp
+
+# libFuzzer over spec_parse + spec_check_supported, with ASan and UBSan (test/fuzz.sh).
+build/fuzz_spec: test/fuzz_spec.c spec.c util.c $(HDRS) build/include/.ok
+	@sh test/deps.sh clang libclang-rt-14-dev
+	clang -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+		$(WARN) -Wno-format-nonliteral -DJSMN_STRICT -DJSMN_PARENT_LINKS -o $@ test/fuzz_spec.c spec.c util.c -lseccomp
+
+# No sanitizer: for valgrind (test/valgrind.sh).
+build/husk-glibc: $(SRCS) $(HDRS) build/include/.ok
+	@sh test/deps.sh valgrind
+	$(HOSTCC) -std=gnu11 -g -O1 $(WARN) -DJSMN_STRICT -DJSMN_PARENT_LINKS -o $@ $(SRCS) -lseccomp
 
 build/rootfs/.ok: test/rootfs.sh test/probe.c test/sockrecv.c test/seccomp-listener.c build/.deps
 	sh test/rootfs.sh build/rootfs
 
-check: husk build/unit_spec build/rootfs/.ok
-	sh test/check.sh
+check: husk build/unit_spec build/rootfs/.ok husk-asan build/fuzz_spec build/husk-glibc
+	FUZZTIME=$(FUZZTIME) sh test/check.sh
+
+# `make fuzz FUZZTIME=3600` for a longer run; crashes land in test/fuzz-corpus/.
+fuzz: build/fuzz_spec
+	sh test/fuzz.sh $(FUZZTIME)
+
+check-asan: husk-asan build/rootfs/.ok
+	sh test/asan.sh
+
+check-valgrind: build/husk-glibc build/rootfs/.ok
+	sh test/valgrind.sh
 
 demo: husk build/rootfs/.ok
 	sh test/demo.sh
@@ -55,4 +80,4 @@ fmt:
 clean:
 	rm -rf husk husk-asan build
 
-.PHONY: check demo bench fmt clean
+.PHONY: check demo bench fmt clean fuzz check-asan check-valgrind

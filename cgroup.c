@@ -20,10 +20,10 @@
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
-#include <inttypes.h>
-#include <stdarg.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -143,7 +143,13 @@ int cgroup_enter(int cgroup_fd, pid_t pid, struct husk_err *e)
 {
 	char buf[32];
 	int n = snprintf(buf, sizeof(buf), "%d", (int)pid);
-	return write_file_at(cgroup_fd, "cgroup.procs", buf, (size_t)n, e);
+	if (write_file_at(cgroup_fd, "cgroup.procs", buf, (size_t)n, e) == 0)
+		return 0;
+	if (e->errnum == EOPNOTSUPP) /* the kernel's "domain invalid" */
+		return err_wrap(e, "the container's cgroup cannot hold processes (its parent holds "
+				   "processes and has controllers on: cgroup v2's no-internal-process "
+				   "rule): ");
+	return -1;
 }
 
 /* Every pid of the cgroup at dfd and of its descendants, appended to *v. */
@@ -886,4 +892,12 @@ int cgroup_stats(FILE *f, const char *id, const char *path, struct husk_err *e)
 	fprintf(f, ",\"intel_rdt\":{},\"network_interfaces\":null}}\n");
 	fflush(f);
 	return 0;
+}
+
+/* Where the container's cgroup is, from its config: what delete --force
+ * of a create killed before its state.json was written has to go on. */
+int cgroup_path_for(const struct spec *s, const char *id, char *out, size_t len)
+{
+	struct husk_err e;
+	return cgroup_path(s, id, out, len, &e);
 }

@@ -595,12 +595,16 @@ static int init_setup(struct init_ctx *x, struct husk_err *e)
 	if (sync_recv(x->sync, &m) != SYNC_GO)
 		_exit(1); /* the parent is gone: nobody to report to */
 	c->st->pid = m.pid;
+	fault_point("init.go");
 	if (init_before_pivot(x, e) < 0)
 		return -1;
+	fault_point("init.mounted");
 	if (mount_enter_rootfs(&c->spec, c->rootfs, c->no_pivot, e) < 0)
 		return -1;
+	fault_point("init.pivoted");
 	if (init_after_pivot(x, e) < 0)
 		return -1;
+	fault_point("init.set-up");
 	x->env = build_env(&c->spec.process.env, c->listen_fds);
 	if (!x->env)
 		return err_sys(e, "environment");
@@ -648,6 +652,7 @@ static void init_main(struct init_ctx *x)
 	int conn = wait_for_start(x->start);
 	if (conn < 0)
 		_exit(1);
+	fault_point("init.started");
 	/* Point of no return: `start` is waiting for the exec. */
 	x->c->st->status = ST_RUNNING;
 	if (hooks_run_state(x->c, HOOK_START_CONTAINER, &e) < 0)
@@ -784,7 +789,7 @@ static void kill_init(pid_t pid)
 		;
 }
 
-int container_spawn(struct container *c, int console_sock, struct husk_err *e)
+int container_clone(struct container *c, int console_sock, struct husk_err *e)
 {
 	int sp[2];
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0)
@@ -797,8 +802,7 @@ int container_spawn(struct container *c, int console_sock, struct husk_err *e)
 		close(sp[1]);
 		return -1;
 	}
-	bool placed;
-	c->pid = clone_init(c, &placed);
+	c->pid = clone_init(c, &c->placed);
 	if (c->pid == 0) {
 		close(sp[0]);
 		init_main(&x);
@@ -809,14 +813,22 @@ int container_spawn(struct container *c, int console_sock, struct husk_err *e)
 		close(saved_pidns);
 	}
 	close(sp[1]);
-	AUTO_FD sync = sp[0];
 	if (c->pid < 0) {
+		close(sp[0]);
 		errno = clone_errno;
 		return err_sys(e, "clone the container's init");
 	}
+	c->sync_fd = sp[0];
 	c->st->pid = c->pid;
-	log_debug("init is pid %d%s", (int)c->pid, placed ? ", born in its cgroup" : "");
-	if (parent_place(c, placed, sync, e) < 0 || parent_serve(c, sync, e) < 0) {
+	log_debug("init is pid %d%s", (int)c->pid, c->placed ? ", born in its cgroup" : "");
+	fault_point("create.cloned");
+	return 0;
+}
+
+int container_ready(struct container *c, struct husk_err *e)
+{
+	AUTO_FD sync = take_fd(&c->sync_fd);
+	if (parent_place(c, c->placed, sync, e) < 0 || parent_serve(c, sync, e) < 0) {
 		kill_init(c->pid);
 		return -1;
 	}
@@ -920,7 +932,7 @@ static void exec_child(struct exec_req *x, int err_fd)
 {
 	struct husk_err e = {0};
 	char program[4096];
-	char **env;
+	char **env = NULL;
 	/* CVE-2019-5736: the container must not open our /proc/PID/exe. */
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	if (exec_setup(x, program, sizeof(program), &env, &e) == 0) {

@@ -39,6 +39,18 @@ int err_wrap(struct husk_err *e, const char *fmt, ...)
 /* "msg: strerror(errnum)" (or just msg) into buf. */
 const char *err_text(const struct husk_err *e, char *buf, size_t len);
 
+/* Fault injection (make husk-fault, -DHUSK_FAULT): SIGKILL the calling
+ * process at the point named by $HUSK_FAULT; with $HUSK_FAULT_LIST set,
+ * print each point's name to stderr as it is passed. A no-op otherwise. */
+#ifdef HUSK_FAULT
+void fault_point(const char *name);
+#else
+static inline void fault_point(const char *name)
+{
+	(void)name;
+}
+#endif
+
 /* Cleanup helpers for __attribute__((cleanup)). */
 void close_fdp(int *fd);
 void free_p(void *pp);
@@ -348,15 +360,20 @@ struct container {
 	int preserve_fds;  /* --preserve-fds */
 	int unshare_flags; /* namespaces the init unshares itself (see clone_flags) */
 	bool no_pivot, no_new_keyring;
+	int sync_fd;  /* the parent's end of the sync channel, between clone and ready */
+	bool placed;  /* born in its cgroup by clone3 */
 	struct seccomp_filter *seccomp; /* linux.seccomp compiled, NULL = none */
 	pid_t pid; /* the container's init, in the host's pid namespace */
 };
 
-/* Clone the init with its namespaces, set it up, and leave it blocked on
- * exec.sock. console_sock is a connected socket that receives the pty
- * master when process.terminal is set, else -1. On failure the init is
- * killed and reaped. */
-int container_spawn(struct container *c, int console_sock, struct husk_err *e);
+/* Start the container's init in two steps, so that the caller can record
+ * its pid in between: container_clone (c->pid set, the init waiting for
+ * GO), then container_ready (place it, write the id maps, let it go, run the
+ * runtime's hooks when asked, return at READY, the init then waiting on
+ * exec.sock). console_sock gets the pty master when process.terminal is
+ * set, else -1. container_ready kills and reaps the init on failure. */
+int container_clone(struct container *c, int console_sock, struct husk_err *e);
+int container_ready(struct container *c, struct husk_err *e);
 /* Run the hooks of one kind (hooks is the config's array of HOOK_KINDS);
  * state_json goes to each hook's stdin. Errors name the kind and path. */
 int hooks_run(const struct hooks *hooks, enum hook_kind kind, const char *state_json,
@@ -396,6 +413,8 @@ int mount_finish_rootfs(const struct spec *s, struct husk_err *e);
 int cgroup_create(const struct spec *s, const char *id, char *path, size_t len, char *top,
 		  size_t top_len, struct husk_err *e);
 bool cgroup_available(void);
+/* The cgroup dir the config gives id, without creating it (0, or <0). */
+int cgroup_path_for(const struct spec *s, const char *id, char *out, size_t len);
 /* Place pid when clone3(CLONE_INTO_CGROUP) could not. */
 int cgroup_enter(int cgroup_fd, pid_t pid, struct husk_err *e);
 /* Send sig to every process in the cgroup (cgroup.kill for SIGKILL). */

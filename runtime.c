@@ -340,14 +340,102 @@ struct created {
 	int console_local; /* our end when husk relays the pty itself, else -1 */
 };
 
-/* The goto ladder undoes, in reverse, what outlives this function: the state
- * dir, the cgroup, the init (killed by container_spawn itself). */
+/* Phase 1: the state dir (the atomic guard on the id), exec.sock's
+ * listener, the config as created. */
+static int create_state(struct created *k, const char *id, struct husk_err *e)
+{
+	struct container *c = &k->c;
+	if ((k->rootfd = state_open_root(true, e)) < 0)
+		return -1;
+	if ((k->dirfd = state_create_dir(k->rootfd, id, e)) < 0)
+		return -1;
+	fault_point("create.statedir");
+	if ((c->start_fd = listen_start_socket(k->dirfd, e)) < 0 || save_config(k->dirfd, c, e) < 0) {
+		state_remove_dir(k->rootfd, id, &(struct husk_err){0});
+		return -1;
+	}
+	fill_state(&k->st, c);
+	return 0;
+}
+
+/* Phase 2: the cgroup, with every limit, before the init exists; then
+ * state.json (pid 0) so that delete --force finds the cgroup whatever
+ * happens next. */
+static int create_cgroup(struct created *k, struct husk_err *e)
+{
+	struct container *c = &k->c;
+	c->cgroup_fd = cgroup_create(&c->spec, c->id, k->st.cgroup, sizeof(k->st.cgroup),
+				     k->st.cgroup_top, sizeof(k->st.cgroup_top), e);
+	if (c->cgroup_fd == -1)
+		return -1;
+	if (c->cgroup_fd == -2)
+		log_debug("no cgroup v2 mounted: the container runs without a cgroup");
+	fault_point("create.cgroup");
+	if (cgroup_apply(c->cgroup_fd, k->st.cgroup, &c->spec.linux.resources, false, e) < 0) {
+		err_wrap(e, "config.json: ");
+		return -1;
+	}
+	return state_write(k->dirfd, &k->st, e);
+}
+
+static int create_console(struct created *k, const struct create_opts *o, struct husk_err *e)
+{
+	if (o->console_socket)
+		return (k->console = connect_console(o->console_socket, e)) < 0 ? -1 : 0;
+	if (!k->c.spec.process.terminal)
+		return 0;
+	/* run in the foreground: husk itself receives the pty and relays it */
+	int sp[2];
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) < 0)
+		return err_sys(e, "socketpair for the console");
+	k->console = sp[1];
+	k->console_local = sp[0];
+	return 0;
+}
+
+/* Phase 3: the init. Its pid and start time are on disk before it is let
+ * go, so that a husk killed from here on leaves a container that delete
+ * --force can find and kill. */
+static int create_init(struct created *k, const struct create_opts *o, struct husk_err *e)
+{
+	struct container *c = &k->c;
+	int r = container_clone(c, k->console, e);
+	if (r == 0 && proc_start_time(c->pid, &k->st.start_time, NULL) < 0)
+		r = err_sys(e, "read /proc/%d/stat", (int)c->pid);
+	k->st.status = ST_CREATED;
+	if (r == 0 && state_write(k->dirfd, &k->st, e) < 0)
+		r = -1;
+	fault_point("create.state");
+	if (r < 0 && c->pid > 0) {
+		close(take_fd(&c->sync_fd)); /* EOF: the init gives up */
+		kill(c->pid, SIGKILL);
+		waitpid(c->pid, NULL, 0);
+	}
+	if (r == 0)
+		r = container_ready(c, e);
+	/* The init has its own copies: the listener's connection must close
+	 * with it, and exec.sock's listener is the init's alone. */
+	seccomp_free(c->seccomp);
+	c->seccomp = NULL;
+	close(take_fd(&c->start_fd));
+	fault_point("create.ready");
+	if (r == 0 && o->pid_file && write_pid_file(o->pid_file, c->pid, e) < 0) {
+		kill(c->pid, SIGKILL);
+		waitpid(c->pid, NULL, 0);
+		r = -1;
+	}
+	return r;
+}
+
+/* Parse everything first; then each phase undoes its own work on failure,
+ * and this ladder undoes the earlier phases': the cgroup, the state dir. */
 static int do_create(struct created *k, const char *id, struct create_opts *o, struct husk_err *e)
 {
 	struct container *c = &k->c;
 	c->id = id;
 	c->st = &k->st;
-	c->cgroup_fd = c->start_fd = k->rootfd = k->dirfd = k->console = k->console_local = -1;
+	c->cgroup_fd = c->start_fd = c->sync_fd = -1;
+	k->rootfd = k->dirfd = k->console = k->console_local = -1;
 	c->no_pivot = o->no_pivot;
 	c->no_new_keyring = o->no_new_keyring;
 	c->listen_fds = listen_fds_from_env();
@@ -357,66 +445,17 @@ static int do_create(struct created *k, const char *id, struct create_opts *o, s
 		return -1;
 	if (seccomp_prepare(&c->spec, &c->seccomp, e) < 0)
 		return -1;
-	if ((k->rootfd = state_open_root(true, e)) < 0)
+	if (create_state(k, id, e) < 0)
 		return -1;
-	if ((k->dirfd = state_create_dir(k->rootfd, id, e)) < 0)
-		return -1;
-	if ((c->start_fd = listen_start_socket(k->dirfd, e)) < 0)
-		goto fail_dir;
-	if (save_config(k->dirfd, c, e) < 0)
-		goto fail_dir;
-	fill_state(&k->st, c);
-	c->cgroup_fd = cgroup_create(&c->spec, id, k->st.cgroup, sizeof(k->st.cgroup),
-				     k->st.cgroup_top, sizeof(k->st.cgroup_top), e);
-	if (c->cgroup_fd == -1)
-		goto fail_dir;
-	if (c->cgroup_fd == -2)
-		log_debug("no cgroup v2 mounted: the container runs without a cgroup");
-	/* Before the clone: the init is born under every limit. */
-	if (cgroup_apply(c->cgroup_fd, k->st.cgroup, &c->spec.linux.resources, false, e) < 0) {
-		err_wrap(e, "config.json: ");
+	if (create_cgroup(k, e) < 0)
 		goto fail_cgroup;
-	}
-	if (o->console_socket && (k->console = connect_console(o->console_socket, e)) < 0)
+	if (create_console(k, o, e) < 0 || create_init(k, o, e) < 0)
 		goto fail_cgroup;
-	if (c->spec.process.terminal && !o->console_socket) {
-		int sp[2];
-		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) < 0) {
-			err_sys(e, "socketpair for the console");
-			goto fail_cgroup;
-		}
-		/* run in the foreground: husk itself receives the pty and relays it */
-		k->console = sp[1];
-		k->console_local = sp[0];
-	}
-	int spawned = container_spawn(c, k->console, e);
-	/* The init has its own copies: the listener's connection must close
-	 * with it, and exec.sock's listener is the init's alone. */
-	seccomp_free(c->seccomp);
-	c->seccomp = NULL;
-	close(take_fd(&c->start_fd));
-	if (spawned < 0)
-		goto fail_cgroup;
-	if (proc_start_time(c->pid, &k->st.start_time, NULL) < 0) {
-		err_sys(e, "read /proc/%d/stat", (int)c->pid);
-		goto fail_init;
-	}
-	k->st.status = ST_CREATED;
-	if (state_write(k->dirfd, &k->st, e) < 0)
-		goto fail_init;
-	if (o->pid_file && write_pid_file(o->pid_file, c->pid, e) < 0)
-		goto fail_init;
 	return 0;
 
-fail_init:
-	kill(c->pid, SIGKILL);
-	waitpid(c->pid, NULL, 0);
 fail_cgroup:
-	if (k->st.cgroup[0]) {
-		struct husk_err e2;
-		cgroup_remove(k->st.cgroup, k->st.cgroup_top, &e2);
-	}
-fail_dir:
+	if (k->st.cgroup[0])
+		cgroup_remove(k->st.cgroup, k->st.cgroup_top, &(struct husk_err){0});
 	state_remove_dir(k->rootfd, id, &(struct husk_err){0});
 	return -1;
 }
@@ -427,6 +466,15 @@ static void state_release(struct state *st)
 {
 	free(st->annotations_json);
 	st->annotations_json = NULL;
+}
+
+static int load_saved_config(int dirfd, struct spec *s, struct husk_err *e)
+{
+	size_t len;
+	char *raw = read_file_at(dirfd, "config.json", 16 << 20, &len, e);
+	if (!raw || spec_parse(s, raw, len, e) < 0)
+		return err_wrap(e, "the container's saved config: ");
+	return 0;
 }
 
 /* The config kept at create for poststart/poststop hooks; absent = none. */
@@ -474,8 +522,10 @@ static int start_loaded(int dirfd, struct state *st, struct husk_err *e)
 		return err_sys(e, "start container %s: socket", st->id);
 	if (connect(conn, (struct sockaddr *)&sa, sizeof(sa)) < 0)
 		return err_set(e, 0, "cannot start container %s: container not running", st->id);
-	if (write(conn, "0", 1) != 1)
-		return err_sys(e, "start container %s: exec.sock", st->id);
+	/* MSG_NOSIGNAL: an init killed meanwhile must not kill us with SIGPIPE */
+	if (send(conn, "0", 1, MSG_NOSIGNAL) != 1)
+		return err_set(e, 0, "cannot start container %s: container not running", st->id);
+	fault_point("start.sent");
 	unlinkat(dirfd, "exec.sock", 0);
 	/* EOF: the program was exec'd. Anything else is the init's error. */
 	char msg[sizeof(e->msg)];
@@ -514,6 +564,7 @@ static int destroy(int rootfd, int dirfd, struct state *st, struct husk_err *e)
 		wait_gone(st);
 	if (st->cgroup[0])
 		cgroup_kill_all(st->cgroup, SIGKILL, e);
+	fault_point("delete.killed");
 	st->status = ST_STOPPED;
 	/* runtime.md: a failing poststop hook is only a warning. */
 	struct husk_err w;
@@ -522,6 +573,7 @@ static int destroy(int rootfd, int dirfd, struct state *st, struct husk_err *e)
 		log_warn("%s", err_text(&w, buf, sizeof(buf)));
 	if (cgroup_remove(st->cgroup, st->cgroup_top, e) < 0)
 		return -1;
+	fault_point("delete.cgroup");
 	return state_remove_dir(rootfd, st->id, e);
 }
 
@@ -743,6 +795,7 @@ static int cmd_kill(int argc, char **argv, struct husk_err *e)
 	AUTO_FD rootfd = -1;
 	AUTO_FD dirfd = -1;
 	int r = load_one(argc, argv, t, "kill", &a, &st, &rootfd, &dirfd, e);
+	fault_point("kill.loaded");
 	int sig = r < 0 ? -1 : parse_signal(a.npos > 1 ? a.pos[1] : "TERM", e);
 	if (sig < 0)
 		r = -1;
@@ -765,6 +818,14 @@ static int force_delete_partial(const char *id, struct husk_err *e)
 		return 0;
 	struct state st = {.status = ST_STOPPED};
 	snprintf(st.id, sizeof(st.id), "%s", id);
+	/* killed before state.json: its cgroup (and the init, if one was
+	 * born in it) is where the saved config says */
+	AUTO_FD dirfd = openat(rootfd, id, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	struct spec s;
+	if (dirfd >= 0 && load_saved_config(dirfd, &s, e) == 0) {
+		cgroup_path_for(&s, id, st.cgroup, sizeof(st.cgroup));
+		spec_free(&s);
+	}
 	return destroy(rootfd, -1, &st, e);
 }
 
@@ -781,7 +842,7 @@ static int cmd_delete(int argc, char **argv, struct husk_err *e)
 		return 0; /* as runc: clients delete --force what may be gone */
 	if (r < 0 && force && a.npos >= 1 && state_valid_id(a.pos[0], e) == 0)
 		return force_delete_partial(a.pos[0], e);
-	if (r == 0 && !force && (st.status == ST_RUNNING || st.status == ST_PAUSED))
+	if (r == 0 && !force && st.status != ST_STOPPED && st.status != ST_CREATED)
 		r = err_set(e, 0, "cannot delete container %s: it is %s (stop it first, or use --force)",
 			    st.id, state_status_name(st.status));
 	if (r == 0)
@@ -956,14 +1017,6 @@ static int exec_lists(struct process *p, const struct exec_opts *o, struct husk_
 	return 0;
 }
 
-static int load_saved_config(int dirfd, struct spec *s, struct husk_err *e)
-{
-	size_t len;
-	char *raw = read_file_at(dirfd, "config.json", 16 << 20, &len, e);
-	if (!raw || spec_parse(s, raw, len, e) < 0)
-		return err_wrap(e, "the container's saved config: ");
-	return 0;
-}
 
 static int load_process_file(const char *path, struct spec *ps, struct husk_err *e)
 {
@@ -1379,7 +1432,7 @@ static int cmd_update(int argc, char **argv, struct husk_err *e)
 	if (o.file && flags)
 		return err_set(e, 0, "update: --resources and the limit options cannot be mixed");
 	size_t len = 2;
-	const char *src = !o.file ? NULL : strcmp(o.file, "-") ? o.file : "/dev/stdin";
+	const char *src = !o.file ? NULL : strcmp(o.file, "-") ? o.file : "/proc/self/fd/0";
 	char *text = src ? read_file_at(AT_FDCWD, src, 1 << 20, &len, e) : strdup("{}");
 	if (!text)
 		return src ? err_wrap(e, "update: ") : err_sys(e, "update: allocate");

@@ -295,9 +295,10 @@ static int parse_state(const char *js, struct state *st)
  * cgroup.freeze (paused). */
 static enum status derive_status(int dirfd, const struct state *st)
 {
+	bool waiting = faccessat(dirfd, "exec.sock", F_OK, AT_SYMLINK_NOFOLLOW) == 0;
 	if (!state_pid_alive(st))
-		return ST_STOPPED;
-	if (faccessat(dirfd, "exec.sock", F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+		return st->pid == 0 && waiting ? ST_CREATING : ST_STOPPED;
+	if (waiting)
 		return ST_CREATED;
 	if (st->cgroup[0]) {
 		char path[4200], c = '0';

@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,10 +13,20 @@
 
 #include "husk.h"
 
+/* An error is one line: a config or an id that holds newlines or escape
+ * sequences must neither split it nor drive the terminal. */
+static void one_line(char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			*s = '?';
+}
+
 static int err_vset(struct husk_err *e, int errnum, const char *fmt, va_list ap)
 {
 	e->errnum = errnum;
 	vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
+	one_line(e->msg);
 	return -1;
 }
 
@@ -53,6 +64,7 @@ int err_wrap(struct husk_err *e, const char *fmt, ...)
 	size_t ol = strnlen(old, room);
 	memcpy(e->msg + n, old, ol);
 	e->msg[n + ol] = '\0';
+	one_line(e->msg);
 	return -1;
 }
 
@@ -295,3 +307,14 @@ void log_error(const struct husk_err *e)
 	if (log_fd >= 0 || !opt_log_json)
 		fprintf(stderr, "husk: %s\n", buf);
 }
+
+#ifdef HUSK_FAULT
+void fault_point(const char *name)
+{
+	const char *want = getenv("HUSK_FAULT");
+	if (getenv("HUSK_FAULT_LIST"))
+		dprintf(2, "fault point: %s\n", name);
+	if (want && !strcmp(want, name))
+		kill(getpid(), SIGKILL);
+}
+#endif

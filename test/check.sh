@@ -27,6 +27,9 @@ suite() {
 
 suite "parser unit tests" build/unit_spec
 suite "integration tests on this host" sh test/run.sh
+suite "config parser under libFuzzer (${FUZZTIME:-60} s)" sh test/fuzz.sh "${FUZZTIME:-60}"
+suite "integration tests against husk-asan (ASan, UBSan, leaks)" sh test/asan.sh
+suite "lifecycle commands under valgrind" sh test/valgrind.sh
 if [ "${SKIP_VM:-}" = 1 ]; then
 	echo "SKIP: the VM suite (SKIP_VM=1)"
 	ts=$((ts + 1))

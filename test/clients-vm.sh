@@ -1,0 +1,145 @@
+#!/bin/sh
+# Real clients: podman (+ conmon) and containerd (ctr + the runc v2 shim)
+# drive husk as their runtime, in a QEMU VM with a Debian bookworm userland.
+# Usage: sh test/clients-vm.sh [FILTER]   (FILTER: substring of scenario names)
+#   CLIENTS_CACHE=dir     where the Debian disk image is kept (default build/clients)
+#   CLIENTS_MIRROR=url    Debian mirror (default: the first Debian URI in
+#                         /etc/apt/sources.list*, else http://deb.debian.org/debian)
+#   CLIENTS_TIMEOUT=1500  seconds before the VM is killed
+#   CLIENTS_BUILD_ONLY=1  build the cached image and stop (no VM)
+#   VM_HUSK=path          the husk binary to test (default ./husk)
+# The first run builds the image with debootstrap (several minutes, needs the
+# mirror); later runs reuse it: each run only writes a small "payload" disk
+# (husk, the scenarios, the busybox rootfs) and boots the cached image with
+# snapshot=on, so the cache is never modified.
+# Ends with "N passed, N failed, N skipped" (one line per scenario before it,
+# in the runner's format); exits non-zero when a scenario failed, the VM timed
+# out or gave no result. Logs: $CLIENTS_CACHE/last/ (serial.log, out/: one
+# log per scenario with every command and its output, containerd.log).
+# TCG only: KVM does not work on our machines, so never -enable-kvm.
+cd "$(dirname "$0")/.." || exit 1
+filter=$1
+CACHE=${CLIENTS_CACHE:-build/clients}
+mkdir -p "$CACHE" && CACHE=$(cd "$CACHE" && pwd) || exit 1
+K=build/vm/kernel
+IMG=$CACHE/rootfs.ext4
+LAST=$CACHE/last
+
+die() { echo "clients-vm: $*" >&2; echo "0 passed, 1 failed, 0 skipped"; exit 1; }
+
+sh test/deps.sh qemu-system-x86 debootstrap e2fsprogs busybox-static musl-tools || die "missing packages"
+
+# ---- the kernel: Debian's cloud kernel, shared with test/vm.sh --------------
+# NVMe, ext4, cgroups, namespaces, seccomp and AppArmor are built in (virtio-blk
+# is a module, NVMe is not: the disks are NVMe), so no modules are needed.
+if [ ! -f $K/vmlinuz ]; then
+	kpkg() { apt-cache depends linux-image-cloud-amd64 2>/dev/null |
+		sed -n 's/.*Depends: \(linux-image-[^ ]*\)/\1/p' | head -n 1; }
+	kget() { pkg=$(kpkg) && [ -n "$pkg" ] && (cd build/vm/dl && apt-get download "$pkg" >/dev/null 2>&1); }
+	rm -rf build/vm/dl && mkdir -p build/vm/dl || exit 1
+	kget || { apt-get update -q >/dev/null && kget; } || die "cannot download the cloud kernel ($pkg)"
+	dpkg-deb -x build/vm/dl/*.deb build/vm/dl/x || die "dpkg-deb failed"
+	mkdir -p $K && cp build/vm/dl/x/boot/config-* $K/config && echo "$pkg" >$K/package &&
+		cp build/vm/dl/x/boot/vmlinuz-* $K/vmlinuz && rm -rf build/vm/dl || exit 1
+fi
+grep -q '^CONFIG_BLK_DEV_NVME=y' $K/config || die "the kernel in $K has no built-in NVMe driver"
+
+# ---- the Debian image (cached) -------------------------------------------------
+# Everything the clients need, from Debian's packages; no network in the VM.
+# apparmor: apparmor_parser, for the scenario where AppArmor is on.
+# netavark: podman needs a "container-network-stack" (the VM runs --network none).
+PKGS=podman,conmon,netavark,containerd,busybox-static,iproute2,procps,apparmor
+SUITE=bookworm
+# The only thing of ours inside the image: a stub init that mounts the
+# per-run payload disk and runs its clients-init.sh. Bump STUBV when it changes.
+STUBV=1
+stamp="$SUITE $PKGS stub$STUBV"
+if [ "$(cat "$IMG.ok" 2>/dev/null)" != "$stamp" ] || [ ! -f "$IMG" ]; then
+	mirror=${CLIENTS_MIRROR:-$(cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list \
+		/etc/apt/sources.list.d/*.sources 2>/dev/null |
+		sed -n 's|^URIs: *\(https\{0,1\}://[^ ]*/debian\)/\{0,1\} *$|\1|p; s|^deb  *\(\[[^]]*\] *\)\{0,1\}\(https\{0,1\}://[^ ]*/debian\)/\{0,1\}  *'"$SUITE"' .*|\2|p' |
+		head -n 1)}
+	mirror=${mirror:-http://deb.debian.org/debian}
+	echo "clients-vm: building the Debian $SUITE image in $CACHE from $mirror (several minutes)"
+	t0=$(date +%s)
+	tree=$CACHE/tree
+	rm -rf "$tree" "$IMG" "$IMG.ok" && mkdir -p "$CACHE/debs" || exit 1
+	debootstrap --variant=minbase --include=$PKGS --cache-dir="$CACHE/debs" \
+		$SUITE "$tree" "$mirror" >"$CACHE/debootstrap.log" 2>&1 ||
+		{ tail -n 20 "$CACHE/debootstrap.log"; die "debootstrap failed (log: $CACHE/debootstrap.log)"; }
+	cat >"$tree/sbin/husk-clients-boot" <<'EOF'
+#!/bin/sh
+# Written by husk's test/clients-vm.sh: find the payload disk, run its init.
+export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev 2>/dev/null
+mount -o remount,rw /
+mkdir -p /payload
+for d in /dev/nvme*n1; do
+	mount -t ext4 "$d" /payload 2>/dev/null || continue
+	[ -f /payload/clients-init.sh ] && exec /bin/sh /payload/clients-init.sh
+	umount /payload
+done
+echo "husk-clients-boot: no payload disk"
+busybox poweroff -f
+EOF
+	chmod 755 "$tree/sbin/husk-clients-boot"
+	rm -rf "$tree"/var/cache/apt/archives/*.deb "$tree"/var/lib/apt/lists/*
+	# 4 GiB, sparse: the tree is ~600 MB, podman's vfs driver copies each
+	# container's rootfs (2 MB busybox here).
+	mke2fs -q -F -t ext4 -L husk-clients -d "$tree" "$IMG.tmp" 4G >/dev/null || die "mke2fs failed"
+	mv "$IMG.tmp" "$IMG" && rm -rf "$tree" && echo "$stamp" >"$IMG.ok" || exit 1
+	echo "clients-vm: image built in $(($(date +%s) - t0))s ($(du -h "$IMG" | cut -f1) used)"
+fi
+[ -n "${CLIENTS_BUILD_ONLY:-}" ] && { echo "0 passed, 0 failed, 0 skipped"; exit 0; }
+
+# ---- the payload disk (every run; a second or two) ---------------------------
+sh test/rootfs.sh build/rootfs || die "test/rootfs.sh failed"
+P=$CACHE/payload
+rm -rf "$P" && mkdir -p "$P/out" || exit 1
+cp "${VM_HUSK:-husk}" "$P/husk" || die "no husk binary: run make husk"
+cp test/clients-init.sh "$P/clients-init.sh" && cp -R test/clients "$P/clients" &&
+	cp -a build/rootfs "$P/rootfs" || exit 1
+printf '%s\n' "$filter" >"$P/filter"
+mke2fs -q -F -t ext4 -L payload -d "$P" "$CACHE/payload.ext4" 128M >/dev/null || die "mke2fs (payload) failed"
+
+# ---- boot ------------------------------------------------------------------------
+# The image is the root (snapshot=on: writes go to a temporary overlay and the
+# cache stays pristine); the payload disk is writable so that the logs come back.
+# cgroup_no_v1=all: cgroup v2 only. panic=-1 + -no-reboot: an init crash ends qemu.
+rm -rf "$LAST" && mkdir -p "$LAST" || exit 1
+log=$LAST/serial.log
+start=$(date +%s)
+timeout "${CLIENTS_TIMEOUT:-1500}" qemu-system-x86_64 -accel tcg -m 3072 -smp 2 -nographic \
+	-no-reboot -nic none \
+	-drive if=none,id=root,format=raw,snapshot=on,file="$IMG" -device nvme,serial=root,drive=root \
+	-drive if=none,id=pl,format=raw,file="$CACHE/payload.ext4" -device nvme,serial=payload,drive=pl \
+	-kernel $K/vmlinuz \
+	-append "console=ttyS0 root=/dev/nvme0n1 rootfstype=ext4 rw init=/sbin/husk-clients-boot panic=-1 quiet cgroup_no_v1=all systemd.unified_cgroup_hierarchy=1" \
+	</dev/null >$log 2>&1
+qrc=$?
+secs=$(($(date +%s) - start))
+esc=$(printf '\033')
+tr -d '\r' <$log | sed "s/$esc\[[0-9;?]*[A-Za-z]//g; s/${esc}c//g; s/^.*VM-START:/VM-START:/" >$log.txt
+# The scenario logs, back from the payload disk.
+debugfs -R "rdump /out $LAST" "$CACHE/payload.ext4" >/dev/null 2>&1
+
+sum='^([A-Za-z]+: )?[0-9]+ passed, [0-9]+ failed'
+sed -n '/^VM-START:/,/^VM-EXIT:/p' $log.txt | grep -v -E "$sum|^VM-EXIT: "
+result=$(grep -E "$sum" $log.txt | tail -n1)
+rc=$(sed -n 's/^VM-EXIT: \([0-9]*\).*/\1/p' $log.txt | tail -n1)
+[ "$qrc" = 124 ] && echo "clients-vm: timed out after ${CLIENTS_TIMEOUT:-1500}s"
+if [ -z "$rc" ]; then
+	echo "clients-vm: no VM-EXIT line (qemu exit $qrc); the console said:"
+	tail -n 30 $log.txt
+	rc=1
+fi
+echo "clients-vm: run took ${secs}s, exit $rc; logs in $LAST"
+if [ -z "$result" ]; then
+	echo "clients-vm: no result line"
+	echo "0 passed, 1 failed, 0 skipped"
+	exit 1
+fi
+echo "$result"
+[ "$rc" = 0 ]
