@@ -55,7 +55,7 @@ build/husk-glibc: $(SRCS) $(HDRS) build/include/.ok
 build/rootfs/.ok: test/rootfs.sh test/probe.c test/sockrecv.c test/seccomp-listener.c build/.deps
 	sh test/rootfs.sh build/rootfs
 
-check: husk build/unit_spec build/rootfs/.ok husk-asan build/fuzz_spec build/husk-glibc
+check: husk build/unit_spec build/rootfs/.ok husk-asan build/fuzz_spec build/husk-glibc build/husk-fault
 	FUZZTIME=$(FUZZTIME) sh test/check.sh
 
 # `make fuzz FUZZTIME=3600` for a longer run; crashes land in test/fuzz-corpus/.
@@ -67,6 +67,10 @@ check-asan: husk-asan build/rootfs/.ok
 
 check-valgrind: build/husk-glibc build/rootfs/.ok
 	sh test/valgrind.sh
+
+# podman and containerd drive husk in a QEMU VM (Debian image cached in build/clients).
+check-clients: husk build/rootfs/.ok
+	sh test/clients-vm.sh
 
 demo: husk build/rootfs/.ok
 	sh test/demo.sh
@@ -80,4 +84,4 @@ fmt:
 clean:
 	rm -rf husk husk-asan build
 
-.PHONY: check demo bench fmt clean fuzz check-asan check-valgrind
+.PHONY: check demo bench fmt clean fuzz check-asan check-valgrind check-clients

@@ -19,6 +19,7 @@
  *   init -> parent   SYNC_ERR         with the error; the init then exits
  * If either side dies the other reads EOF, so nothing waits forever. */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -566,8 +567,19 @@ static int seal_fds(int nfds, struct husk_err *e)
 {
 	for (int fd = 3; fd < 3 + nfds; fd++)
 		fcntl(fd, F_SETFD, 0);
-	if (sys_close_range(3 + (unsigned)nfds, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
-		return err_sys(e, "close_range");
+	if (sys_close_range(3 + (unsigned)nfds, ~0U, CLOSE_RANGE_CLOEXEC) == 0)
+		return 0;
+	/* before Linux 5.11: walk the open fds instead */
+	DIR *d = opendir("/proc/self/fd");
+	if (!d)
+		return err_sys(e, "close_range, and open /proc/self/fd");
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		int fd = atoi(de->d_name);
+		if (fd >= 3 + nfds && fd != dirfd(d))
+			fcntl(fd, F_SETFD, FD_CLOEXEC);
+	}
+	closedir(d);
 	return 0;
 }
 
