@@ -52,7 +52,7 @@ build/husk-glibc: $(SRCS) $(HDRS) build/include/.ok
 	@sh test/deps.sh valgrind
 	$(HOSTCC) -std=gnu11 -g -O1 $(WARN) -DJSMN_STRICT -DJSMN_PARENT_LINKS -o $@ $(SRCS) -lseccomp
 
-build/rootfs/.ok: test/rootfs.sh test/probe.c test/sockrecv.c test/seccomp-listener.c build/.deps
+build/rootfs/.ok: test/rootfs.sh test/probe.c test/sockrecv.c test/seccomp-listener.c test/nosys.c build/include/.ok
 	sh test/rootfs.sh build/rootfs
 
 check: husk build/unit_spec build/rootfs/.ok husk-asan build/fuzz_spec build/husk-glibc build/husk-fault

@@ -107,10 +107,19 @@ static int hook_status(const struct hook *h, pid_t pid, const char *kind, struct
 	return 0;
 }
 
+/* Has pid exited? Without a pidfd (before Linux 5.3), ask without reaping. */
+static bool exited(int pfd, pid_t pid, short revents)
+{
+	if (pfd >= 0)
+		return revents != 0;
+	siginfo_t si = {0};
+	return waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 && si.si_pid == pid;
+}
+
 /* Feed the state to the hook's stdin while it runs, and wait for it to
  * exit, killing it after its timeout. A hook that stops reading, or exits
  * early, just ends the feeding. Returns 1 on timeout. */
-static int hook_feed(int pfd, int *in_w, const char *data, int64_t timeout)
+static int hook_feed(int pfd, pid_t pid, int *in_w, const char *data, int64_t timeout)
 {
 	size_t len = strlen(data), off = 0;
 	struct timespec t0, t;
@@ -126,6 +135,8 @@ static int hook_feed(int pfd, int *in_w, const char *data, int64_t timeout)
 				return 1;
 			left = (int)ms;
 		}
+		if (pfd < 0 && (left < 0 || left > 10))
+			left = 10; /* no pidfd to poll: look every 10 ms */
 		if (off == len && *in_w >= 0) {
 			close(*in_w); /* EOF for a hook that reads to the end */
 			*in_w = p[1].fd = -1;
@@ -133,7 +144,7 @@ static int hook_feed(int pfd, int *in_w, const char *data, int64_t timeout)
 		int r = poll(p, 2, left);
 		if (r < 0 && errno != EINTR)
 			return 0;
-		if (r > 0 && p[0].revents)
+		if (exited(pfd, pid, r > 0 ? p[0].revents : 0))
 			return 0;
 		if (r > 0 && p[1].revents) {
 			ssize_t n = write(*in_w, data + off, len - off);
@@ -149,15 +160,11 @@ static int hook_wait(const struct hook *h, pid_t pid, int in_w, const char *stat
 		     const char *kind, struct husk_err *e)
 {
 	AUTO_FD pfd = sys_pidfd_open(pid, 0);
-	if (pfd < 0) {
-		close(in_w);
-		return hook_status(h, pid, kind, e);
-	}
 	/* SIGPIPE would kill husk when a hook exits without reading. */
 	struct sigaction ign = {.sa_handler = SIG_IGN}, old;
 	sigaction(SIGPIPE, &ign, &old);
 	fcntl(in_w, F_SETFL, O_NONBLOCK);
-	int timed_out = hook_feed(pfd, &in_w, state_json, h->timeout);
+	int timed_out = hook_feed(pfd, pid, &in_w, state_json, h->timeout);
 	sigaction(SIGPIPE, &old, NULL);
 	if (in_w >= 0)
 		close(in_w);
@@ -732,9 +739,17 @@ static pid_t clone_init(struct container *c, bool *placed)
 			  strerror(errno));
 		a.flags &= ~CLONE_INTO_CGROUP;
 		a.cgroup = 0;
+		/* A cgroup namespace is rooted where it is made: the init makes
+		 * it itself once it has been moved into its cgroup. */
+		if (a.flags & CLONE_NEWCGROUP) {
+			a.flags &= ~(uint64_t)CLONE_NEWCGROUP;
+			c->unshare_flags |= CLONE_NEWCGROUP;
+		}
 	}
 	pid_t pid = (pid_t)sys_clone3(&a);
-	if (pid < 0 && errno == ENOSYS && !(a.flags >> 32))
+	/* Before Linux 5.3: clone(2), which has no room for CLONE_NEWTIME (its
+	 * bit is the exit signal's there); time namespaces came in 5.6 anyway. */
+	if (pid < 0 && errno == ENOSYS && !(a.flags & CLONE_NEWTIME))
 		pid = (pid_t)syscall(SYS_clone, (unsigned long)a.flags | SIGCHLD, 0, 0, 0, 0);
 	return pid;
 }

@@ -35,13 +35,103 @@ static const char *fdpath(char buf[32], int fd)
 /* Resolve path with rootfd as "/": "..", absolute symlinks and symlinks to
  * ".." all stay below it. Magic links (/proc/PID/fd/N) could jump anywhere,
  * so they are refused. EAGAIN means a rename raced the lookup: retry. */
+/* The directory fd of the canonical path cur (no symlinks, no "..") below root. */
+static int reopen_dir(int rootfd, const char *cur)
+{
+	return *cur ? openat(rootfd, cur, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+		    : fcntl(rootfd, F_DUPFD_CLOEXEC, 3);
+}
+
+/* One step of walk_in_root: the component name in dir. A symlink's target
+ * is put in front of the rest of the path (an absolute one restarts at the
+ * root), so that no link ever leads out. Returns the next dir fd (>= 0),
+ * -2 when the rest of the path was replaced, -1 on error. */
+static int walk_step(int rootfd, int dir, const char *name, char *cur, char *rest, size_t len,
+		     uint64_t resolve, int *links)
+{
+	int fd = openat(dir, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	struct stat st;
+	if (fd < 0 || fstat(fd, &st) < 0)
+		return -1;
+	if (!S_ISLNK(st.st_mode)) {
+		size_t n = strlen(cur);
+		snprintf(cur + n, PATH_MAX - n, "%s%s", n ? "/" : "", name);
+		return fd;
+	}
+	char target[PATH_MAX], joined[PATH_MAX * 2];
+	ssize_t tl = readlinkat(fd, "", target, sizeof(target) - 1);
+	close(fd);
+	if ((resolve & RESOLVE_NO_SYMLINKS) || ++*links > 40)
+		return errno = ELOOP, -1;
+	if (tl < 0)
+		return -1;
+	target[tl] = '\0';
+	if (target[0] == '/')
+		cur[0] = '\0';
+	if ((size_t)snprintf(joined, sizeof(joined), "%s/%s", target, rest) >= len)
+		return errno = ENAMETOOLONG, -1;
+	memcpy(rest, joined, strlen(joined) + 1);
+	(void)rootfd;
+	return -2;
+}
+
+/* openat2(RESOLVE_IN_ROOT) for kernels before 5.6: walk one component at a
+ * time with O_NOFOLLOW, resolving "..", and symlinks, against the root. */
+static int walk_in_root(int rootfd, const char *path, int flags, uint64_t resolve)
+{
+	char cur[PATH_MAX] = "", rest[PATH_MAX * 2], name[NAME_MAX + 1];
+	int links = 0;
+	if ((size_t)snprintf(rest, sizeof(rest), "%s", path) >= sizeof(rest))
+		return errno = ENAMETOOLONG, -1;
+	AUTO_FD dir = reopen_dir(rootfd, cur);
+	for (char *p = rest; dir >= 0;) {
+		p += strspn(p, "/");
+		size_t n = strcspn(p, "/");
+		if (n == 0) /* the whole path was walked: dir is the result */
+			return openat(dir, ".", (flags & ~O_NOFOLLOW) | O_CLOEXEC);
+		if (n > NAME_MAX)
+			return errno = ENAMETOOLONG, -1;
+		memcpy(name, p, n);
+		name[n] = '\0';
+		p += n;
+		memmove(rest, p, strlen(p) + 1);
+		p = rest;
+		if (!strcmp(name, "."))
+			continue;
+		if (!strcmp(name, "..")) {
+			char *slash = strrchr(cur, '/');
+			*(slash ? slash : cur) = '\0'; /* ".." at the root stays there */
+		} else if (!*(p + strspn(p, "/")) && !(flags & O_DIRECTORY)) {
+			/* the last component: not followed if a symlink only when asked */
+			int fd = openat(dir, name, flags | O_NOFOLLOW | O_CLOEXEC);
+			struct stat st;
+			if (fd < 0 || fstat(fd, &st) < 0 || !S_ISLNK(st.st_mode))
+				return fd;
+			close(fd);
+		}
+		if (strcmp(name, "..")) {
+			int next = walk_step(rootfd, dir, name, cur, rest, sizeof(rest), resolve, &links);
+			if (next == -1)
+				return -1;
+			if (next >= 0) {
+				close(dir);
+				dir = next;
+				continue;
+			}
+		}
+		close(dir);
+		dir = reopen_dir(rootfd, cur);
+	}
+	return -1;
+}
+
 static int open_in_root(int rootfd, const char *path, int flags, uint64_t resolve)
 {
 	for (int i = 0; i < 16; i++) {
 		int fd = sys_openat2(rootfd, path, (uint64_t)(flags | O_CLOEXEC),
 				     RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS | resolve);
 		if (fd >= 0 || errno != EAGAIN)
-			return fd;
+			return fd >= 0 || errno != ENOSYS ? fd : walk_in_root(rootfd, path, flags, resolve);
 	}
 	return -1;
 }
@@ -1062,7 +1152,11 @@ void mount_features(FILE *f)
 		names[n++] = flag_words[i].name;
 	for (size_t i = 0; i < LEN(prop_words); i++)
 		names[n++] = prop_words[i].name;
-	for (size_t i = 0; i < LEN(rec_words); i++)
+	/* the recursive words need mount_setattr (Linux 5.12): EBADF here
+	 * means the kernel has it */
+	struct husk_mount_attr attr = {0};
+	bool recursive = sys_mount_setattr(-1, "", 0, &attr) < 0 && errno != ENOSYS;
+	for (size_t i = 0; recursive && i < LEN(rec_words); i++)
 		names[n++] = rec_words[i].name;
 	names[n] = NULL;
 	json_put_names(f, "mountOptions", names, NULL);

@@ -546,14 +546,22 @@ static int start_loaded(int dirfd, struct state *st, struct husk_err *e)
 	return 0;
 }
 
+/* Wait (10 s at most) until the init has exited; its pid namespace, if it
+ * has one, is torn down by then. */
 static void wait_gone(const struct state *st)
 {
 	AUTO_FD pfd = sys_pidfd_open(st->pid, 0);
-	if (pfd < 0 || !state_pid_alive(st))
+	if (!state_pid_alive(st))
 		return;
 	struct pollfd p = {.fd = pfd, .events = POLLIN};
-	while (poll(&p, 1, 10000) < 0 && errno == EINTR)
-		;
+	if (pfd >= 0) {
+		while (poll(&p, 1, 10000) < 0 && errno == EINTR)
+			;
+		return;
+	}
+	struct timespec ms = {0, 1000000}; /* no pidfd before Linux 5.3: look */
+	for (int i = 0; i < 10000 && state_pid_alive(st); i++)
+		nanosleep(&ms, NULL);
 }
 
 /* Kill what is left, run poststop hooks, remove the cgroup and the state.

@@ -8,6 +8,9 @@
 #   CLIENTS_TIMEOUT=1500  seconds before the VM is killed
 #   CLIENTS_BUILD_ONLY=1  build the cached image and stop (no VM)
 #   VM_HUSK=path          the husk binary to test (default ./husk)
+#   CLIENTS_RUNTIME=path  run the scenarios with another runtime of the image
+#                         instead of /husk (/usr/sbin/runc, /usr/bin/crun): a
+#                         baseline, to tell husk's bugs from the scenarios'
 # The first run builds the image with debootstrap (several minutes, needs the
 # mirror); later runs reuse it: each run only writes a small "payload" disk
 # (husk, the scenarios, the busybox rootfs) and boots the cached image with
@@ -102,6 +105,7 @@ cp "${VM_HUSK:-husk}" "$P/husk" || die "no husk binary: run make husk"
 cp test/clients-init.sh "$P/clients-init.sh" && cp -R test/clients "$P/clients" &&
 	cp -a build/rootfs "$P/rootfs" || exit 1
 printf '%s\n' "$filter" >"$P/filter"
+printf '%s\n' "${CLIENTS_RUNTIME:-/husk}" >"$P/runtime"
 mke2fs -q -F -t ext4 -L payload -d "$P" "$CACHE/payload.ext4" 128M >/dev/null || die "mke2fs (payload) failed"
 
 # ---- boot ------------------------------------------------------------------------

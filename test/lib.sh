@@ -22,6 +22,13 @@ skip() {
 	exit 77
 }
 
+# new_kernel_only WHY: skip when the suite emulates an older kernel
+# (HUSK_OLD_KERNEL=1: husk runs under build/nosys, which sets no_new_privs
+# and a seccomp filter of its own, and hides clone3 and friends).
+new_kernel_only() {
+	[ -z "${HUSK_OLD_KERNEL:-}" ] || skip "emulating an older kernel: $*"
+}
+
 # ---- running husk ------------------------------------------------------------
 
 # h ARGS...: husk with this run's --root (and the leftover marker).

@@ -11,13 +11,13 @@ src=$(cd "$(dirname "$0")" && pwd)
 build=$(dirname "$out")
 busybox=${BUSYBOX:-/bin/busybox}
 cc=${MUSL_CC:-musl-gcc}
-cflags="-static -Os -Wall -Wextra -Werror"
+cflags="-static -Os -Wall -Wextra -Werror -I$build/include"
 
 # newer A B: A exists and is not older than B.
 newer() { [ -e "$1" ] && ! [ "$2" -nt "$1" ]; }
 
 mkdir -p "$build"
-for p in probe sockrecv seccomp-listener; do
+for p in probe sockrecv seccomp-listener nosys; do
 	if ! newer "$build/$p" "$src/$p.c"; then
 		"$cc" $cflags -o "$build/$p.tmp" "$src/$p.c"
 		mv "$build/$p.tmp" "$build/$p"

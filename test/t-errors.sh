@@ -312,24 +312,11 @@ t_unsupported_idmapped_mount() {
 	expect_match '^husk: config.json: mounts\[7\]\.(uid|gid)Mappings: not supported yet( \(.*\))?$' "$(cat "$TD/err")" stderr
 }
 
-# resource LIMIT-JSON PATH-PREFIX
-resource() {
-	C_LINUX="\"resources\": {$1},"
+# The other limits are applied now (test/t-cgroup.sh); network is v1 only.
+t_unsupported_network() {
+	C_LINUX='"resources": {"network": {"classID": 1}},'
 	mkbundle
-	fails "not supported yet"
-	expect_match "^husk: config.json: linux\\.resources\\.$2[A-Za-z.]*: not supported yet( \\(.*\\))?\$" "$(cat "$TD/err")" stderr
-}
-
-t_unsupported_memory_limit() { resource '"memory": {"limit": 104857600}' memory; }
-t_unsupported_cpu_shares() { resource '"cpu": {"shares": 512}' cpu; }
-t_unsupported_pids_limit() { resource '"pids": {"limit": 100}' pids; }
-t_unsupported_blkio_weight() { resource '"blockIO": {"weight": 100}' blockIO; }
-t_unsupported_hugepages() { resource '"hugepageLimits": [{"pageSize": "2MB", "limit": 0}]' hugepageLimits; }
-t_unsupported_unified() { resource '"unified": {"memory.high": "max"}' unified; }
-t_unsupported_network() { resource '"network": {"classID": 1}' network; }
-t_unsupported_rdma() { resource '"rdma": {"mlx5_1": {"hcaHandles": 3}}' rdma; }
-t_unsupported_with_devices() {
-	resource '"devices": [{"allow": false, "access": "rwm"}], "memory": {"limit": 104857600}' memory
+	fails "linux.resources.network: not supported (net_cls and net_prio exist only in cgroup v1)"
 }
 
 # create and run need a process (optional in the schema).

@@ -56,6 +56,7 @@ t_exec_options() {
 }
 
 t_exec_caps_and_nnp() {
+	new_kernel_only "the wrapper sets no_new_privs"
 	C_NNP=false
 	exec_target
 	expect_ok h exec "$ID" probe caps
@@ -195,6 +196,7 @@ t_features_mount_options() {
 
 # Every claimed namespace can be created (user with mappings).
 t_features_namespaces() {
+	new_kernel_only "no time namespace without clone3"
 	expect_ok h features
 	feature_list namespaces
 	nss=$(tr '\n' ' ' <"$TD/list.namespaces")

@@ -7,6 +7,7 @@ host_ns() {
 }
 
 t_ns_new_all() {
+	new_kernel_only "no time namespace without clone3"
 	[ -e /proc/self/ns/time ] || skip "no time namespaces"
 	C_NS=$(ns pid ipc uts mount network cgroup time)
 	run_probe ns
@@ -151,6 +152,7 @@ t_ns_user_without_mappings() {
 }
 
 t_ns_time() {
+	new_kernel_only "no time namespace without clone3"
 	[ -e /proc/self/ns/time ] || skip "no time namespaces"
 	C_NS=$(ns pid ipc uts mount network time)
 	run_probe ns

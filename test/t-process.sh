@@ -126,6 +126,7 @@ t_caps_sys_admin() {
 }
 
 t_no_new_privileges() {
+	new_kernel_only "the wrapper sets no_new_privs and a filter"
 	C_NNP=true
 	run_probe caps
 	expect_line "NoNewPrivs: 1"
@@ -137,6 +138,7 @@ t_no_new_privileges() {
 
 # Not implemented: no seccomp filter may be installed behind our back.
 t_no_seccomp_by_default() {
+	new_kernel_only "the wrapper sets no_new_privs and a filter"
 	run_probe caps
 	expect_line "Seccomp: 0"
 	assert_clean "$ID"

@@ -35,6 +35,7 @@ start_listener() {
 }
 
 t_seccomp_deny_list_errno() {
+	new_kernel_only "the wrapper has a seccomp filter of its own"
 	with_seccomp SCMP_ACT_ALLOW '
 		{"names": ["mkdir"], "action": "SCMP_ACT_ERRNO"},
 		{"names": ["rmdir"], "action": "SCMP_ACT_ERRNO", "errnoRet": 38},
@@ -51,6 +52,7 @@ t_seccomp_deny_list_errno() {
 
 # Without linux.seccomp, no filter; the same config with one gets exactly one.
 t_seccomp_none_without_config() {
+	new_kernel_only "the wrapper has a seccomp filter of its own"
 	run_probe caps
 	expect_line "Seccomp: 0"
 	assert_clean "$ID"
@@ -63,6 +65,7 @@ PROBE_ALLOW='"execve", "arch_prctl", "set_tid_address", "brk", "mmap", "munmap",
 	"madvise", "prlimit64", "getrandom"'
 
 t_seccomp_allow_list() {
+	new_kernel_only "the wrapper has a seccomp filter of its own"
 	with_seccomp SCMP_ACT_ERRNO "{\"names\": [$PROBE_ALLOW], \"action\": \"SCMP_ACT_ALLOW\"}"
 	run_probe syscall getpid syscall mkdir /tmp/d 493 syscall getppid
 	expect_line "syscall getpid: ok 1"
@@ -78,6 +81,7 @@ t_seccomp_allow_list() {
 # NE, MASKED_EQ, conditions on two arguments (all must hold), and two on the
 # same argument (any may: one rule each, as runc).
 t_seccomp_args() {
+	new_kernel_only "the wrapper has a seccomp filter of its own"
 	with_seccomp SCMP_ACT_ALLOW '
 		{"names": ["personality"], "action": "SCMP_ACT_ERRNO",
 		 "args": [{"index": 0, "value": 4294967295, "op": "SCMP_CMP_NE"}]},
@@ -108,6 +112,7 @@ t_seccomp_args() {
 }
 
 t_seccomp_arg_index_out_of_range() {
+	new_kernel_only "the wrapper has a seccomp filter of its own"
 	with_seccomp SCMP_ACT_ALLOW '{"names": ["mkdir"], "action": "SCMP_ACT_ERRNO",
 		"args": [{"index": 6, "value": 0, "op": "SCMP_CMP_EQ"}]}'
 	mkbundle
@@ -118,6 +123,7 @@ t_seccomp_arg_index_out_of_range() {
 # KILL_PROCESS, KILL_THREAD, KILL and TRAP all end the container with
 # SIGSYS: run exits 128+31.
 t_seccomp_kill() {
+	new_kernel_only "the wrapper has a seccomp filter of its own"
 	for a in SCMP_ACT_KILL_PROCESS SCMP_ACT_KILL_THREAD SCMP_ACT_KILL SCMP_ACT_TRAP; do
 		with_seccomp SCMP_ACT_ALLOW "{\"names\": [\"getppid\"], \"action\": \"$a\"}"
 		args probe pid syscall getppid
@@ -130,6 +136,7 @@ t_seccomp_kill() {
 
 # TRACE without a tracer fails the syscall with ENOSYS; LOG allows it.
 t_seccomp_trace_log() {
+	new_kernel_only "the wrapper has a seccomp filter of its own"
 	with_seccomp SCMP_ACT_ALLOW '{"names": ["getppid"], "action": "SCMP_ACT_TRACE"},
 		{"names": ["getpid"], "action": "SCMP_ACT_LOG"}'
 	run_probe syscall getppid syscall getpid
@@ -144,6 +151,7 @@ t_seccomp_trace_log() {
 
 # A name libseccomp does not know (newer, or a typo) is skipped, as runc.
 t_seccomp_unknown_syscall_skipped() {
+	new_kernel_only "the wrapper has a seccomp filter of its own"
 	with_seccomp SCMP_ACT_ALLOW '{"names": ["husk_no_such_syscall", "mkdir"], "action": "SCMP_ACT_ERRNO"}'
 	args probe syscall mkdir /tmp/d 493
 	mkbundle
@@ -155,6 +163,7 @@ t_seccomp_unknown_syscall_skipped() {
 }
 
 t_seccomp_unknown_arch() {
+	new_kernel_only "the wrapper has a seccomp filter of its own"
 	with_seccomp SCMP_ACT_ALLOW '' '"architectures": ["SCMP_ARCH_X86_64", "SCMP_ARCH_FOO"]'
 	mkbundle
 	expect_fail 'config.json: linux.seccomp.architectures[1]: unknown seccomp architecture "SCMP_ARCH_FOO"' \
@@ -170,6 +179,7 @@ t_seccomp_unknown_arch() {
 
 # The native arch is always there; the others are added (x86_64 only).
 t_seccomp_architectures() {
+	new_kernel_only "the wrapper has a seccomp filter of its own"
 	[ "$(uname -m)" = x86_64 ] || skip "x86_64 only"
 	with_seccomp SCMP_ACT_ALLOW '{"names": ["mkdir"], "action": "SCMP_ACT_ERRNO"}' \
 		'"architectures": ["SCMP_ARCH_X86", "SCMP_ARCH_X32", "SCMP_ARCH_X86_64"]'
@@ -180,6 +190,7 @@ t_seccomp_architectures() {
 }
 
 t_seccomp_flags() {
+	new_kernel_only "the wrapper has a seccomp filter of its own"
 	with_seccomp SCMP_ACT_ALLOW '{"names": ["mkdir"], "action": "SCMP_ACT_ERRNO"}' \
 		'"flags": ["SECCOMP_FILTER_FLAG_TSYNC", "SECCOMP_FILTER_FLAG_LOG",
 			  "SECCOMP_FILTER_FLAG_SPEC_ALLOW", "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV"]'
@@ -192,6 +203,7 @@ t_seccomp_flags() {
 # The filter is loaded after the runtime's own setup: one that denies
 # everything husk uses to set the container up still lets it start.
 t_seccomp_not_for_the_runtime() {
+	new_kernel_only "the wrapper has a seccomp filter of its own"
 	with_seccomp SCMP_ACT_ALLOW '{"names": ["mount", "umount2", "pivot_root", "sethostname",
 		"mkdir", "mknodat", "symlinkat", "keyctl", "setgroups", "setresuid", "setresgid",
 		"capset", "chdir", "prctl", "close_range", "accept4", "clone3", "unshare", "setns"],
@@ -210,6 +222,7 @@ t_seccomp_not_for_the_runtime() {
 # CAP_SYS_ADMIN, before the user switch (as runc): the mounts are still made
 # before it, but a profile must then allow the user switch.
 t_seccomp_without_nnp() {
+	new_kernel_only "the wrapper has a seccomp filter of its own"
 	C_NNP=false
 	C_USER='"uid": 1000, "gid": 1000'
 	with_seccomp SCMP_ACT_ALLOW '{"names": ["mount", "pivot_root", "sethostname", "mkdir"],
@@ -226,6 +239,7 @@ t_seccomp_without_nnp() {
 }
 
 t_seccomp_notify() {
+	new_kernel_only "the wrapper has a seccomp filter of its own"
 	start_listener
 	with_seccomp SCMP_ACT_ALLOW '{"names": ["mkdir"], "action": "SCMP_ACT_NOTIFY"}' \
 		"\"listenerPath\": $(q "$TD/agent.sock"), \"listenerMetadata\": \"MKNOD=/dev/null;x\\\"y\""
@@ -252,6 +266,7 @@ t_seccomp_notify() {
 # notifications that the rest of the setup makes too. TSYNC with a listener
 # takes TSYNC_ESRCH (5.7), WAIT_KILLABLE_RECV 5.19.
 t_seccomp_notify_without_nnp() {
+	new_kernel_only "the wrapper has a seccomp filter of its own"
 	start_listener
 	C_NNP=false
 	with_seccomp SCMP_ACT_ALLOW '{"names": ["mkdir", "getppid"], "action": "SCMP_ACT_NOTIFY"}' \
@@ -268,6 +283,7 @@ t_seccomp_notify_without_nnp() {
 }
 
 t_seccomp_notify_errors() {
+	new_kernel_only "the wrapper has a seccomp filter of its own"
 	with_seccomp SCMP_ACT_ALLOW '{"names": ["mkdir"], "action": "SCMP_ACT_NOTIFY"}'
 	mkbundle
 	expect_fail "linux.seccomp.syscalls[0]: SCMP_ACT_NOTIFY needs linux.seccomp.listenerPath" \
@@ -295,6 +311,7 @@ t_seccomp_notify_errors() {
 
 # A listenerPath without any SCMP_ACT_NOTIFY rule is not used (the spec).
 t_seccomp_listener_unused() {
+	new_kernel_only "the wrapper has a seccomp filter of its own"
 	with_seccomp SCMP_ACT_ALLOW '{"names": ["mkdir"], "action": "SCMP_ACT_ERRNO"}' \
 		"\"listenerPath\": $(q "$TD/nobody.sock")"
 	run_probe syscall mkdir /tmp/d 493
@@ -374,6 +391,7 @@ podman_profile() {
 }
 
 t_seccomp_podman_profile() {
+	new_kernel_only "the wrapper has a seccomp filter of its own"
 	podman_profile "$TD/seccomp.json"
 	C_LINUX="\"seccomp\": $(cat "$TD/seccomp.json"),"
 	args sh -c 'echo hello; ls / | grep -c . >/dev/null && echo listed; mkdir /tmp/d && echo made;

@@ -5,7 +5,7 @@
 
 # cr ARGS...: ctr run with husk as the shim's runc binary.
 cr() {
-	timeout -k 5 120 ctr run --snapshotter native --runc-binary /husk "$@"
+	timeout -k 5 120 ctr run --snapshotter native --runc-binary "$RT" "$@"
 }
 
 c_run_echo() {
@@ -74,7 +74,7 @@ c_task_ps() {
 }
 
 c_tty() {
-	x script -qec "ctr run --rm -t --snapshotter native --runc-binary /husk $CIMG c-tty sh -c 'tty; echo tty-ok'" /dev/null
+	x script -qec "ctr run --rm -t --snapshotter native --runc-binary $RT $CIMG c-tty sh -c 'tty; echo tty-ok'" /dev/null
 	expect_rc 0 "run -t (under script)"
 	expect_out /dev/pts/0
 	expect_out tty-ok

@@ -90,7 +90,7 @@ p_ps() {
 
 # -it: conmon's console socket gets the pty master from husk.
 p_tty() {
-	x script -qec "podman --runtime /husk run -it --rm $IMG sh -c 'tty; echo tty-ok'" /dev/null
+	x script -qec "podman --runtime $RT run -it --rm $IMG sh -c 'tty; echo tty-ok'" /dev/null
 	expect_rc 0 "run -it (under script)"
 	expect_out /dev/pts/0
 	expect_out tty-ok

@@ -19,7 +19,7 @@ pass=0 failn=0 skipn=0
 # scenarios that care).
 cleanup() {
 	umount /sys/kernel/security 2>/dev/null
-	podman --runtime /husk rm -a -f -t 0 >/dev/null 2>&1
+	podman --runtime "$RT" rm -a -f -t 0 >/dev/null 2>&1
 	for c in $(ctr containers ls -q 2>/dev/null); do
 		ctr task kill -s SIGKILL "$c" >/dev/null 2>&1
 		ctr task delete -f "$c" >/dev/null 2>&1

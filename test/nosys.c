@@ -1,0 +1,46 @@
+/* nosys: run a command as if on an older kernel (before 5.3/5.6/5.9): the
+ * syscalls husk has fallbacks for fail with ENOSYS under a seccomp filter.
+ *   nosys COMMAND ARGS...
+ * Covers clone3, pidfd_open, openat2, close_range, mount_setattr. */
+#include <errno.h>
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#define DENY(nr) BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (nr), 0, 1), \
+	BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS)
+
+int main(int argc, char **argv)
+{
+	struct sock_filter f[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+		DENY(435), /* clone3 */
+		DENY(434), /* pidfd_open */
+		DENY(437), /* openat2 */
+		DENY(436), /* close_range */
+		DENY(442), /* mount_setattr */
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog prog = {.len = sizeof(f) / sizeof(f[0]), .filter = f};
+	if (argc < 2) {
+		fprintf(stderr, "usage: nosys COMMAND ARGS...\n");
+		return 2;
+	}
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ||
+	    prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) < 0) {
+		perror("nosys: seccomp");
+		return 2;
+	}
+	execvp(argv[1], argv + 1);
+	fprintf(stderr, "nosys: exec %s: %s\n", argv[1], strerror(errno));
+	return 127;
+}
