@@ -31,6 +31,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
+#include <sys/personality.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -359,6 +360,49 @@ static int set_user(const struct process *p, int last, struct husk_err *e)
 	return 0;
 }
 
+/* process.ioPriority: for the process and what it forks. */
+static int set_io_priority(const struct process *p, struct husk_err *e)
+{
+	if (!p->has_io_priority)
+		return 0;
+	int prio = (p->io_priority_class << 13) | (int)(p->io_priority == UNSET ? 0 : p->io_priority);
+	if (syscall(SYS_ioprio_set, 1 /* IOPRIO_WHO_PROCESS */, 0, prio) < 0)
+		return err_sys(e, "process.ioPriority: ioprio_set");
+	return 0;
+}
+
+/* process.apparmorProfile: the profile the program runs under, from its
+ * execve on. Checked at create that AppArmor is enabled (apparmor_enabled). */
+static int set_apparmor(const char *profile, struct husk_err *e)
+{
+	if (!profile || !*profile)
+		return 0;
+	char buf[512];
+	int n = snprintf(buf, sizeof(buf), "exec %s", profile);
+	AUTO_FD fd = open("/proc/self/attr/apparmor/exec", O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		fd = open("/proc/self/attr/exec", O_WRONLY | O_CLOEXEC);
+	if (fd < 0 || write(fd, buf, (size_t)n) != n)
+		return err_sys(e, "process.apparmorProfile %s", profile);
+	return 0;
+}
+
+/* What the process asks of the kernel for itself, before the user switch
+ * drops the capabilities some of it needs (the real-time I/O class). */
+static int set_process_kernel(const struct spec *s, const struct process *p, struct husk_err *e)
+{
+	if (s->linux.has_personality && personality((unsigned long)s->linux.personality_domain) < 0)
+		return err_sys(e, "linux.personality");
+	return set_io_priority(p, e) < 0 ? -1 : set_apparmor(p->apparmor_profile, e);
+}
+
+bool apparmor_enabled(void)
+{
+	char c = 'N';
+	AUTO_FD fd = open("/sys/module/apparmor/parameters/enabled", O_RDONLY | O_CLOEXEC);
+	return fd >= 0 && read(fd, &c, 1) == 1 && c == 'Y';
+}
+
 /* A cwd outside the container's root (CVE-2024-21626: a leaked fd as
  * /proc/self/fd/N) shows up in getcwd as "(unreachable)" or fails. */
 static int enter_cwd(const char *cwd, struct husk_err *e)
@@ -558,6 +602,8 @@ static int init_after_pivot(struct init_ctx *x, struct husk_err *e)
 	 * under it (setgroups, setres[ug]id, prctl, capset, chdir, stat, access,
 	 * close_range, sendto, accept4, read, execve, and fork/wait4 for
 	 * startContainer hooks), so the profile must allow those. */
+	if (set_process_kernel(&c->spec, p, e) < 0)
+		return -1;
 	if (!p->no_new_privileges && seccomp_install(c->seccomp, c->st, e) < 0)
 		return -1;
 	if (set_user(p, x->last_cap, e) < 0 || enter_cwd(p->cwd, e) < 0)
@@ -875,20 +921,32 @@ static const struct {
 };
 
 /* pid and time namespaces apply to children: the parent joins them for the
- * clone. The container's root is opened before, for the chroot after. */
-static int exec_join_for_children(struct exec_req *x, struct husk_err *e)
+ * clone, and returns to its own right after (saved[] holds them). */
+static const char *const child_ns[] = {"pid", "time"};
+
+static int exec_join_for_children(struct exec_req *x, int saved[2], struct husk_err *e)
 {
-	static const char *const child_ns[] = {"pid", "time"};
 	for (size_t i = 0; i < 2; i++) {
-		char path[64];
+		char path[64], self[64];
 		snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)x->st->pid, child_ns[i]);
+		snprintf(self, sizeof(self), "/proc/self/ns/%s_for_children", child_ns[i]);
 		AUTO_FD fd = open(path, O_RDONLY | O_CLOEXEC);
 		if (fd < 0 && errno == ENOENT)
 			continue;
-		if (fd < 0 || setns(fd, 0) < 0)
+		saved[i] = open(self, O_RDONLY | O_CLOEXEC);
+		if (fd < 0 || saved[i] < 0 || setns(fd, 0) < 0)
 			return err_sys(e, "join %s", path);
 	}
 	return 0;
+}
+
+static void exec_leave_for_children(int saved[2])
+{
+	for (size_t i = 0; i < 2; i++)
+		if (saved[i] >= 0) {
+			setns(saved[i], 0);
+			close(saved[i]);
+		}
 }
 
 /* Open every namespace first: once in the container's user namespace, the
@@ -935,7 +993,8 @@ static int exec_setup(struct exec_req *x, char *program, size_t len, char ***env
 		return -1;
 	if (p->terminal && setup_console(p, x->console, false, e) < 0)
 		return -1;
-	if (set_rlimits(p, e) < 0 || set_oom_score_adj(p, e) < 0)
+	if (set_rlimits(p, e) < 0 || set_oom_score_adj(p, e) < 0 || set_io_priority(p, e) < 0 ||
+	    set_apparmor(p->apparmor_profile, e) < 0)
 		return -1;
 	if (!p->no_new_privileges && seccomp_install(x->seccomp, x->st, e) < 0)
 		return -1;
@@ -979,8 +1038,11 @@ int container_exec(struct exec_req *x, struct husk_err *e)
 	if (rootfd < 0)
 		return err_sys(e, "open %s", path);
 	x->rootfd = rootfd;
-	if (exec_join_for_children(x, e) < 0)
+	int saved[2] = {-1, -1};
+	if (exec_join_for_children(x, saved, e) < 0) {
+		exec_leave_for_children(saved);
 		return -1;
+	}
 	int p[2];
 	if (pipe2(p, O_CLOEXEC) < 0)
 		return err_sys(e, "pipe");
@@ -1002,6 +1064,9 @@ int container_exec(struct exec_req *x, struct husk_err *e)
 		close(p[0]);
 		exec_child(x, p[1]);
 	}
+	int clone_errno = errno;
+	exec_leave_for_children(saved);
+	errno = clone_errno;
 	close(p[1]);
 	AUTO_FD r = p[0];
 	if (x->pid < 0)

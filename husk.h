@@ -366,6 +366,8 @@ struct container {
 	pid_t pid; /* the container's init, in the host's pid namespace */
 };
 
+/* AppArmor is on in this kernel (process.apparmorProfile can be applied). */
+bool apparmor_enabled(void);
 /* Start the container's init in two steps, so that the caller can record
  * its pid in between: container_clone (c->pid set, the init waiting for
  * GO), then container_ready (place it, write the id maps, let it go, run the

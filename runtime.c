@@ -213,6 +213,9 @@ static int check_config(const struct container *c, const struct create_opts *o, 
 	if (s->process.terminal && o->detach && !o->console_socket)
 		return err_set(e, 0, "cannot allocate a terminal (process.terminal) without "
 				     "--console-socket when detached");
+	if (s->process.apparmor_profile && *s->process.apparmor_profile && !apparmor_enabled())
+		return err_set(e, 0, "config.json: process.apparmorProfile: AppArmor is not enabled "
+				     "on this host");
 	if (!s->process.terminal && o->console_socket)
 		return err_set(e, 0, "--console-socket given but process.terminal is false");
 	return 0;
@@ -1071,6 +1074,9 @@ static int do_exec(struct exec_opts *o, const char *id, char **cmd, int ncmd, st
 	}
 	if (r == 0 && !o->process)
 		r = exec_lists(&cs.process, o, e);
+	if (r == 0 && x.process->apparmor_profile && *x.process->apparmor_profile &&
+	    !apparmor_enabled())
+		r = err_set(e, 0, "exec: process.apparmorProfile: AppArmor is not enabled on this host");
 	if (r == 0)
 		r = parse_int(o->preserve_fds, "--preserve-fds", &x.preserve_fds, e);
 	if (r == 0 && x.process->terminal && o->console_socket)
@@ -1155,7 +1161,7 @@ static int cmd_features(int argc, char **argv, struct husk_err *e)
 	seccomp_features(f);
 	fputs("},\n  \"apparmor\": {\"enabled\": false}, \"selinux\": {\"enabled\": false},\n"
 	      "  \"cgroup\": {\"v1\": false, \"v2\": true, \"systemd\": false, \"systemdUser\": false, "
-	      "\"rdma\": false},\n"
+	      "\"rdma\": true},\n"
 	      "  \"intelRdt\": {\"enabled\": false}, \"mountExtensions\": {\"idmap\": {\"enabled\": false}},\n"
 	      "  \"netDevices\": {\"enabled\": false}},\n", f);
 	fprintf(f, " \"annotations\": {\"org.husk.version\": \"%s\", "

@@ -2137,14 +2137,10 @@ static const char *unsupported_field(const struct spec *s)
 		const char *name;
 		bool set;
 	} t[] = {
-		{"process.apparmorProfile", nonempty(p->apparmor_profile)},
 		{"process.selinuxLabel", nonempty(p->selinux_label)},
-		{"process.ioPriority", p->has_io_priority},
 		{"process.scheduler", p->has_scheduler},
 		{"process.execCPUAffinity", p->has_exec_cpu_affinity},
-		
 		{"linux.mountLabel", nonempty(l->mount_label)},
-		{"linux.personality", l->has_personality},
 		{"linux.intelRdt", l->has_intel_rdt},
 		{"linux.netDevices", l->has_net_devices},
 		{"linux.timeOffsets", l->has_time_offsets},

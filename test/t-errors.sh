@@ -252,9 +252,14 @@ unsupported() {
 	expect_match "^husk: config.json: $1: not supported yet( \\(.*\\))?\$" "$(cat "$TD/err")" stderr
 }
 
-t_unsupported_apparmor() {
+# Where the kernel has no AppArmor (this host, most boards) a profile is
+# refused, never silently dropped; t-process.sh applies one where it is on.
+t_apparmor_refused_when_off() {
+	[ "$(cat /sys/module/apparmor/parameters/enabled 2>/dev/null)" != Y ] ||
+		skip "AppArmor is enabled here"
 	C_PROCESS='"apparmorProfile": "unconfined",'
-	unsupported process.apparmorProfile
+	mkbundle
+	fails "AppArmor is not enabled"
 }
 
 t_unsupported_selinux() {
@@ -262,10 +267,6 @@ t_unsupported_selinux() {
 	unsupported process.selinuxLabel
 }
 
-t_unsupported_io_priority() {
-	C_PROCESS='"ioPriority": {"class": "IOPRIO_CLASS_BE", "priority": 4},'
-	unsupported process.ioPriority
-}
 
 t_unsupported_scheduler() {
 	C_PROCESS='"scheduler": {"policy": "SCHED_OTHER"},'
@@ -277,10 +278,6 @@ t_unsupported_exec_cpu_affinity() {
 	unsupported process.execCPUAffinity
 }
 
-t_unsupported_personality() {
-	C_LINUX='"personality": {"domain": "LINUX"},'
-	unsupported linux.personality
-}
 
 t_unsupported_intel_rdt() {
 	C_LINUX='"intelRdt": {"closID": "x"},'

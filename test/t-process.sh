@@ -322,3 +322,36 @@ t_oom_score_adj_lower() {
 	expect_fail "oom" h create -b "$B" "$ID"
 	assert_clean "$ID"
 }
+
+t_io_priority() {
+	C_PROCESS='"ioPriority": {"class": "IOPRIO_CLASS_IDLE", "priority": 0},'
+	args sh -c 'ionice -p $$'
+	mkbundle
+	expect_ok h run -b "$B" "$ID"
+	expect_match 'idle' "$(cat "$TD/out")" "ionice"
+	C_PROCESS='"ioPriority": {"class": "IOPRIO_CLASS_BE", "priority": 6},'
+	mkbundle
+	expect_ok h run -b "$B" "$ID"
+	expect_match 'best.effort.*6' "$(cat "$TD/out")" "ionice"
+	assert_clean "$ID"
+}
+
+t_personality_linux32() {
+	C_LINUX='"personality": {"domain": "LINUX32"},'
+	args uname -m
+	mkbundle
+	expect_ok h run -b "$B" "$ID"
+	expect_eq i686 "$(cat "$TD/out")" "uname -m under LINUX32"
+	assert_clean "$ID"
+}
+
+t_apparmor_profile() {
+	[ "$(cat /sys/module/apparmor/parameters/enabled 2>/dev/null)" = Y ] ||
+		skip "AppArmor is not enabled in this kernel"
+	C_PROCESS='"apparmorProfile": "unconfined",'
+	args cat /proc/self/attr/current
+	mkbundle
+	expect_ok h run -b "$B" "$ID"
+	expect_match 'unconfined' "$(cat "$TD/out")" "the process's profile"
+	assert_clean "$ID"
+}

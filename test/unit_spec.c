@@ -582,13 +582,10 @@ static void supported(void)
 		"'namespaces':[{'type':'user'}],'uidMappings':[{'containerID':0,'hostID':1000,'size':1}],"
 		"'gidMappings':[{'containerID':0,'hostID':1000,'size':1}],'resources':{'devices':[{'allow':false}]},'seccomp':{'defaultAction':'SCMP_ACT_ALLOW'}}}", "");
 	const char *unsup[][2] = {
-		{P("'apparmorProfile':'x'"), "process.apparmorProfile"},
 		{P("'selinuxLabel':'x'"), "process.selinuxLabel"},
 		{L("'mountLabel':'x'"), "linux.mountLabel"},
-		{P("'ioPriority':{'class':'IOPRIO_CLASS_BE','priority':4}"), "process.ioPriority"},
 		{P("'scheduler':{'policy':'SCHED_BATCH'}"), "process.scheduler"},
 		{P("'execCPUAffinity':{'initial':'0'}"), "process.execCPUAffinity"},
-		{L("'personality':{'domain':'LINUX32'}"), "linux.personality"},
 		{L("'intelRdt':{'closID':'x'}"), "linux.intelRdt"},
 		{L("'netDevices':{'eth0':{}}"), "linux.netDevices"},
 		{L("'timeOffsets':{}"), "linux.timeOffsets"},

@@ -58,7 +58,7 @@ c_kill_term() {
 	wait_for 20 ctr_stopped c-t || fail "task never STOPPED after TERM: $(ctr task ls)"
 	x ctr task delete c-t
 	expect_rc 0 "task delete"
-	expect_has "7"
+	expect_has "exit code 7" "$SD/err"
 }
 
 # task ps: the shim calls husk ps --format json.
@@ -76,8 +76,8 @@ c_task_ps() {
 c_tty() {
 	x script -qec "ctr run --rm -t --snapshotter native --runc-binary $RT $CIMG c-tty sh -c 'tty; echo tty-ok'" /dev/null
 	expect_rc 0 "run -t (under script)"
-	expect_out /dev/pts/0
-	expect_out tty-ok
+	expect_has /dev/pts/0
+	expect_has tty-ok
 }
 
 c_memory() {
