@@ -7,6 +7,7 @@
  * mount then targets the resolved O_PATH fd as /proc/self/fd/N: before the
  * root is changed that is the host's /proc, after it the container's. */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -312,6 +313,7 @@ struct mopts {
 	size_t n_prop;
 	struct husk_mount_attr rec; /* rro, rnosuid...: mount_setattr(AT_RECURSIVE) */
 	char data[4096];            /* the words that are not flags */
+	bool copyup;                /* tmpcopyup: the tmpfs starts with what it covers */
 };
 
 struct flag_word {
@@ -399,8 +401,11 @@ static int option_word(struct mopts *o, const char *w, const char *dest, struct 
 	} else if (a) {
 		o->rec.attr_set = (o->rec.attr_set & ~a->clr) | a->set;
 		o->rec.attr_clr = (o->rec.attr_clr & ~a->set) | a->clr;
-	} else if (!strcmp(w, "tmpcopyup") || !strcmp(w, "idmap") || !strcmp(w, "ridmap"))
-		return err_set(e, EOPNOTSUPP, "mount on %s: option %s is not supported", dest, w);
+	} else if (!strcmp(w, "tmpcopyup")) {
+		o->copyup = true;
+		return 1;
+	} else if (!strcmp(w, "idmap") || !strcmp(w, "ridmap"))
+		return err_set(e, 0, "mount on %s: option %s is not supported yet", dest, w);
 	return f || a;
 }
 
@@ -595,6 +600,84 @@ static int mount_bind(int rootfd, const struct mount_entry *m, const struct mopt
 /* A new filesystem instance. proc and sysfs must land on a real directory:
  * a symlink there (possibly swapped in by a shared volume) could redirect
  * them onto a path the runtime later trusts (runc CVE-2019-19921). */
+/* One entry of the tree being copied up: a file's bytes, a link, a node,
+ * then its owner, mode and times. */
+static int copy_entry(int from, int to, const char *name, const struct stat *st)
+{
+	char target[PATH_MAX];
+	if (S_ISREG(st->st_mode)) {
+		AUTO_FD in = openat(from, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+		AUTO_FD out = openat(to, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (in < 0 || out < 0)
+			return -1;
+		char buf[65536];
+		ssize_t n;
+		while ((n = read(in, buf, sizeof(buf))) > 0)
+			if (write(out, buf, (size_t)n) != n)
+				return -1;
+		if (n < 0)
+			return -1;
+	} else if (S_ISLNK(st->st_mode)) {
+		ssize_t n = readlinkat(from, name, target, sizeof(target) - 1);
+		if (n < 0)
+			return -1;
+		target[n] = '\0';
+		if (symlinkat(target, to, name) < 0)
+			return -1;
+	} else if (!S_ISDIR(st->st_mode) && mknodat(to, name, st->st_mode, st->st_rdev) < 0) {
+		return -1;
+	}
+	struct timespec times[2] = {st->st_atim, st->st_mtim};
+	if (fchownat(to, name, st->st_uid, st->st_gid, AT_SYMLINK_NOFOLLOW) < 0)
+		return -1;
+	if (!S_ISLNK(st->st_mode) && fchmodat(to, name, st->st_mode & 07777, 0) < 0)
+		return -1;
+	return utimensat(to, name, times, AT_SYMLINK_NOFOLLOW);
+}
+
+/* Copy the directory tree from into to (tmpcopyup), as runc does. Nothing
+ * is followed: links are copied as links. */
+static int copy_tree(int from, int to, int depth)
+{
+	if (depth > 64)
+		return errno = ELOOP, -1;
+	DIR *d = fdopendir(fcntl(from, F_DUPFD_CLOEXEC, 3));
+	if (!d)
+		return -1;
+	struct dirent *de;
+	int r = 0;
+	while (r == 0 && (de = readdir(d))) {
+		struct stat st;
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		if (fstatat(from, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+			r = -1;
+		else if (S_ISDIR(st.st_mode) && mkdirat(to, de->d_name, 0700) < 0)
+			r = -1;
+		else if (S_ISDIR(st.st_mode)) {
+			AUTO_FD f = openat(from, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			AUTO_FD t = openat(to, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			r = f < 0 || t < 0 ? -1 : copy_tree(f, t, depth + 1);
+		}
+		if (r == 0)
+			r = copy_entry(from, to, de->d_name, &st);
+	}
+	closedir(d);
+	return r;
+}
+
+static int copy_up(int rootfd, int below, const char *dest, struct husk_err *e)
+{
+	AUTO_FD top = open_in_root(rootfd, dest, O_RDONLY | O_DIRECTORY, 0);
+	struct stat st;
+	if (top < 0 || fstat(below, &st) < 0 || copy_tree(below, top, 0) < 0)
+		return err_sys(e, "tmpcopyup of %s", dest);
+	/* the tmpfs's own root takes the covered directory's owner and mode */
+	if (fchown(top, st.st_uid, st.st_gid) < 0 || fchmod(top, st.st_mode & 07777) < 0)
+		return err_sys(e, "tmpcopyup of %s", dest);
+	return 0;
+}
+
 static int mount_fresh(int rootfd, const struct mount_entry *m, const struct mopts *o,
 		       struct husk_err *e)
 {
@@ -607,8 +690,14 @@ static int mount_fresh(int rootfd, const struct mount_entry *m, const struct mop
 		return -1;
 	const char *src = m->source ? m->source : m->type;
 	char p[32];
+	/* tmpcopyup: what the tmpfs will cover, opened before it does */
+	AUTO_FD below = o->copyup ? openat(target, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+	if (o->copyup && below < 0)
+		return err_sys(e, "tmpcopyup: open %s", m->destination);
 	if (mount(src, fdpath(p, target), m->type, o->flags, o->data[0] ? o->data : NULL) < 0)
 		return err_sys(e, "mount %s on %s", src, m->destination);
+	if (o->copyup && copy_up(rootfd, below, m->destination, e) < 0)
+		return -1;
 	return mount_extras(rootfd, m->destination, o, false, e);
 }
 
@@ -719,6 +808,8 @@ static int mount_one(const struct spec *s, int rootfd, const struct mount_entry 
 	struct mopts o;
 	if (parse_options(m, &o, e) < 0)
 		return -1;
+	if (o.copyup && (!m->type || strcmp(m->type, "tmpfs") || (o.flags & (MS_BIND | MS_REMOUNT))))
+		return err_set(e, 0, "mount on %s: tmpcopyup needs a new tmpfs", m->destination);
 	if (o.flags & MS_REMOUNT)
 		return mount_remount(rootfd, m, &o, e);
 	if (o.flags & MS_BIND)
@@ -1146,8 +1237,9 @@ int mount_finish_rootfs(const struct spec *s, struct husk_err *e)
 /* `husk features`: every option word mount_one understands. */
 void mount_features(FILE *f)
 {
-	const char *names[LEN(flag_words) + LEN(prop_words) + LEN(rec_words) + 1];
+	const char *names[LEN(flag_words) + LEN(prop_words) + LEN(rec_words) + 2];
 	size_t n = 0;
+	names[n++] = "tmpcopyup";
 	for (size_t i = 0; i < LEN(flag_words); i++)
 		names[n++] = flag_words[i].name;
 	for (size_t i = 0; i < LEN(prop_words); i++)

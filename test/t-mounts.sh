@@ -180,3 +180,22 @@ t_mount_bind_remount_flags() {
 	expect_match '^/mnt: [^ ]+ ro,nosuid,nodev,noexec,noatime ' "$(mount_line /mnt)" /mnt
 	assert_clean "$ID"
 }
+
+# tmpcopyup (podman --read-only): the tmpfs starts with what it covers,
+# owners and modes kept, and writes stay in the tmpfs.
+t_mount_tmpcopyup() {
+	C_MOUNTS_EXTRA='{"destination": "/etc", "type": "tmpfs", "source": "tmpfs",
+		"options": ["rw", "nosuid", "nodev", "tmpcopyup"]}'
+	args sh -c 'head -n 1 /etc/passwd; stat -c "%a %U" /etc /etc/passwd; echo new >/etc/new && cat /etc/new; grep -c " /etc tmpfs" /proc/mounts'
+	mkbundle
+	expect_ok h run -b "$B" "$ID"
+	expect_line "root:x:0:0:root:/root:/bin/sh"
+	expect_line "$(stat -c '%a %U' "$ROOTFS/etc")"
+	expect_line new
+	expect_line 1
+	[ ! -e "$ROOTFS/etc/new" ] || fail "the write reached the image"
+	C_MOUNTS_EXTRA='{"destination": "/etc", "type": "bind", "source": "/etc", "options": ["rbind", "tmpcopyup"]}'
+	mkbundle
+	expect_fail "tmpcopyup needs a new tmpfs" h run -b "$B" "$ID"
+	assert_clean "$ID"
+}
