@@ -824,6 +824,14 @@ static int parent_place(struct container *c, bool placed, int sync, struct husk_
 		return -1;
 	if (l->uid_mappings.n && write_id_map(c->pid, "uid_map", &l->uid_mappings, e) < 0)
 		return -1;
+	/* An unprivileged writer may map its own gid only once setgroups is
+	 * denied (user_namespaces(7)); the container then keeps no groups. */
+	if (l->gid_mappings.n && geteuid() != 0) {
+		char path[64];
+		snprintf(path, sizeof(path), "/proc/%d/setgroups", (int)c->pid);
+		if (write_file_at(AT_FDCWD, path, "deny", 4, e) < 0)
+			return -1;
+	}
 	if (l->gid_mappings.n && write_id_map(c->pid, "gid_map", &l->gid_mappings, e) < 0)
 		return -1;
 	if (sync_send(sync, SYNC_GO, c->pid, NULL) < 0)

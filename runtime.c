@@ -369,10 +369,20 @@ static int create_cgroup(struct created *k, struct husk_err *e)
 	struct container *c = &k->c;
 	c->cgroup_fd = cgroup_create(&c->spec, c->id, k->st.cgroup, sizeof(k->st.cgroup),
 				     k->st.cgroup_top, sizeof(k->st.cgroup_top), e);
+	/* Rootless, as runc: without a delegated cgroup, a container that asks
+	 * for no limit runs without one. */
+	if (c->cgroup_fd == -1 && geteuid() != 0 && !c->spec.linux.resources.present &&
+	    (e->errnum == EACCES || e->errnum == EPERM || e->errnum == EROFS)) {
+		log_debug("rootless: %s: running without a cgroup", e->msg);
+		k->st.cgroup[0] = k->st.cgroup_top[0] = '\0';
+		c->cgroup_fd = -3;
+	}
 	if (c->cgroup_fd == -1)
 		return -1;
 	if (c->cgroup_fd == -2)
 		log_debug("no cgroup v2 mounted: the container runs without a cgroup");
+	if (c->cgroup_fd < 0)
+		c->cgroup_fd = -2;
 	fault_point("create.cgroup");
 	if (cgroup_apply(c->cgroup_fd, k->st.cgroup, &c->spec.linux.resources, false, e) < 0) {
 		err_wrap(e, "config.json: ");
@@ -1590,9 +1600,17 @@ static int parse_global(int argc, char **argv, struct husk_err *e)
 				FLAG("systemd-cgroup", 0, &systemd), FLAG("version", 'v', &version),
 				FLAG("help", 'h', &help),            OPT_END};
 	struct args a;
+	const char *root_default = opt_root;
 	int i = parse_opts(t, argc - 1, argv + 1, &a, -1, e) + 1;
 	if (i <= 0 || log_open(e) < 0)
 		return -1;
+	/* rootless, as runc: the state goes where the user may write */
+	const char *xdg = getenv("XDG_RUNTIME_DIR");
+	static char rootless_root[4096];
+	if (opt_root == root_default && geteuid() != 0 && xdg && *xdg) {
+		snprintf(rootless_root, sizeof(rootless_root), "%s/husk", xdg);
+		opt_root = rootless_root;
+	}
 	if (strcmp(log_format, "text") && strcmp(log_format, "json"))
 		return err_set(e, 0, "--log-format: invalid format \"%s\" (text or json)", log_format);
 	opt_log_json = !strcmp(log_format, "json");

@@ -190,3 +190,27 @@ t_hostname_without_uts() {
 	expect_fail "hostname" h run -b "$B" "$ID"
 	assert_clean "$ID"
 }
+
+# `husk spec --rootless` runs as an unprivileged user: a user namespace with
+# the user's own id as root, no cgroup (none is delegated), /sys bound.
+t_rootless() {
+	command -v setpriv >/dev/null || skip "no setpriv(1) to become another user"
+	[ "$(cat /proc/sys/kernel/unprivileged_userns_clone 2>/dev/null || echo 1)" = 1 ] ||
+		skip "unprivileged user namespaces are off"
+	u=$(awk -F: '$3 >= 1000 && $3 < 60000 { print $3; exit }' /etc/passwd)
+	[ -n "$u" ] || skip "no unprivileged user in /etc/passwd"
+	mkdir -p "$B/rootfs"
+	cp -a "$ROOTFS/." "$B/rootfs/"
+	chown -R "$u:$u" "$B"
+	chmod 755 "$T" "$TD"
+	rl() { setpriv --reuid="$u" --regid="$u" --clear-groups env HOME=/ XDG_RUNTIME_DIR="$B" \
+		HUSK_TEST_MARK="$MARK" "$HUSK" "$@"; }
+	(cd "$B" && rl spec --rootless) || fail "spec --rootless as uid $u"
+	sed -i 's/"terminal": true/"terminal": false/; s/^\(\t*\)"sh"$/\1"probe", "ids", "mounts"/' "$B/config.json"
+	hx rl run -b "$B" "$ID"
+	[ "$RC" = 0 ] || fail "run as uid $u: $(cat "$TD/err")"
+	expect_eq 0 "$(line uid)" "uid inside"
+	grep -q '^/sys: ' "$TD/out" || fail "no /sys inside: $(cat "$TD/out")"
+	[ ! -e "$B/husk/$ID" ] || fail "state left in \$XDG_RUNTIME_DIR/husk"
+	assert_clean "$ID"
+}
