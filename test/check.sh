@@ -2,7 +2,9 @@
 # check.sh: every suite in turn (parser unit tests, host integration tests,
 # the same tests in a QEMU VM booted from an initramfs with cgroup v2), then
 # one closing line adding them up: "N passed, N failed, N skipped".
-# SKIP_VM=1 leaves the VM out (it still counts as one skip).
+# SKIP_VM=1 leaves the VMs out, SKIP_CLIENTS=1 the podman/containerd one
+# (each still counts as one skip). The clients' Debian image is built once
+# (debootstrap, ~3 min) and cached in build/clients.
 cd "$(dirname "$0")/.." || exit 1
 tp=0 tf=0 ts=0 rc=0
 
@@ -36,6 +38,12 @@ suite "integration tests as on an older kernel (fallbacks)" \
 suite "config parser under libFuzzer (${FUZZTIME:-60} s)" sh test/fuzz.sh "${FUZZTIME:-60}"
 suite "integration tests against husk-asan (ASan, UBSan, leaks)" sh test/asan.sh
 suite "lifecycle commands under valgrind" sh test/valgrind.sh
+if [ "${SKIP_VM:-}" = 1 ] || [ "${SKIP_CLIENTS:-}" = 1 ]; then
+	echo "SKIP: podman and containerd in a VM (SKIP_VM or SKIP_CLIENTS)"
+	ts=$((ts + 1))
+else
+	suite "podman and containerd driving husk in a QEMU VM" sh test/clients-vm.sh
+fi
 if [ "${SKIP_VM:-}" = 1 ]; then
 	echo "SKIP: the VM suite (SKIP_VM=1)"
 	ts=$((ts + 1))

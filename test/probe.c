@@ -5,6 +5,8 @@
  *   probe ids | caps | fds | mounts | cgroup | rlimits | ns | hostname | env
  *         | cwd | pid | tty | write PATH | read PATH
  *         | syscall NAME ARG...  (NAME's own number of ARGs: see syscall_table)
+ *         | escape DIR  (the classic chroot escape: chroot DIR, chdir .. 64 times,
+ *           chroot .; then "escape: /NAME" for each entry of the new /)
  *   (several may follow each other). "syscall" makes the raw system call, not
  *   libc's wrapper, so that seccomp filters see exactly it.
  * Exit status: 0, or 2 on a usage error. */
@@ -298,11 +300,34 @@ static int do_syscall(int argc, char **argv, int i)
 	return i + 1 + syscall_table[k].nargs;
 }
 
+static void escape(const char *dir)
+{
+	DIR *d;
+	struct dirent *de;
+
+	mkdir(dir, 0755);
+	if (chroot(dir) < 0) {
+		printf("escape: chroot %s\n", errname(errno));
+		return;
+	}
+	for (int k = 0; k < 64; k++)
+		if (chdir("..") < 0)
+			break;
+	if (chroot(".") < 0 || !(d = opendir("/"))) {
+		printf("escape: %s\n", errname(errno));
+		return;
+	}
+	while ((de = readdir(d)))
+		if (de->d_name[0] != '.')
+			printf("escape: /%s\n", de->d_name);
+	closedir(d);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
 		fprintf(stderr, "usage: probe ids|caps|fds|mounts|cgroup|rlimits|ns|hostname|env|cwd|pid|tty"
-				"|write PATH|read PATH|syscall NAME ARG... ...\n");
+				"|write PATH|read PATH|syscall NAME ARG...|escape DIR ...\n");
 		return 2;
 	}
 	for (int i = 1; i < argc; i++) {
@@ -336,6 +361,8 @@ int main(int argc, char **argv)
 			do_write(argv[++i]);
 		else if (strcmp(w, "read") == 0 && i + 1 < argc)
 			do_read(argv[++i]);
+		else if (strcmp(w, "escape") == 0 && i + 1 < argc)
+			escape(argv[++i]);
 		else if (strcmp(w, "syscall") == 0 && (i = do_syscall(argc, argv, i)) > 0)
 			fflush(stdout);
 		else {
