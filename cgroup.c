@@ -28,13 +28,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "husk.h"
 
-/* The first cgroup2 mount point in mountinfo: field 5 is the mount point,
- * and the filesystem type follows the " - " separator. */
+/* The cgroup2 mount point from mountinfo (field 5; the filesystem type
+ * follows " - "): the first that is still visible at its path, since a
+ * mount over it (as in a private namespace of a wrapper) hides it. */
 static int find_cgroup2_mount(char *out, size_t len)
 {
 	FILE *f = fopen("/proc/self/mountinfo", "re");
@@ -44,10 +46,12 @@ static int find_cgroup2_mount(char *out, size_t len)
 	int found = -1;
 	while (found < 0 && fgets(line, sizeof(line), f)) {
 		char mnt[4096], fstype[64];
+		struct statfs sf;
 		char *sep = strstr(line, " - ");
 		if (!sep || sscanf(sep + 3, "%63s", fstype) != 1 || strcmp(fstype, "cgroup2"))
 			continue;
-		if (sscanf(line, "%*s %*s %*s %*s %4095s", mnt) == 1) {
+		if (sscanf(line, "%*s %*s %*s %*s %4095s", mnt) == 1 && statfs(mnt, &sf) == 0 &&
+		    sf.f_type == 0x63677270 /* CGROUP2_SUPER_MAGIC */) {
 			snprintf(out, len, "%s", mnt);
 			found = 0;
 		}
@@ -75,12 +79,12 @@ static int own_cgroup(char *out, size_t len)
 	return found;
 }
 
-static int cgroup_path(const struct spec *s, const char *id, char *out, size_t len, struct husk_err *e)
+/* mnt: the cgroup2 mount point (find_cgroup2_mount). */
+static int cgroup_path(const struct spec *s, const char *mnt, const char *id, char *out, size_t len,
+		       struct husk_err *e)
 {
-	char mnt[4096], self[4096] = "/";
+	char self[4096] = "/";
 	const char *cp = s->linux.cgroups_path;
-	if (find_cgroup2_mount(mnt, sizeof(mnt)) < 0)
-		return -2;
 	if (cp && strstr(cp, ".."))
 		return err_set(e, 0, "linux.cgroupsPath \"%s\": must not contain \"..\"", cp);
 	if (cp && strchr(cp, ':'))
@@ -124,10 +128,10 @@ int cgroup_create(const struct spec *s, const char *id, char *path, size_t len, 
 		  size_t top_len, struct husk_err *e)
 {
 	char mnt[4096];
-	int r = cgroup_path(s, id, path, len, e);
-	if (r < 0)
-		return r;
-	find_cgroup2_mount(mnt, sizeof(mnt));
+	if (find_cgroup2_mount(mnt, sizeof(mnt)) < 0)
+		return -2;
+	if (cgroup_path(s, mnt, id, path, len, e) < 0)
+		return -1;
 	if (make_dirs(path, strlen(mnt), top, top_len, e) < 0)
 		return -1;
 	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -899,5 +903,8 @@ int cgroup_stats(FILE *f, const char *id, const char *path, struct husk_err *e)
 int cgroup_path_for(const struct spec *s, const char *id, char *out, size_t len)
 {
 	struct husk_err e;
-	return cgroup_path(s, id, out, len, &e);
+	char mnt[4096];
+	if (find_cgroup2_mount(mnt, sizeof(mnt)) < 0)
+		return -2;
+	return cgroup_path(s, mnt, id, out, len, &e);
 }

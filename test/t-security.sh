@@ -1,0 +1,522 @@
+# t-security.sh: attacks on husk's defences (README "Security"), one per
+# known runtime CVE class; each checks that the defence holds, not just
+# that a command ran.
+
+# sec_rootfs: a writable copy of the test rootfs at $B/rootfs, for images
+# that carry the attacker's symlinks.
+sec_rootfs() {
+	mkdir -p "$B"
+	cp -a "$ROOTFS" "$B/rootfs"
+	C_ROOT='"path": "rootfs", "readonly": false'
+}
+
+# sec_husk_copy: run this test's husk from a copy in $TD, so that an attack
+# that overwrites the binary hurts only the copy. Sets SUM0, its checksum.
+sec_husk_copy() {
+	cp "$HUSK" "$TD/husk"
+	HUSK=$TD/husk
+	SUM0=$(cksum <"$HUSK")
+}
+
+# sec_expect_ok_or_refused CMD...: CMD exits 0, or 1 with a husk: message.
+sec_expect_ok_or_refused() {
+	hx "$@"
+	[ "$RC" = 0 ] && return 0
+	[ "$RC" = 1 ] || fail "expected exit 0 or 1 from: $*
+got exit $RC, stderr: $(cat "$TD/err")"
+	expect_match '^husk: ' "$(cat "$TD/err")" "stderr of a refused $*"
+}
+
+# ---- CVE-2019-5736: the host's husk binary ---------------------------------------
+
+# The classic exploit. The attacker, the container's init, links /tmp/evil
+# to /proc/self/exe (a replaced image binary or a "#!/proc/self/exe" script
+# works the same) and waits for the host to `husk exec` it: the exec'd
+# husk child then execve's the host's husk binary inside the container,
+# dumpable again after execve. The attacker opens its /proc/PID/exe, lets it
+# finish (it blocks on a FIFO as its config.json so the race is
+# deterministic), and once no husk runs any more, writes through the fd.
+# The host's binary must stay intact, and no fd to it may be handed out.
+t_sec_exe_overwrite() {
+	sec_husk_copy
+	args sh -c '
+ln -s /proc/self/exe /tmp/evil; mkdir /tmp/b; mkfifo /tmp/b/config.json; echo ready >/tmp/ready
+while :; do
+	for p in /proc/[0-9]*; do
+		[ "${p#/proc/}" = 1 ] && continue
+		t=$(readlink "$p/exe" 2>/dev/null) || continue
+		case $t in /bin/busybox | /bin/probe | "") continue ;; esac
+		exec 3<"$p/exe" 2>/dev/null || continue
+		echo "opened ${p#/proc/} $t $(stat -L -c "%d %i" /proc/self/fd/3)" >>/tmp/log
+		echo "{" >/tmp/b/config.json
+		i=0
+		while [ $i -lt 100 ]; do
+			printf PWNED 1<>/proc/self/fd/3 2>/dev/null && { echo wrote >>/tmp/log; break; }
+			i=$((i + 1))
+			sleep 0.1
+		done
+		echo done >>/tmp/log
+		exec sleep 1000
+	done
+done'
+	mkbundle
+	expect_ok h run -d -b "$B" "$ID"
+	r=/proc/$(st "$ID" pid)/root
+	wait_file "$r/tmp/ready"
+	h exec "$ID" /tmp/evil --root /tmp/r run -b /tmp/b x </dev/null >"$TD/out" 2>"$TD/err" &
+	epid=$!
+	n=100
+	while [ $n -gt 0 ] && kill -0 $epid 2>/dev/null && ! grep -q '^opened' "$r/tmp/log" 2>/dev/null; do
+		sleep 0.1
+		n=$((n - 1))
+	done
+	printf '{' 1<>"$r/tmp/b/config.json" # unblock it when the attacker did not
+	wait $epid
+	grep -q '^opened' "$r/tmp/log" 2>/dev/null && wait_file "$r/tmp/log" && {
+		n=150
+		while [ $n -gt 0 ] && ! grep -q '^done' "$r/tmp/log"; do
+			sleep 0.1
+			n=$((n - 1))
+		done
+	}
+	log=$(cat "$r/tmp/log" 2>/dev/null)
+	expect_ok h delete -f "$ID"
+	expect_eq "$SUM0" "$(cksum <"$HUSK")" "the host's husk binary after the attack (log: $log)"
+	hi=$(stat -c '%d %i' "$HUSK")
+	case $log in *" $hi"*) fail "the container opened the host's husk binary ($hi): $log" ;; esac
+	assert_clean "$ID"
+}
+
+# The init of a created container is husk, blocked on exec.sock: a process
+# exec'd into it must not open, read or ptrace-inspect it.
+t_sec_exe_created_init() {
+	sec_husk_copy
+	args sleep 1000
+	mkbundle
+	expect_ok h create -b "$B" "$ID"
+	init=$(st "$ID" pid)
+	expect_eq "$HUSK" "$(readlink /proc/"$init"/exe)" "the created init's exe"
+	expect_ok h exec "$ID" sh -c '
+		readlink /proc/1/exe >/dev/null 2>&1 && echo "readlink: yes"
+		(exec 3</proc/1/exe) 2>/dev/null && echo "open exe: yes"
+		(exec 3</proc/1/environ) 2>/dev/null && echo "open environ: yes"
+		(exec 3</proc/1/mem) 2>/dev/null && echo "open mem: yes"
+		ls /proc/1/fd >/dev/null 2>&1 && echo "list fds: yes"
+		echo checked'
+	expect_line checked
+	[ "$(grep -c ': yes' "$TD/out")" = 0 ] || fail "the created init (husk) is open to the container: $(cat "$TD/out")"
+	expect_eq created "$(st "$ID" status)" status
+	expect_ok h delete -f "$ID"
+	expect_eq "$SUM0" "$(cksum <"$HUSK")" "the husk binary"
+	assert_clean "$ID"
+}
+
+# The window: a container process scans /proc for anything it can open as an
+# exe that is not its own busybox/probe, while the host runs `husk exec`
+# over and over. Every exec'd husk must be non-dumpable until its execve.
+t_sec_exe_exec_window() {
+	sec_husk_copy
+	args sh -c 'echo ready >/tmp/ready
+while :; do
+	for p in /proc/[0-9]*; do
+		case ${p#/proc/} in 1 | $$) continue ;; esac
+		exec 3<"$p/exe" 2>/dev/null || continue
+		echo "$(stat -L -c "%d %i" /proc/self/fd/3) ${p#/proc/}" >>/tmp/log
+		exec 3<&-
+		exec 4<"$p/environ" 2>/dev/null && grep -qz HUSK_TEST_MARK <&4 && echo "environ ${p#/proc/}" >>/tmp/log
+		exec 4<&-
+	done
+done'
+	mkbundle
+	expect_ok h run -d -b "$B" "$ID"
+	r=/proc/$(st "$ID" pid)/root
+	wait_file "$r/tmp/ready"
+	i=0
+	while [ $i -lt 40 ]; do
+		expect_ok h exec "$ID" true
+		expect_ok h exec -e X=1 "$ID" /bin/probe pid
+		i=$((i + 1))
+	done
+	hi=$(stat -c '%d %i' "$HUSK")
+	log=$(cat "$r/tmp/log" 2>/dev/null)
+	expect_ok h delete -f "$ID"
+	case $log in *"$hi "*) fail "a container process opened husk's exe ($hi) during an exec: $log" ;; esac
+	assert_clean "$ID"
+}
+
+# ---- CVE-2024-21626: leaked fds, process.cwd = /proc/self/fd/N --------------------
+
+# sec_open_fds: fds 3..9 open in this shell, none close-on-exec: files,
+# a directory of the host, the host's root.
+sec_open_fds() {
+	echo secret >"$TD/secret"
+	mkdir -p "$TD/hostdir"
+	exec 3<"$TD/secret" 4>>"$TD/secret" 5<"$TD/hostdir" 6</ 7<"$HUSK" 8<"$TD/secret" 9</proc
+}
+
+sec_close_fds() {
+	exec 3<&- 4>&- 5<&- 6<&- 7<&- 8<&- 9<&-
+}
+
+t_sec_fd_leak_run() {
+	sec_open_fds
+	run_probe fds
+	expect_eq "0 1 2" "$(sed -n 's/^\([0-9]*\): .*/\1/p' "$TD/out" | sort -n | tr '\n' ' ' | sed 's/ $//')" \
+		"fds in the container (caller had 3..9 open): $(cat "$TD/out")"
+	# --preserve-fds 2: exactly 3 and 4 get in.
+	expect_ok h run --preserve-fds 2 -b "$B" "$ID"
+	expect_eq "0 1 2 3 4" "$(sed -n 's/^\([0-9]*\): .*/\1/p' "$TD/out" | sort -n | tr '\n' ' ' | sed 's/ $//')" \
+		"fds with --preserve-fds 2: $(cat "$TD/out")"
+	# the same through create + start
+	args probe fds
+	mkbundle
+	h create -b "$B" "$ID" </dev/null >"$TD/cout" 2>"$TD/err" || fail "create: $(cat "$TD/err")"
+	sec_close_fds
+	expect_ok h start "$ID"
+	wait_status "$ID" stopped
+	expect_eq "0 1 2" "$(sed -n 's/^\([0-9]*\): .*/\1/p' "$TD/cout" | sort -n | tr '\n' ' ' | sed 's/ $//')" \
+		"fds after create + start: $(cat "$TD/cout")"
+	expect_ok h delete "$ID"
+	assert_clean "$ID"
+}
+
+t_sec_fd_leak_exec() {
+	args sleep 1000
+	mkbundle
+	expect_ok h run -d -b "$B" "$ID"
+	sec_open_fds
+	expect_ok h exec "$ID" probe fds
+	expect_eq "0 1 2" "$(sed -n 's/^\([0-9]*\): .*/\1/p' "$TD/out" | sort -n | tr '\n' ' ' | sed 's/ $//')" \
+		"fds in an exec'd process: $(cat "$TD/out")"
+	expect_ok h exec --preserve-fds 1 "$ID" probe fds
+	expect_eq "0 1 2 3" "$(sed -n 's/^\([0-9]*\): .*/\1/p' "$TD/out" | sort -n | tr '\n' ' ' | sed 's/ $//')" \
+		"fds with exec --preserve-fds 1: $(cat "$TD/out")"
+	sec_close_fds
+	expect_ok h delete -f "$ID"
+	assert_clean "$ID"
+}
+
+# sec_cwd_contained WHAT: the last run/exec either refused the cwd, or the
+# program started with a cwd inside the container (getcwd gives a path).
+sec_cwd_contained() {
+	if [ "$RC" = 0 ]; then
+		c=$(line cwd)
+		case $c in /*) ;; *) fail "$1: the program started outside the root: cwd '$c'" ;; esac
+		[ -z "$(line "data ./secret")" ] || fail "$1: read the host's file through the cwd"
+	else
+		expect_match '^husk: .*(cwd|chdir)' "$(cat "$TD/err")" "$1 refused"
+	fi
+}
+
+t_sec_cwd_proc_fd() {
+	sec_open_fds
+	for n in 3 4 5 6 7 8 9 10 11 12 13 14 15; do
+		C_CWD=/proc/self/fd/$n
+		args probe cwd read ./secret
+		mkbundle
+		hx h run -b "$B" "$ID"
+		sec_cwd_contained "process.cwd $C_CWD"
+		hx h run --preserve-fds 7 -b "$B" "$ID"
+		sec_cwd_contained "process.cwd $C_CWD with --preserve-fds 7"
+	done
+	C_CWD=/
+	args sleep 1000
+	mkbundle
+	expect_ok h run -d -b "$B" "$ID"
+	for n in 3 4 5 6 7 8 9 10 11 12 13 14 15; do
+		hx h exec --cwd "/proc/self/fd/$n" "$ID" probe cwd read ./secret
+		sec_cwd_contained "exec --cwd /proc/self/fd/$n"
+		hx h exec --preserve-fds 7 --cwd "/proc/self/fd/$n" "$ID" probe cwd read ./secret
+		sec_cwd_contained "exec --preserve-fds 7 --cwd /proc/self/fd/$n"
+	done
+	sec_close_fds
+	expect_ok h delete -f "$ID"
+	assert_clean "$ID"
+}
+
+# ---- CVE-2021-30465 and friends: symlinks in the image ----------------------------
+
+# Mount destinations through symlinks that point out of the rootfs, and
+# with "..": everything lands inside; the host's dir stays empty and
+# unmounted ($TD is rbound at /seen last: a mount that landed on the host's
+# $TD/outside in the container's namespace would show as /seen/outside...).
+t_sec_mount_dest_symlinks() {
+	sec_rootfs
+	mkdir -p "$TD/outside"
+	echo filedata >"$TD/file"
+	ln -s / "$B/rootfs/abs"
+	ln -s ../../../../../../../.. "$B/rootfs/rel"
+	ln -s "$TD/outside" "$B/rootfs/out"
+	ln -s /etc "$B/rootfs/etclink"
+	C_MOUNTS_EXTRA="$(mnt /abs/mnt tmpfs tmpfs size=1m),
+		$(mnt /rel/opt tmpfs tmpfs size=1m),
+		$(mnt /out/newdir tmpfs tmpfs size=1m),
+		$(mnt /out/newfile bind "$TD/file" bind ro),
+		$(mnt /rel/$TD/outside/relfile bind "$TD/file" bind ro),
+		$(mnt /../../../..$TD/outside/dotdot tmpfs tmpfs size=1m),
+		$(mnt /etclink/sub tmpfs tmpfs size=1m),
+		$(mnt /seen bind "$TD" rbind)"
+	run_probe mounts
+	[ -z "$(ls -A "$TD/outside")" ] || fail "husk created on the host: $(ls -A "$TD/outside")"
+	grep '^/seen/' "$TD/out" && fail "a mount landed on the host's $TD: $(grep '^/seen/' "$TD/out")"
+	grep -q "^$TD" "$TD/out" && fail "a host path is mounted: $(grep "^$TD" "$TD/out")"
+	expect_match '^/mnt: tmpfs' "$(grep '^/mnt: ' "$TD/out")" "/abs/mnt lands on /mnt"
+	expect_match '^/opt: tmpfs' "$(grep '^/opt: ' "$TD/out")" "/rel/opt lands on /opt"
+	[ ! -e /etc/sub ] || fail "created /etc/sub on the host"
+	assert_clean "$ID"
+}
+
+# A masked or read-only path that is a symlink to a host path: the mask
+# stays in the container; the host's file keeps its content and stays
+# writable (seen through the /seen bind, and from the host).
+t_sec_masked_symlink() {
+	sec_rootfs
+	mkdir -p "$TD/outside"
+	echo secret >"$TD/outside/secret"
+	ln -s "$TD/outside/secret" "$B/rootfs/evil"
+	ln -s "$TD/outside" "$B/rootfs/evildir"
+	ln -s ../../../../../../..$TD/outside/secret "$B/rootfs/evilrel"
+	C_MOUNTS_EXTRA=$(mnt /seen bind "$TD" rbind)
+	C_LINUX='"maskedPaths": ["/evil", "/evilrel", "/evildir/secret"], "readonlyPaths": ["/evildir", "/seen/outside/../../.."],'
+	run_probe read /seen/outside/secret write /seen/outside/w mounts
+	expect_line "data /seen/outside/secret: secret"
+	expect_line "write /seen/outside/w: ok"
+	expect_eq secret "$(cat "$TD/outside/secret")" "the host's file"
+	touch "$TD/outside/x" || fail "the host dir became read-only"
+	assert_clean "$ID"
+}
+
+# linux.devices whose path leads out of the rootfs through a symlink: no
+# node appears on the host.
+t_sec_device_symlink() {
+	sec_rootfs
+	mkdir -p "$TD/outside"
+	ln -s "$TD/outside" "$B/rootfs/out"
+	C_LINUX='"devices": [
+		{"path": "/out/null2", "type": "c", "major": 1, "minor": 3},
+		{"path": "/dev/../out/null3", "type": "c", "major": 1, "minor": 3},
+		{"path": "/dev/../../../../../..'"$TD"'/outside/null4", "type": "c", "major": 1, "minor": 3}],'
+	args probe pid
+	mkbundle
+	sec_expect_ok_or_refused h run -b "$B" "$ID"
+	[ -z "$(ls -A "$TD/outside")" ] || fail "a device node was made on the host: $(ls -lA "$TD/outside")"
+	assert_clean "$ID"
+}
+
+# An image whose /proc is a symlink to /, /dev to a host dir, /sys out:
+# refused or contained; no node made and nothing mounted on the host.
+t_sec_special_dir_symlinks() {
+	sec_rootfs
+	mkdir -p "$TD/hostdev" "$TD/hostsys" "$TD/hostproc"
+	rmdir "$B/rootfs/dev" "$B/rootfs/sys" "$B/rootfs/proc"
+	ln -s "$TD/hostdev" "$B/rootfs/dev"
+	ln -s ../../../../../../..$TD/hostsys "$B/rootfs/sys"
+	ln -s / "$B/rootfs/proc"
+	args probe mounts
+	mkbundle
+	sec_expect_ok_or_refused h run -b "$B" "$ID"
+	[ -z "$(ls -A "$TD/hostdev")" ] || fail "made in the host's dir by the /dev symlink: $(ls -A "$TD/hostdev")"
+	[ -z "$(ls -A "$TD/hostsys")" ] || fail "made in the host's dir by the /sys symlink: $(ls -A "$TD/hostsys")"
+	# /proc alone pointing to /, and /proc pointing to a host dir
+	rm "$B/rootfs/dev" "$B/rootfs/sys" "$B/rootfs/proc"
+	mkdir "$B/rootfs/dev" "$B/rootfs/sys"
+	ln -s "$TD/hostproc" "$B/rootfs/proc"
+	sec_expect_ok_or_refused h run -b "$B" "$ID"
+	[ -z "$(ls -A "$TD/hostproc")" ] || fail "made in the host's dir by the /proc symlink: $(ls -A "$TD/hostproc")"
+	# /dev is not a tmpfs in the config: the image's /dev symlink is all there is.
+	rm "$B/rootfs/proc" "$B/rootfs/dev"
+	mkdir "$B/rootfs/proc"
+	ln -s "$TD/hostdev" "$B/rootfs/dev"
+	C_MOUNTS='{"destination": "/proc", "type": "proc", "source": "proc"}'
+	mkbundle
+	sec_expect_ok_or_refused h run -b "$B" "$ID"
+	[ -z "$(ls -A "$TD/hostdev")" ] || fail "default devices made in the host's dir: $(ls -A "$TD/hostdev")"
+	assert_clean "$ID"
+}
+
+# ---- masked and read-only paths from inside -----------------------------------------
+
+t_sec_masked_paths_hold() {
+	C_LINUX='"maskedPaths": ["/proc/kcore", "/proc/keys", "/proc/timer_list", "/sys/firmware", "/proc/scsi"],
+		"readonlyPaths": ["/proc/sys", "/proc/sysrq-trigger", "/proc/bus"],'
+	args sh -c '
+		probe read /proc/kcore read /proc/keys
+		echo "firmware: $(ls -A /sys/firmware | wc -l)"
+		umount /proc/kcore 2>/dev/null && echo "umount kcore: yes"
+		umount -l /proc/kcore 2>/dev/null && echo "umount -l kcore: yes"
+		umount /sys/firmware 2>/dev/null && echo "umount firmware: yes"
+		umount /proc/sys 2>/dev/null && echo "umount sys: yes"
+		mount -o remount,rw /proc/sys 2>/dev/null && echo "remount sys: yes"
+		mount -o remount,bind,rw /proc/sys 2>/dev/null && echo "remount bind sys: yes"
+		mount -t proc proc /mnt 2>/dev/null && echo "new proc: yes"
+		echo x >/proc/kcore 2>/dev/null && echo "write kcore: yes"
+		rm -f /proc/kcore 2>/dev/null; [ -e /proc/kcore ] || echo "rm kcore: yes"
+		echo 1 2>/dev/null >/proc/sys/kernel/domainname && echo "write sys: yes"
+		echo h 2>/dev/null >/proc/sysrq-trigger && echo "sysrq: yes"
+		probe read /proc/kcore write /proc/sys/kernel/hostname
+		echo checked'
+	mkbundle
+	expect_ok h run -b "$B" "$ID"
+	expect_line checked
+	expect_line "read /proc/kcore: ok 0 bytes"
+	expect_line "read /proc/keys: ok 0 bytes"
+	expect_line "firmware: 0"
+	expect_line "write /proc/sys/kernel/hostname: EROFS"
+	[ "$(grep -c ': yes' "$TD/out")" = 0 ] || fail "a mask or read-only path gave way: $(grep ': yes' "$TD/out")"
+	assert_clean "$ID"
+}
+
+# ---- capabilities --------------------------------------------------------------------
+
+t_sec_unknown_capability() {
+	C_CAPS='{"bounding": ["CAP_KILL", "CAP_NOPE", "CAP_SYS_EVERYTHING"],
+		"effective": ["CAP_KILL", "CAP_NOPE"], "permitted": ["CAP_KILL", "CAP_NOPE"],
+		"inheritable": ["CAP_NOPE"], "ambient": ["CAP_NOPE"]}'
+	run_probe caps
+	expect_match 'CAP_NOPE' "$(cat "$TD/err")" "a warning for the unknown capability"
+	expect_line "CapBnd: 0000000000000020"
+	expect_line "CapEff: 0000000000000020"
+	expect_line "CapPrm: 0000000000000020"
+	expect_line "CapInh: 0000000000000000"
+	expect_line "CapAmb: 0000000000000000"
+	# and through exec --cap
+	args sleep 1000
+	mkbundle
+	expect_ok h run -d -b "$B" "$ID"
+	hx h exec -c CAP_NOPE "$ID" probe caps
+	if [ "$RC" = 0 ]; then
+		expect_eq 0000000000000020 "$(line CapEff)" "CapEff after exec -c CAP_NOPE"
+	fi
+	expect_ok h delete -f "$ID"
+	assert_clean "$ID"
+}
+
+# ---- the state dir -------------------------------------------------------------------
+
+t_sec_state_private() {
+	args sleep 1000
+	mkbundle
+	expect_ok h run -d -b "$B" "$ID"
+	expect_eq 700 "$(stat -c %a "$ROOT")" "mode of --root"
+	find "$ROOT/$ID" -type f | while read -r f; do
+		m=$(stat -c %a "$f")
+		[ $((0$m & 077)) = 0 ] || fail "$f: mode $m, readable by others"
+	done || exit 1
+	find "$ROOT/$ID" -type d | while read -r f; do
+		m=$(stat -c %a "$f")
+		[ $((0$m & 022)) = 0 ] || fail "$f: mode $m, writable by others"
+	done || exit 1
+	# another user cannot read it (when su/setpriv can switch)
+	if command -v setpriv >/dev/null 2>&1; then
+		setpriv --reuid 65534 --regid 65534 --clear-groups cat "$ROOT/$ID/state.json" >/dev/null 2>&1 &&
+			fail "user 65534 read state.json"
+	fi
+	expect_ok h exec "$ID" sh -c "ls -d '$ROOT' '$TD' '$B' 2>/dev/null; ls -d / >/dev/null; echo checked"
+	expect_eq checked "$(cat "$TD/out")" "host paths visible inside"
+	expect_ok h delete -f "$ID"
+	assert_clean "$ID"
+}
+
+# ---- the runtime is out of the container's reach -------------------------------------
+
+# During `husk exec`, the only processes in the container's pid namespace are
+# the init and the exec'd one: the host's husk is not there to signal. Killing
+# everything visible leaves husk exec to report the status.
+t_sec_runtime_invisible() {
+	C_CAPS='{"bounding": ["CAP_KILL", "CAP_SYS_PTRACE"], "effective": ["CAP_KILL", "CAP_SYS_PTRACE"],
+		"permitted": ["CAP_KILL", "CAP_SYS_PTRACE"]}'
+	args sleep 1000
+	mkbundle
+	expect_ok h run -d -b "$B" "$ID"
+	expect_ok h exec "$ID" sh -c '
+		for p in /proc/[0-9]*; do
+			n=${p#/proc/}
+			[ "$n" = $$ ] && continue
+			echo "pid $n: $(tr "\0" " " <"$p/cmdline" 2>/dev/null)"
+		done'
+	expect_eq "pid 1: sleep 1000 " "$(grep '^pid ' "$TD/out")" "processes visible during exec"
+	expect_status 7 h exec "$ID" sh -c '
+		for p in /proc/[0-9]*; do n=${p#/proc/}; [ "$n" = $$ ] || kill -9 "$n" 2>/dev/null; done
+		kill -9 -1 2>/dev/null; exit 7'
+	expect_eq running "$(st "$ID" status)" "status after the exec killed all it could see"
+	expect_ok h delete -f "$ID"
+	assert_clean "$ID"
+}
+
+# ---- the chroot fallback (initramfs) and --no-pivot: the chroot escape ---------------
+
+# sec_escape_check: the probe's "escape" lines show the container's own root,
+# not the host's (or the initramfs's /husk, /test, /build).
+sec_escape_check() {
+	grep -q '^escape: /bin$' "$TD/out" || fail "$1: no escape lines: $(cat "$TD/out")"
+	for x in husk test build vm-filter init; do
+		[ -e "/$x" ] && [ ! -e "$ROOTFS/$x" ] && grep -qx "escape: /$x" "$TD/out" &&
+			fail "$1: the chroot escape reached the host's /$x: $(cat "$TD/out")"
+	done
+	for x in $(ls / | head -n 50); do
+		[ -e "$ROOTFS/$x" ] || ! grep -qx "escape: /$x" "$TD/out" ||
+			fail "$1: the chroot escape reached the host's /$x: $(cat "$TD/out")"
+	done
+	return 0
+}
+
+t_sec_chroot_escape() {
+	C_CAPS='{"bounding": ["CAP_SYS_CHROOT", "CAP_DAC_OVERRIDE", "CAP_SYS_ADMIN"],
+		"effective": ["CAP_SYS_CHROOT", "CAP_DAC_OVERRIDE", "CAP_SYS_ADMIN"],
+		"permitted": ["CAP_SYS_CHROOT", "CAP_DAC_OVERRIDE", "CAP_SYS_ADMIN"]}'
+	args probe escape /tmp/x
+	mkbundle
+	expect_ok h run -b "$B" "$ID"
+	sec_escape_check "run"
+	expect_ok h run --no-pivot -b "$B" "$ID"
+	sec_escape_check "run --no-pivot"
+	args sleep 1000
+	mkbundle
+	expect_ok h run -d --no-pivot -b "$B" "$ID"
+	expect_ok h exec "$ID" probe escape /tmp/y
+	sec_escape_check "exec"
+	# and /proc/1/root of the init leads back to the same root
+	expect_ok h exec "$ID" sh -c 'ls /proc/1/root/ | sed "s|^|escape: /|"'
+	sec_escape_check "/proc/1/root"
+	expect_ok h delete -f "$ID"
+	assert_clean "$ID"
+}
+
+# ---- husk spec vs runc spec ----------------------------------------------------------
+
+# sec_sig: the security-relevant lines of probe caps + mounts output: the
+# capability sets, NoNewPrivs, Seccomp, and each mount as "path: type ro|rw".
+sec_sig() {
+	grep -E '^(Cap(Bnd|Eff|Prm|Inh|Amb)|NoNewPrivs|Seccomp): ' "$1" | sort
+	grep -E '^/[^:]*: ' "$1" | awk '{ split($3, o, ","); print $1, $2, o[1] }' | sort
+}
+
+t_sec_default_spec_like_runc() {
+	command -v runc >/dev/null 2>&1 || skip "runc is not installed (apt-get install runc)"
+	[ -z "${HUSK_VM:-}" ] || skip "no runc in the VM"
+	for who in husk runc; do
+		d=$TD/$who
+		mkdir -p "$d"
+		ln -s "$ROOTFS" "$d/rootfs"
+		if [ $who = husk ]; then
+			(cd "$d" && h spec) || fail "husk spec"
+		else
+			(cd "$d" && runc spec) || fail "runc spec"
+		fi
+		sed -i 's/"terminal": true/"terminal": false/; s/^\([[:space:]]*\)"sh"$/\1"probe", "caps", "mounts"/' "$d/config.json"
+		grep -q '"probe", "caps", "mounts"' "$d/config.json" || fail "$who spec: no args line to edit"
+	done
+	expect_ok h run -b "$TD/husk" "$ID"
+	sec_sig "$TD/out" >"$TD/sig.husk"
+	runc --root "$TD/runc-state" run -b "$TD/runc" "${ID}r" </dev/null >"$TD/out.runc" 2>"$TD/err.runc" ||
+		skip "runc cannot run here: $(cat "$TD/err.runc")"
+	sec_sig "$TD/out.runc" >"$TD/sig.runc"
+	d=$(diff "$TD/sig.runc" "$TD/sig.husk") || fail "husk spec + husk differ from runc spec + runc (< runc, > husk):
+$d"
+	# runc's config under husk
+	expect_ok h run -b "$TD/runc" "${ID}h"
+	sec_sig "$TD/out" >"$TD/sig.husk2"
+	d=$(diff "$TD/sig.runc" "$TD/sig.husk2") || fail "runc spec under husk differs from runc (< runc, > husk):
+$d"
+	assert_clean "$ID"
+}
