@@ -79,6 +79,9 @@ void seccomp_features(FILE *f);
 
 /* Open the --log file once (main, after the options). */
 int log_open(struct husk_err *e);
+/* A connected AF_UNIX stream socket; what names it in errors. */
+int unix_connect(const char *path, const char *what, struct husk_err *e);
+
 /* Logging (--log, --log-format, --debug). log_debug prints only with --debug. */
 void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

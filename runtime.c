@@ -223,16 +223,7 @@ static int check_config(const struct container *c, const struct create_opts *o, 
 
 static int connect_console(const char *path, struct husk_err *e)
 {
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	if (strlen(path) >= sizeof(sa.sun_path))
-		return err_set(e, 0, "console socket %s: path too long", path);
-	strcpy(sa.sun_path, path);
-	AUTO_FD fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return err_sys(e, "console socket %s: socket", path);
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
-		return err_sys(e, "connect to console socket %s", path);
-	return take_fd(&fd);
+	return unix_connect(path, "console socket", e);
 }
 
 static int resolve_bundle(struct container *c, const struct create_opts *o, struct husk_err *e)

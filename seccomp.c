@@ -256,16 +256,7 @@ static int set_flags(struct seccomp_filter *f, const struct seccomp *sc, bool no
 
 static int connect_listener(const char *path, struct husk_err *e)
 {
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	if (strlen(path) >= sizeof(sa.sun_path))
-		return err_set(e, 0, "linux.seccomp.listenerPath %s: path too long", path);
-	strcpy(sa.sun_path, path);
-	AUTO_FD fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return err_sys(e, "linux.seccomp.listenerPath %s: socket", path);
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
-		return err_sys(e, "linux.seccomp.listenerPath: connect to %s", path);
-	return take_fd(&fd);
+	return unix_connect(path, "linux.seccomp.listenerPath", e);
 }
 
 static void release(scmp_filter_ctx *ctx)

@@ -7,7 +7,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -318,3 +320,19 @@ void fault_point(const char *name)
 		kill(getpid(), SIGKILL);
 }
 #endif
+
+/* A connected AF_UNIX stream socket to path; what names it in errors
+ * ("console socket", "linux.seccomp.listenerPath"). */
+int unix_connect(const char *path, const char *what, struct husk_err *e)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return err_set(e, 0, "%s %s: path too long", what, path);
+	strcpy(sa.sun_path, path);
+	AUTO_FD fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return err_sys(e, "%s %s: socket", what, path);
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		return err_sys(e, "%s: connect to %s", what, path);
+	return take_fd(&fd);
+}
