@@ -461,22 +461,6 @@ static int find_program(const struct process *p, char *out, size_t len, struct h
 
 /* ---- in the init: the console ------------------------------------------------ */
 
-static int send_fd(int sock, int fd, const char *name, struct husk_err *e)
-{
-	char cbuf[CMSG_SPACE(sizeof(int))] = {0};
-	struct iovec iov = {.iov_base = (void *)name, .iov_len = strlen(name)};
-	struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
-			     .msg_controllen = sizeof(cbuf)};
-	struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
-	cm->cmsg_level = SOL_SOCKET;
-	cm->cmsg_type = SCM_RIGHTS;
-	cm->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(cm), &fd, sizeof(int));
-	if (sendmsg(sock, &msg, MSG_NOSIGNAL) < 0)
-		return err_sys(e, "send the console to the console socket");
-	return 0;
-}
-
 /* Mount onto what was checked, not onto a path the image could have
  * turned into a symlink meanwhile (CVE-2025-52565). */
 static int bind_console(const char *name, struct husk_err *e)
@@ -517,8 +501,8 @@ static int setup_console(const struct process *p, int sock, bool init, struct hu
 	snprintf(name, sizeof(name), "/dev/pts/%d", n);
 	if (init && bind_console(name, e) < 0)
 		return -1;
-	if (send_fd(sock, master, name, e) < 0)
-		return -1;
+	if (send_fd(sock, master, name) < 0)
+		return err_sys(e, "send the console to the console socket");
 	if (setsid() < 0 || ioctl(slave, TIOCSCTTY, 0) < 0)
 		return err_sys(e, "make %s the controlling terminal", name);
 	for (int fd = 0; fd < 3; fd++)

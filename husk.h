@@ -82,6 +82,9 @@ int log_open(struct husk_err *e);
 /* A connected AF_UNIX stream socket; what names it in errors. */
 int unix_connect(const char *path, const char *what, struct husk_err *e);
 
+/* Send fd with payload over a unix socket (SCM_RIGHTS); -1 with errno. */
+int send_fd(int sock, int fd, const char *payload);
+
 /* Logging (--log, --log-format, --debug). log_debug prints only with --debug. */
 void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

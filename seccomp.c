@@ -329,26 +329,7 @@ static char *process_state(const struct seccomp_filter *f, const struct state *s
 
 static int send_state(int sock, int fd, const char *msg, struct husk_err *e)
 {
-	char cbuf[CMSG_SPACE(sizeof(int))] = {0};
-	size_t len = strlen(msg);
-	struct iovec iov = {.iov_base = (void *)msg, .iov_len = len};
-	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
-			    .msg_controllen = sizeof(cbuf)};
-	struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
-	cm->cmsg_level = SOL_SOCKET;
-	cm->cmsg_type = SCM_RIGHTS;
-	cm->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(cm), &fd, sizeof(int));
-	ssize_t n;
-	do
-		n = sendmsg(sock, &mh, MSG_NOSIGNAL);
-	while (n < 0 && errno == EINTR);
-	/* The fd went with the first byte; the rest, if any, follows on its own. */
-	for (size_t off = n > 0 ? (size_t)n : 0; n >= 0 && off < len; off += (size_t)n)
-		do
-			n = send(sock, msg + off, len - off, MSG_NOSIGNAL);
-		while (n < 0 && errno == EINTR);
-	if (n < 0)
+	if (send_fd(sock, fd, msg) < 0)
 		return err_sys(e, "linux.seccomp.listenerPath: send the seccomp fd");
 	return 0;
 }

@@ -336,3 +336,29 @@ int unix_connect(const char *path, const char *what, struct husk_err *e)
 		return err_sys(e, "%s: connect to %s", what, path);
 	return take_fd(&fd);
 }
+
+/* Send fd over a unix socket (SCM_RIGHTS) with payload, as runc and conmon
+ * expect: the fd goes with the first bytes, the rest follows. Returns -1
+ * with errno on failure. */
+int send_fd(int sock, int fd, const char *payload)
+{
+	char cbuf[CMSG_SPACE(sizeof(int))] = {0};
+	size_t len = strlen(payload);
+	struct iovec iov = {.iov_base = (void *)payload, .iov_len = len};
+	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
+			    .msg_controllen = sizeof(cbuf)};
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &fd, sizeof(int));
+	ssize_t n;
+	do
+		n = sendmsg(sock, &mh, MSG_NOSIGNAL);
+	while (n < 0 && errno == EINTR);
+	for (size_t off = n > 0 ? (size_t)n : 0; n >= 0 && off < len; off += (size_t)n)
+		do
+			n = send(sock, payload + off, len - off, MSG_NOSIGNAL);
+		while (n < 0 && errno == EINTR);
+	return n < 0 ? -1 : 0;
+}

@@ -261,7 +261,8 @@ t_sec_mount_dest_symlinks() {
 	run_probe mounts
 	[ -z "$(ls -A "$TD/outside")" ] || fail "husk created on the host: $(ls -A "$TD/outside")"
 	grep '^/seen/outside' "$TD/out" && fail "a mount landed on the host's $TD/outside: $(grep '^/seen/outside' "$TD/out")"
-	grep -q "^$TD" "$TD/out" && fail "a host path is mounted: $(grep "^$TD" "$TD/out")"
+	# (the absolute symlink to $TD/outside resolves in the root: those mounts
+	# show inside as $TD/outside/..., on the rootfs's own directories)
 	expect_match '^/mnt: tmpfs' "$(grep '^/mnt: ' "$TD/out")" "/abs/mnt lands on /mnt"
 	expect_match '^/opt: tmpfs' "$(grep '^/opt: ' "$TD/out")" "/rel/opt lands on /opt"
 	[ ! -e /etc/sub ] || fail "created /etc/sub on the host"
@@ -352,7 +353,7 @@ t_sec_masked_paths_hold() {
 		mount -o remount,rw /proc/sys 2>/dev/null && echo "remount sys: yes"
 		mount -o remount,bind,rw /proc/sys 2>/dev/null && echo "remount bind sys: yes"
 		mount -t proc proc /mnt 2>/dev/null && echo "new proc: yes"
-		echo x 2>/dev/null >/proc/keys && echo "write keys: yes"
+		echo x 2>/dev/null >/proc/keys # the null device: writes vanish
 		rm -f /proc/keys 2>/dev/null; [ -e /proc/keys ] || echo "rm keys: yes"
 		echo 1 2>/dev/null >/proc/sys/kernel/domainname && echo "write sys: yes"
 		echo h 2>/dev/null >/proc/sysrq-trigger && echo "sysrq: yes"
@@ -489,9 +490,11 @@ t_sec_chroot_escape() {
 
 # sec_sig: the security-relevant lines of probe caps + mounts output: the
 # capability sets, NoNewPrivs, Seccomp, and each mount as "path: type ro|rw".
+# /sys/fs/cgroup is left out: on a hybrid host runc mounts the v1 controllers,
+# husk cgroup2 only (v2 only by design); those must all be read-only.
 sec_sig() {
 	grep -E '^(Cap(Bnd|Eff|Prm|Inh|Amb)|NoNewPrivs|Seccomp): ' "$1" | sort
-	grep -E '^/[^:]*: ' "$1" | awk '{ split($3, o, ","); print $1, $2, o[1] }' | sort
+	grep -E '^/[^:]*: ' "$1" | grep -v '^/sys/fs/cgroup' | awk '{ split($3, o, ","); print $1, $2, o[1] }' | sort
 }
 
 t_sec_default_spec_like_runc() {
@@ -510,6 +513,8 @@ t_sec_default_spec_like_runc() {
 	done
 	expect_ok h run -b "$TD/husk" "$ID"
 	sec_sig "$TD/out" >"$TD/sig.husk"
+	rw=$(grep '^/sys/fs/cgroup' "$TD/out" | awk '$3 !~ /^ro/')
+	[ -z "$rw" ] || fail "writable cgroup mounts under husk: $rw"
 	runc --root "$TD/runc-state" run -b "$TD/runc" "${ID}r" </dev/null >"$TD/out.runc" 2>"$TD/err.runc" ||
 		skip "runc cannot run here: $(cat "$TD/err.runc")"
 	sec_sig "$TD/out.runc" >"$TD/sig.runc"
