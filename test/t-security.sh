@@ -99,6 +99,7 @@ t_sec_exe_created_init() {
 	init=$(st "$ID" pid)
 	expect_eq "$HUSK" "$(readlink /proc/"$init"/exe)" "the created init's exe"
 	expect_ok h exec "$ID" sh -c '
+		readlink /proc/$$/exe >/dev/null 2>&1 && echo "control: ok"
 		readlink /proc/1/exe >/dev/null 2>&1 && echo "readlink: yes"
 		(exec 3</proc/1/exe) 2>/dev/null && echo "open exe: yes"
 		(exec 3</proc/1/environ) 2>/dev/null && echo "open environ: yes"
@@ -108,6 +109,7 @@ t_sec_exe_created_init() {
 		ls /proc/1/root/ >/dev/null 2>&1 && echo "list root: yes"
 		echo checked'
 	expect_line checked
+	expect_line "control: ok"
 	[ "$(grep -c ': yes' "$TD/out")" = 0 ] || fail "the created init (husk) is open to the container: $(cat "$TD/out")"
 	expect_eq created "$(st "$ID" status)" status
 	expect_ok h delete -f "$ID"
@@ -133,6 +135,7 @@ done'
 	expect_ok h run -d -b "$B" "$ID"
 	r=/proc/$(st "$ID" pid)/root
 	wait_file "$r/tmp/ready"
+	expect_ok h exec -d "$ID" sleep 3 # the control: this one it must open
 	i=0
 	while [ $i -lt 40 ]; do
 		expect_ok h exec "$ID" true
@@ -143,6 +146,8 @@ done'
 	log=$(cat "$r/tmp/log" 2>/dev/null)
 	expect_ok h delete -f "$ID"
 	case $log in *"$hi "*) fail "a container process opened husk's exe ($hi) during an exec: $log" ;; esac
+	case $log in *"$(stat -L -c '%d %i' "$ROOTFS/bin/busybox") "*) ;;
+	*) fail "the control failed: the attacker never opened the exec'd sleep's exe: $log" ;; esac
 	assert_clean "$ID"
 }
 
@@ -306,34 +311,38 @@ t_sec_device_symlink() {
 	assert_clean "$ID"
 }
 
-# An image whose /proc is a symlink to /, /dev to a host dir, /sys out:
-# refused or contained; no node made and nothing mounted on the host.
+# An image whose /proc, /dev or /sys is a symlink out (to /, to a host dir,
+# relative with ".."): refused or contained; no node made and nothing
+# mounted in the host's dirs. One symlink at a time, so each is reached.
+# sec_special DIR TARGET: make rootfs/DIR a symlink to TARGET, run, check, undo.
+sec_special() {
+	rm -rf "${B:?}/rootfs/$1"
+	ln -s "$2" "$B/rootfs/$1"
+	mkbundle
+	sec_expect_ok_or_refused h run -b "$B" "$ID"
+	for d in hostdev hostsys hostproc; do
+		[ -z "$(ls -A "$TD/$d")" ] || fail "/$1 -> $2: made in the host's $d: $(ls -A "$TD/$d")"
+	done
+	grep -q "/$d" /proc/self/mountinfo && fail "/$1 -> $2: mounted on the host's $d"
+	rm "$B/rootfs/$1"
+	mkdir "$B/rootfs/$1"
+}
+
 t_sec_special_dir_symlinks() {
 	sec_rootfs
 	mkdir -p "$TD/hostdev" "$TD/hostsys" "$TD/hostproc"
-	rmdir "$B/rootfs/dev" "$B/rootfs/sys" "$B/rootfs/proc"
-	ln -s "$TD/hostdev" "$B/rootfs/dev"
-	ln -s ../../../../../../..$TD/hostsys "$B/rootfs/sys"
-	ln -s / "$B/rootfs/proc"
 	args probe mounts
-	mkbundle
-	sec_expect_ok_or_refused h run -b "$B" "$ID"
-	[ -z "$(ls -A "$TD/hostdev")" ] || fail "made in the host's dir by the /dev symlink: $(ls -A "$TD/hostdev")"
-	[ -z "$(ls -A "$TD/hostsys")" ] || fail "made in the host's dir by the /sys symlink: $(ls -A "$TD/hostsys")"
-	# /proc alone pointing to /, and /proc pointing to a host dir
-	rm "$B/rootfs/dev" "$B/rootfs/sys" "$B/rootfs/proc"
-	mkdir "$B/rootfs/dev" "$B/rootfs/sys"
-	ln -s "$TD/hostproc" "$B/rootfs/proc"
-	sec_expect_ok_or_refused h run -b "$B" "$ID"
-	[ -z "$(ls -A "$TD/hostproc")" ] || fail "made in the host's dir by the /proc symlink: $(ls -A "$TD/hostproc")"
-	# /dev is not a tmpfs in the config: the image's /dev symlink is all there is.
-	rm "$B/rootfs/proc" "$B/rootfs/dev"
-	mkdir "$B/rootfs/proc"
-	ln -s "$TD/hostdev" "$B/rootfs/dev"
+	sec_special dev "$TD/hostdev"
+	sec_special dev ../../../../../../..$TD/hostdev
+	sec_special sys ../../../../../../..$TD/hostsys
+	sec_special sys /
+	sec_special proc /
+	sec_special proc "$TD/hostproc"
+	# /dev not mounted by the config: the default devices go into the image's /dev.
 	C_MOUNTS='{"destination": "/proc", "type": "proc", "source": "proc"}'
-	mkbundle
-	sec_expect_ok_or_refused h run -b "$B" "$ID"
-	[ -z "$(ls -A "$TD/hostdev")" ] || fail "default devices made in the host's dir: $(ls -A "$TD/hostdev")"
+	sec_special dev "$TD/hostdev"
+	sec_special dev /
+	[ ! -e /null ] && [ ! -e /ptmx ] || fail "default devices made in the host's /"
 	assert_clean "$ID"
 }
 
