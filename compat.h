@@ -44,6 +44,32 @@
 #define CLOSE_RANGE_CLOEXEC (1U << 2)
 #endif
 
+/* sched_setattr(2): struct sched_attr up to SCHED_ATTR_SIZE_VER1 (the
+ * utilization clamps, which SCHED_FLAG_UTIL_CLAMP_* need). glibc >= 2.41
+ * declares its own struct sched_attr, hence the prefix. */
+struct husk_sched_attr {
+	uint32_t size, sched_policy;
+	uint64_t sched_flags;
+	int32_t sched_nice;
+	uint32_t sched_priority;
+	uint64_t sched_runtime, sched_deadline, sched_period;
+	uint32_t sched_util_min, sched_util_max;
+};
+
+static inline int sys_sched_setattr(pid_t pid, struct husk_sched_attr *attr, unsigned flags)
+{
+	return (int)syscall(SYS_sched_setattr, pid, attr, flags);
+}
+
+/* set_mempolicy(2); linux/mempolicy.h has the other modes (an enum). The
+ * kernel reads maxnode - 1 bits of nodemask. */
+#define HUSK_MPOL_WEIGHTED_INTERLEAVE 6 /* Linux 6.9 */
+
+static inline int sys_set_mempolicy(int mode, const unsigned long *nodemask, unsigned long maxnode)
+{
+	return (int)syscall(SYS_set_mempolicy, mode, nodemask, maxnode);
+}
+
 /* openat2(2) */
 struct husk_open_how {
 	uint64_t flags, mode, resolve;

@@ -371,6 +371,45 @@ static int set_io_priority(const struct process *p, struct husk_err *e)
 	return 0;
 }
 
+/* process.scheduler: for the process and what it forks (but see
+ * SCHED_FLAG_RESET_ON_FORK). SCHED_FIFO and SCHED_RR take CAP_SYS_NICE in
+ * the host's user namespace, a higher priority than the rlimit allows too. */
+static int set_scheduler(const struct scheduler *sc, struct husk_err *e)
+{
+	if (!sc->present)
+		return 0;
+	struct husk_sched_attr a = {
+		.size = sizeof(a),
+		.sched_policy = (uint32_t)sc->policy,
+		.sched_flags = sc->flags,
+		.sched_nice = (int32_t)sc->nice,
+		.sched_priority = (uint32_t)sc->priority,
+		.sched_runtime = (uint64_t)sc->runtime,
+		.sched_deadline = (uint64_t)sc->deadline,
+		.sched_period = (uint64_t)sc->period,
+	};
+	if (sys_sched_setattr(0, &a, 0) < 0)
+		return err_sys(e, "process.scheduler: sched_setattr");
+	return 0;
+}
+
+/* linux.memoryPolicy: kept across fork and execve. */
+static int set_mem_policy(const struct mem_policy *m, struct husk_err *e)
+{
+	if (!m || !m->present)
+		return 0;
+	int mode = m->mode | (int)m->flags;
+	if (sys_set_mempolicy(mode, m->has_nodes ? m->nodes.bits : NULL,
+			      m->has_nodes ? BITSET_MAX + 1 : 0) < 0)
+		return err_sys(e, "linux.memoryPolicy: set_mempolicy");
+	return 0;
+}
+
+static int set_affinity(pid_t pid, const struct bitset *cpus)
+{
+	return (int)syscall(SYS_sched_setaffinity, pid, sizeof(cpus->bits), cpus->bits);
+}
+
 /* process.apparmorProfile: the profile the program runs under, from its
  * execve on. Checked at create that AppArmor is enabled (apparmor_enabled). */
 static int set_apparmor(const char *profile, struct husk_err *e)
@@ -388,12 +427,16 @@ static int set_apparmor(const char *profile, struct husk_err *e)
 }
 
 /* What the process asks of the kernel for itself, before the user switch
- * drops the capabilities some of it needs (the real-time I/O class). */
+ * drops the capabilities some of it needs (the real-time I/O class and
+ * scheduler policies), and before a seccomp filter may deny the calls. */
 static int set_process_kernel(const struct spec *s, const struct process *p, struct husk_err *e)
 {
 	if (s->linux.has_personality && personality((unsigned long)s->linux.personality_domain) < 0)
 		return err_sys(e, "linux.personality");
-	return set_io_priority(p, e) < 0 ? -1 : set_apparmor(p->apparmor_profile, e);
+	if (set_io_priority(p, e) < 0 || set_scheduler(&p->scheduler, e) < 0 ||
+	    set_mem_policy(&s->linux.memory_policy, e) < 0)
+		return -1;
+	return set_apparmor(p->apparmor_profile, e);
 }
 
 bool apparmor_enabled(void)
@@ -541,6 +584,53 @@ static int become_ns_root(struct husk_err *e)
 	return 0;
 }
 
+/* Open /proc/self/timens_offsets (0644). Non-dumpable, we own our /proc
+ * files as the host's root, whom a user namespace does not map: there (only)
+ * we are dumpable for the open itself; the write checks CAP_SYS_TIME, not
+ * the mode. No opening for CVE-2019-5736: no process of the container
+ * exists yet, and in a user namespace none of its users is the host's root. */
+static int open_timens_offsets(struct husk_err *e)
+{
+	int fd = open("/proc/self/timens_offsets", O_WRONLY | O_CLOEXEC);
+	if (fd < 0 && errno == EACCES) {
+		prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
+		fd = open("/proc/self/timens_offsets", O_WRONLY | O_CLOEXEC);
+		int open_errno = errno;
+		prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+		errno = open_errno;
+	}
+	return fd >= 0 ? fd : err_sys(e, "linux.timeOffsets: open /proc/self/timens_offsets");
+}
+
+/* linux.timeOffsets go into a time namespace before any process is in it
+ * (they are frozen then), so the init is not cloned into it but makes it:
+ * unshare makes it the init's time_for_children, the offsets go in, setns
+ * enters it. After the user namespace, which is to own it. */
+static int enter_time_ns(const struct linux_cfg *l, struct husk_err *e)
+{
+	const struct {
+		const char *name;
+		const struct time_offset *o;
+	} clocks[] = {{"monotonic", &l->monotonic}, {"boottime", &l->boottime}};
+	char buf[128];
+	size_t n = 0;
+	for (size_t i = 0; i < 2; i++)
+		if (clocks[i].o->given)
+			n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%s %lld %lld\n", clocks[i].name,
+					      (long long)clocks[i].o->secs, (long long)clocks[i].o->nanosecs);
+	if (unshare(CLONE_NEWTIME) < 0)
+		return err_sys(e, "linux.timeOffsets: unshare the time namespace");
+	AUTO_FD offsets = open_timens_offsets(e);
+	if (offsets < 0)
+		return -1;
+	if (write(offsets, buf, n) != (ssize_t)n)
+		return err_sys(e, "linux.timeOffsets: write /proc/self/timens_offsets");
+	AUTO_FD fd = open("/proc/self/ns/time_for_children", O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || setns(fd, CLONE_NEWTIME) < 0)
+		return err_sys(e, "linux.timeOffsets: enter the time namespace");
+	return 0;
+}
+
 /* Before the root changes: namespaces, names, mounts, runtime hooks. */
 static int init_before_pivot(struct init_ctx *x, struct husk_err *e)
 {
@@ -552,6 +642,8 @@ static int init_before_pivot(struct init_ctx *x, struct husk_err *e)
 	if (c->unshare_flags && unshare(c->unshare_flags) < 0)
 		return err_sys(e, "unshare namespaces");
 	if (in_new_userns(s) && become_ns_root(e) < 0)
+		return -1;
+	if (s->linux.has_time_offsets && enter_time_ns(&s->linux, e) < 0)
 		return -1;
 	if (set_names(s, e) < 0 || mount_prepare_rootfs(s, c->rootfs, e) < 0)
 		return -1;
@@ -643,6 +735,9 @@ static int init_setup(struct init_ctx *x, struct husk_err *e)
 	struct sync_msg m;
 	if (sync_recv(x->sync, &m) != SYNC_GO)
 		_exit(1); /* the parent is gone: nobody to report to */
+	/* Non-dumpable until execve: no container process can open our
+	 * /proc/PID/exe or ptrace us (already so when husk runs as root). */
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	c->st->pid = m.pid;
 	fault_point("init.go");
 	if (init_before_pivot(x, e) < 0)
@@ -688,9 +783,6 @@ static void tell_start(int conn, const struct husk_err *e, int status)
 static void init_main(struct init_ctx *x)
 {
 	struct husk_err e = {0};
-	/* Non-dumpable until execve: no container process can open our
-	 * /proc/PID/exe (the host's husk binary; CVE-2019-5736) or ptrace us. */
-	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	if (init_setup(x, &e) < 0) {
 		sync_send(x->sync, SYNC_ERR, 0, &e);
 		_exit(1);
@@ -732,7 +824,8 @@ static int write_id_map(pid_t pid, const char *file, const struct id_maps *m, st
 
 /* New namespaces come from clone3 itself, except after joining a user
  * namespace by path: then they must be owned by it, so the init unshares
- * them once it has joined. */
+ * them once it has joined. A time namespace with offsets the init makes
+ * itself (enter_time_ns). */
 static uint64_t clone_flags(struct container *c)
 {
 	const struct linux_cfg *l = &c->spec.linux;
@@ -744,6 +837,8 @@ static uint64_t clone_flags(struct container *c)
 		else if (l->namespaces[i].type == CLONE_NEWUSER)
 			join_user = true;
 	}
+	if (l->has_time_offsets)
+		flags &= ~(uint64_t)CLONE_NEWTIME;
 	if (join_user) {
 		c->unshare_flags = (int)(flags & ~(uint64_t)CLONE_NEWPID);
 		flags &= CLONE_NEWPID;
@@ -867,6 +962,13 @@ int container_clone(struct container *c, int console_sock, struct husk_err *e)
 		close(sp[1]);
 		return -1;
 	}
+	/* Non-dumpable before the clone, so that the init never is, not even
+	 * for its first instructions in the container's pid namespace. Not
+	 * when unprivileged: the parent must then open the init's uid_map,
+	 * which a non-dumpable process's /proc denies it; the init turns
+	 * non-dumpable itself at GO, before anything of the container runs. */
+	if (geteuid() == 0)
+		prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	c->pid = clone_init(c, &c->placed);
 	if (c->pid == 0) {
 		close(sp[0]);
@@ -981,11 +1083,15 @@ static int exec_setup(struct exec_req *x, char *program, size_t len, char ***env
 		      struct husk_err *e)
 {
 	const struct process *p = x->process;
+	/* Born in the container's cgroup: execCPUAffinity.final applies now. */
+	if (p->exec_affinity.has_final && set_affinity(0, &p->exec_affinity.final) < 0)
+		return err_sys(e, "process.execCPUAffinity.final: sched_setaffinity");
 	if (exec_join(x, e) < 0)
 		return -1;
 	if (p->terminal && setup_console(p, x->console, false, e) < 0)
 		return -1;
 	if (set_rlimits(p, e) < 0 || set_oom_score_adj(p, e) < 0 || set_io_priority(p, e) < 0 ||
+	    set_scheduler(&p->scheduler, e) < 0 || set_mem_policy(x->mem_policy, e) < 0 ||
 	    set_apparmor(p->apparmor_profile, e) < 0)
 		return -1;
 	if (!p->no_new_privileges && seccomp_install(x->seccomp, x->st, e) < 0)
@@ -1022,6 +1128,27 @@ static void exec_child(struct exec_req *x, int err_fd)
 	_exit(255);
 }
 
+/* process.execCPUAffinity.initial: the CPUs the process runs on before it
+ * is in the container's cgroup. It is cloned straight into that cgroup, so
+ * it gets them from us: we take them for the clone (own keeps ours). */
+static int exec_enter_affinity(const struct process *p, struct bitset *own, struct husk_err *e)
+{
+	if (!p->exec_affinity.has_initial)
+		return 0;
+	memset(own, 0, sizeof(*own));
+	if (syscall(SYS_sched_getaffinity, 0, sizeof(own->bits), own->bits) < 0)
+		return err_sys(e, "sched_getaffinity");
+	if (set_affinity(0, &p->exec_affinity.initial) < 0)
+		return err_sys(e, "process.execCPUAffinity.initial: sched_setaffinity");
+	return 0;
+}
+
+static void exec_leave_affinity(const struct process *p, const struct bitset *own)
+{
+	if (p->exec_affinity.has_initial)
+		set_affinity(0, own);
+}
+
 int container_exec(struct exec_req *x, struct husk_err *e)
 {
 	char path[64];
@@ -1044,7 +1171,15 @@ int container_exec(struct exec_req *x, struct husk_err *e)
 		a.flags = CLONE_INTO_CGROUP;
 		a.cgroup = (uint64_t)cg;
 	}
+	struct bitset own;
+	if (exec_enter_affinity(x->process, &own, e) < 0) {
+		close(p[0]);
+		close(p[1]);
+		exec_leave_for_children(saved);
+		return -1;
+	}
 	fflush(NULL);
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0); /* inherited: the child is never dumpable */
 	x->pid = (pid_t)sys_clone3(&a);
 	if (x->pid < 0 && cg >= 0) {
 		a.flags = 0;
@@ -1057,6 +1192,7 @@ int container_exec(struct exec_req *x, struct husk_err *e)
 		exec_child(x, p[1]);
 	}
 	int clone_errno = errno;
+	exec_leave_affinity(x->process, &own);
 	exec_leave_for_children(saved);
 	errno = clone_errno;
 	close(p[1]);
@@ -1072,6 +1208,8 @@ int container_exec(struct exec_req *x, struct husk_err *e)
 	if (cg >= 0 && !(a.flags & CLONE_INTO_CGROUP)) {
 		struct husk_err e2;
 		cgroup_enter(cg, x->pid, &e2);
+		if (x->process->exec_affinity.has_final)
+			set_affinity(x->pid, &x->process->exec_affinity.final);
 	}
 	return 0;
 }

@@ -158,6 +158,28 @@ struct hooks {
 	size_t n;
 };
 
+/* A set of CPUs or NUMA nodes, from a list like "0-3,7", laid out as the
+ * kernel takes it (sched_setaffinity, set_mempolicy): bit n is CPU or node n. */
+#define BITSET_MAX 1024
+struct bitset {
+	unsigned long bits[BITSET_MAX / (8 * sizeof(unsigned long))];
+};
+
+/* process.scheduler, as sched_setattr(2) takes it (absent fields are 0). */
+struct scheduler {
+	bool present;
+	int policy;     /* SCHED_* */
+	int64_t nice, priority;
+	uint64_t flags; /* SCHED_FLAG_* bits */
+	int64_t runtime, deadline, period; /* ns, for SCHED_DEADLINE */
+};
+
+/* process.execCPUAffinity: for `husk exec` only. An empty list is not given. */
+struct exec_affinity {
+	bool has_initial, has_final;
+	struct bitset initial, final;
+};
+
 struct process {
 	bool terminal;
 	uint32_t console_height, console_width; /* 0 = not given */
@@ -173,10 +195,11 @@ struct process {
 	bool no_new_privileges;
 	int64_t oom_score_adj; /* UNSET = not given */
 	char *apparmor_profile, *selinux_label;
-	/* Parsed for validation; husk refuses them until implemented. */
-	bool has_io_priority, has_scheduler, has_exec_cpu_affinity;
+	bool has_io_priority;
 	int io_priority_class; /* IOPRIO_CLASS_* */
 	int64_t io_priority;
+	struct scheduler scheduler;
+	struct exec_affinity exec_affinity;
 };
 
 struct ns_entry {
@@ -276,6 +299,21 @@ struct seccomp {
 	size_t n_rules;
 };
 
+/* linux.timeOffsets: one clock's offset (absent fields are 0). */
+struct time_offset {
+	bool given;
+	int64_t secs, nanosecs;
+};
+
+/* linux.memoryPolicy, as set_mempolicy(2) takes it. */
+struct mem_policy {
+	bool present;
+	int mode;       /* MPOL_* */
+	uint64_t flags; /* MPOL_F_* bits */
+	bool has_nodes; /* a non-empty nodes list */
+	struct bitset nodes;
+};
+
 struct linux_cfg {
 	struct ns_entry *namespaces;
 	size_t n_namespaces;
@@ -289,8 +327,11 @@ struct linux_cfg {
 	struct kvv sysctl;
 	struct strv masked_paths, readonly_paths;
 	char *mount_label;
-	bool has_personality, has_intel_rdt, has_net_devices, has_time_offsets, has_memory_policy;
+	bool has_personality, has_intel_rdt, has_net_devices;
 	int personality_domain; /* PER_LINUX or PER_LINUX32 */
+	bool has_time_offsets; /* a clock given in timeOffsets */
+	struct time_offset boottime, monotonic;
+	struct mem_policy memory_policy;
 };
 
 struct spec {
@@ -392,6 +433,7 @@ struct exec_req {
 	const struct state *st;        /* the container, running */
 	const struct process *process; /* what to run */
 	struct seccomp_filter *seccomp; /* the container's filter, NULL = none */
+	const struct mem_policy *mem_policy; /* the container's, NULL = none */
 	int console;                   /* gets the pty master when process->terminal */
 	int preserve_fds;
 	int rootfd;                    /* internal: /proc/PID/root */

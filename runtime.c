@@ -13,6 +13,9 @@
 #include <string.h>
 #include <sys/inotify.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/sendfile.h>
+#include <sys/statvfs.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -1091,6 +1094,7 @@ static int do_exec(struct exec_opts *o, const char *id, char **cmd, int ncmd, st
 	x.console = console;
 	if (r == 0)
 		r = seccomp_prepare(&cs, &x.seccomp, e);
+	x.mem_policy = &cs.linux.memory_policy;
 	if (r == 0)
 		r = container_exec(&x, e);
 	seccomp_free(x.seccomp);
@@ -1634,10 +1638,54 @@ static int dispatch(int argc, char **argv, struct husk_err *e)
 	return err_set(e, 0, "unknown command \"%s\" (see husk --help)", cmd);
 }
 
+/* CVE-2019-5736: a container that execs /proc/self/exe of its init (or of
+ * an exec'd process) at its execve runs the host's husk, and can then open
+ * that file through /proc and rewrite it. Non-dumpable processes are not
+ * enough for this: the exec'd husk is the container's, dumpable again.
+ * So the commands that make container processes run from a sealed memfd
+ * copy of husk: /proc/self/exe is then the copy, which cannot be written.
+ * A husk on a read-only filesystem (squashfs, erofs: most boards) cannot be
+ * rewritten anyway and skips the copy, as crun does. Returns only on error;
+ * 0 when nothing needs doing. */
+static int run_sealed(char **argv, struct husk_err *e)
+{
+	AUTO_FD self = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+	struct statfs sf;
+	if (self < 0)
+		return err_sys(e, "open /proc/self/exe");
+	int seals = fcntl(self, F_GET_SEALS); /* -1 (EINVAL) for anything but a memfd */
+	if (seals >= 0 && (seals & F_SEAL_WRITE))
+		return 0; /* this is the copy already */
+	if (fstatfs(self, &sf) == 0 && (sf.f_flags & ST_RDONLY))
+		return 0;
+	struct stat st;
+	AUTO_FD copy = memfd_create("husk", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (copy < 0 || fstat(self, &st) < 0)
+		return err_sys(e, "a sealed copy of husk: memfd_create");
+	for (off_t left = st.st_size; left > 0;) {
+		ssize_t n = sendfile(copy, self, NULL, (size_t)left);
+		if (n <= 0)
+			return err_sys(e, "a sealed copy of husk: sendfile");
+		left -= n;
+	}
+	if (fcntl(copy, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) < 0)
+		return err_sys(e, "a sealed copy of husk: seal");
+	extern char **environ;
+	syscall(SYS_execveat, copy, "", argv, environ, AT_EMPTY_PATH);
+	return err_sys(e, "a sealed copy of husk: execveat");
+}
+
+static bool makes_container_processes(const char *cmd)
+{
+	return !strcmp(cmd, "create") || !strcmp(cmd, "run") || !strcmp(cmd, "exec");
+}
+
 int main(int argc, char **argv)
 {
 	struct husk_err e = {0};
 	int i = parse_global(argc, argv, &e);
+	if (i > 0 && makes_container_processes(argv[i]) && run_sealed(argv, &e) < 0)
+		i = -1;
 	int r = i <= 0 ? i : dispatch(argc - i, argv + i, &e);
 	if (r < 0) {
 		log_error(&e);

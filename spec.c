@@ -29,6 +29,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,6 +40,7 @@
 #include <unistd.h>
 
 #include <linux/ioprio.h>
+#include <linux/mempolicy.h>
 #include <seccomp.h>
 
 #define JSMN_STATIC
@@ -921,22 +923,31 @@ static const struct name_val sched_policies[] = {
 };
 
 static const struct name_val sched_flags[] = {
-	{"SCHED_FLAG_RESET_ON_FORK", 0},  {"SCHED_FLAG_RECLAIM", 0},
-	{"SCHED_FLAG_DL_OVERRUN", 0},	  {"SCHED_FLAG_KEEP_POLICY", 0},
-	{"SCHED_FLAG_KEEP_PARAMS", 0},	  {"SCHED_FLAG_UTIL_CLAMP_MIN", 0},
-	{"SCHED_FLAG_UTIL_CLAMP_MAX", 0}, {NULL, 0},
+	{"SCHED_FLAG_RESET_ON_FORK", SCHED_FLAG_RESET_ON_FORK},
+	{"SCHED_FLAG_RECLAIM", SCHED_FLAG_RECLAIM},
+	{"SCHED_FLAG_DL_OVERRUN", SCHED_FLAG_DL_OVERRUN},
+	{"SCHED_FLAG_KEEP_POLICY", SCHED_FLAG_KEEP_POLICY},
+	{"SCHED_FLAG_KEEP_PARAMS", SCHED_FLAG_KEEP_PARAMS},
+	{"SCHED_FLAG_UTIL_CLAMP_MIN", SCHED_FLAG_UTIL_CLAMP_MIN},
+	{"SCHED_FLAG_UTIL_CLAMP_MAX", SCHED_FLAG_UTIL_CLAMP_MAX},
+	{NULL, 0},
 };
 
 static const struct name_val mpol_modes[] = {
-	{"MPOL_DEFAULT", 0},		 {"MPOL_BIND", 0},	      {"MPOL_INTERLEAVE", 0},
-	{"MPOL_WEIGHTED_INTERLEAVE", 0}, {"MPOL_PREFERRED", 0},	      {"MPOL_PREFERRED_MANY", 0},
-	{"MPOL_LOCAL", 0},		 {NULL, 0},
+	{"MPOL_DEFAULT", MPOL_DEFAULT},
+	{"MPOL_BIND", MPOL_BIND},
+	{"MPOL_INTERLEAVE", MPOL_INTERLEAVE},
+	{"MPOL_WEIGHTED_INTERLEAVE", HUSK_MPOL_WEIGHTED_INTERLEAVE},
+	{"MPOL_PREFERRED", MPOL_PREFERRED},
+	{"MPOL_PREFERRED_MANY", MPOL_PREFERRED_MANY},
+	{"MPOL_LOCAL", MPOL_LOCAL},
+	{NULL, 0},
 };
 
 static const struct name_val mpol_flags[] = {
-	{"MPOL_F_NUMA_BALANCING", 0},
-	{"MPOL_F_RELATIVE_NODES", 0},
-	{"MPOL_F_STATIC_NODES", 0},
+	{"MPOL_F_NUMA_BALANCING", MPOL_F_NUMA_BALANCING},
+	{"MPOL_F_RELATIVE_NODES", MPOL_F_RELATIVE_NODES},
+	{"MPOL_F_STATIC_NODES", MPOL_F_STATIC_NODES},
 	{NULL, 0},
 };
 
@@ -1313,61 +1324,132 @@ static int f_ioprio(struct walk *w, int t, void *dst)
 	return walk_object(w, t, ioprio_fields, p);
 }
 
-/* Parsed for validation only: husk refuses them until it implements them. */
-struct sched_cfg {
-	int policy;
-	int64_t nice, priority, runtime, deadline, period;
-	struct strv flags;
-};
+/* The strings at t, each one of tab's names, as a bit mask of their values. */
+static int enum_bits(struct walk *w, int t, const struct name_val *tab, const char *what,
+		     uint64_t *out)
+{
+	struct strv v;
+	if (enum_strv(w, t, tab, what, &v) < 0)
+		return -1;
+	for (size_t i = 0; i < v.n; i++)
+		*out |= (uint64_t)find_name(tab, v.v[i])->val;
+	return 0;
+}
 
 static int f_sched_flags(struct walk *w, int t, void *dst)
 {
-	return enum_strv(w, t, sched_flags, "scheduler flag", dst);
+	return enum_bits(w, t, sched_flags, "scheduler flag", dst);
 }
 
 static const struct field sched_fields[] = {
-	F(struct sched_cfg, "policy", policy, f_sched_policy, F_REQ),
-	F(struct sched_cfg, "nice", nice, f_i32i, 0),
-	F(struct sched_cfg, "priority", priority, f_i32i, 0),
-	F(struct sched_cfg, "flags", flags, f_sched_flags, 0),
-	F(struct sched_cfg, "runtime", runtime, f_u64i, 0),
-	F(struct sched_cfg, "deadline", deadline, f_u64i, 0),
-	F(struct sched_cfg, "period", period, f_u64i, 0),
+	F(struct scheduler, "policy", policy, f_sched_policy, F_REQ),
+	F(struct scheduler, "nice", nice, f_i32i, 0),
+	F(struct scheduler, "priority", priority, f_i32i, 0),
+	F(struct scheduler, "flags", flags, f_sched_flags, 0),
+	F(struct scheduler, "runtime", runtime, f_u64i, 0),
+	F(struct scheduler, "deadline", deadline, f_u64i, 0),
+	F(struct scheduler, "period", period, f_u64i, 0),
 	{0},
 };
+
+/* runc's checks: the fields that mean nothing to the policy must be 0. */
+static const char *sched_misfit(const struct scheduler *sc)
+{
+	bool realtime = sc->policy == SCHED_FIFO || sc->policy == SCHED_RR;
+	if ((sc->policy == SCHED_OTHER || sc->policy == SCHED_BATCH) &&
+	    (sc->nice < -20 || sc->nice > 19))
+		return "nice";
+	if (sc->priority && !realtime)
+		return "priority";
+	if (sc->policy != SCHED_DEADLINE)
+		return sc->runtime ? "runtime" : sc->deadline ? "deadline" : sc->period ? "period" : NULL;
+	return NULL;
+}
 
 static int f_scheduler(struct walk *w, int t, void *dst)
 {
-	struct sched_cfg cfg = {0};
-	*(bool *)dst = true;
-	return walk_object(w, t, sched_fields, &cfg);
-}
-
-/* A CPU list: "0-3,7" (the schema's ^[0-9, -]*$). */
-static int f_cpu_list(struct walk *w, int t, void *dst)
-{
-	char **s = dst;
-	if (get_str(w, t, s) < 0)
+	struct scheduler *sc = dst;
+	sc->present = true;
+	if (walk_object(w, t, sched_fields, sc) < 0)
 		return -1;
-	return (*s)[strspn(*s, "0123456789, -")] ? fail(w, "\"%s\" is not a CPU list", *s) : 0;
+	const char *bad = sched_misfit(sc);
+	if (!bad)
+		return 0;
+	push_key(w, bad);
+	if (!strcmp(bad, "nice"))
+		return fail(w, "%" PRId64 " is out of range (-20 to 19)", sc->nice);
+	return fail(w, "not used by %s: must be 0", name_of(sched_policies, sc->policy));
 }
 
-struct affinity_cfg {
-	char *initial, *final;
-};
+/* One number of a CPU or node list; *p moves past it. Stops growing past
+ * BITSET_MAX, so that a huge one is out of range, not wrapped around. */
+static bool list_number(const char **p, unsigned long *v)
+{
+	if (!is_digit(**p))
+		return false;
+	for (*v = 0; is_digit(**p); (*p)++)
+		*v = *v < BITSET_MAX ? *v * 10 + (unsigned long)(**p - '0') : *v;
+	return true;
+}
+
+/* A list of CPUs or nodes: "0-3,7" (the schema's ^[0-9, -]*$), read as
+ * runc does: spaces around an item and empty items are allowed. An empty
+ * string is no list (*given false); one that names nothing is an error. */
+static int get_bitset(struct walk *w, int t, const char *what, struct bitset *set, bool *given)
+{
+	const size_t word = 8 * sizeof(set->bits[0]);
+	char *s;
+	if (get_str(w, t, &s) < 0)
+		return -1;
+	memset(set, 0, sizeof(*set));
+	*given = false;
+	if (!*s)
+		return 0;
+	for (const char *p = s; *p; p += *p == ',') {
+		unsigned long lo = 0, hi = 0;
+		p += strspn(p, " ");
+		if (!*p || *p == ',')
+			continue;
+		const char *last = p; /* the higher number, for the message */
+		bool ok = list_number(&p, &lo);
+		hi = lo;
+		if (ok && *p == '-') {
+			last = ++p;
+			ok = list_number(&p, &hi);
+		}
+		int len = (int)(p - last);
+		p += strspn(p, " ");
+		if (!ok || (*p && *p != ','))
+			return fail(w, "\"%s\" is not a %s list", s, what);
+		if (hi >= BITSET_MAX)
+			return fail(w, "\"%s\": %s %.*s is out of range (0 to %d)", s, what,
+				    len > 24 ? 24 : len, last, BITSET_MAX - 1);
+		if (lo > hi)
+			return fail(w, "\"%s\": range %lu-%lu is backwards", s, lo, hi);
+		for (unsigned long i = lo; i <= hi; i++)
+			set->bits[i / word] |= 1UL << (i % word);
+		*given = true;
+	}
+	return *given ? 0 : fail(w, "\"%s\" names no %s", s, what);
+}
+
+static int f_cpus_initial(struct walk *w, int t, void *dst)
+{
+	struct exec_affinity *a = dst;
+	return get_bitset(w, t, "CPU", &a->initial, &a->has_initial);
+}
+
+static int f_cpus_final(struct walk *w, int t, void *dst)
+{
+	struct exec_affinity *a = dst;
+	return get_bitset(w, t, "CPU", &a->final, &a->has_final);
+}
 
 static const struct field affinity_fields[] = {
-	F(struct affinity_cfg, "initial", initial, f_cpu_list, 0),
-	F(struct affinity_cfg, "final", final, f_cpu_list, 0),
+	{"initial", f_cpus_initial, 0, 0, NULL},
+	{"final", f_cpus_final, 0, 0, NULL},
 	{0},
 };
-
-static int f_affinity(struct walk *w, int t, void *dst)
-{
-	struct affinity_cfg cfg = {0};
-	*(bool *)dst = true;
-	return walk_object(w, t, affinity_fields, &cfg);
-}
 
 static const struct field console_fields[] = {
 	F(struct process, "height", console_height, f_u32, F_REQ),
@@ -1397,8 +1479,8 @@ static const struct field process_fields[] = {
 	F(struct process, "apparmorProfile", apparmor_profile, f_str, 0),
 	F(struct process, "selinuxLabel", selinux_label, f_str, 0),
 	{"ioPriority", f_ioprio, 0, 0, NULL},
-	F(struct process, "scheduler", has_scheduler, f_scheduler, 0),
-	F(struct process, "execCPUAffinity", has_exec_cpu_affinity, f_affinity, 0),
+	F(struct process, "scheduler", scheduler, f_scheduler, 0),
+	SUB("execCPUAffinity", offsetof(struct process, exec_affinity), affinity_fields, 0),
 	{0},
 };
 
@@ -1895,56 +1977,71 @@ static int f_net_devices(struct walk *w, int t, void *dst)
 	return walk_list(w, t, JSMN_OBJECT, sizeof(char *), elem_netdev, &n) ? 0 : -1;
 }
 
-struct mpol_cfg {
-	int mode;
-	char *nodes;
-	struct strv flags;
-};
-
 static int f_mpol_flags(struct walk *w, int t, void *dst)
 {
-	return enum_strv(w, t, mpol_flags, "memory policy flag", dst);
+	return enum_bits(w, t, mpol_flags, "memory policy flag", dst);
+}
+
+static int f_mpol_nodes(struct walk *w, int t, void *dst)
+{
+	struct mem_policy *m = dst;
+	return get_bitset(w, t, "node", &m->nodes, &m->has_nodes);
 }
 
 static const struct field mpol_fields[] = {
-	F(struct mpol_cfg, "mode", mode, f_mpol_mode, F_REQ),
-	F(struct mpol_cfg, "nodes", nodes, f_str, 0),
-	F(struct mpol_cfg, "flags", flags, f_mpol_flags, 0),
+	F(struct mem_policy, "mode", mode, f_mpol_mode, F_REQ),
+	{"nodes", f_mpol_nodes, 0, 0, NULL},
+	F(struct mem_policy, "flags", flags, f_mpol_flags, 0),
 	{0},
 };
 
+/* set_mempolicy(2): MPOL_DEFAULT and MPOL_LOCAL take no nodes, MPOL_PREFERRED
+ * zero or more, the others at least one (runc checks the same). */
 static int f_memory_policy(struct walk *w, int t, void *dst)
 {
-	struct mpol_cfg cfg = {0};
-	*(bool *)dst = true;
-	return walk_object(w, t, mpol_fields, &cfg);
+	struct mem_policy *m = dst;
+	m->present = true;
+	if (walk_object(w, t, mpol_fields, m) < 0)
+		return -1;
+	bool none = m->mode == MPOL_DEFAULT || m->mode == MPOL_LOCAL;
+	if (m->mode == MPOL_PREFERRED || none != m->has_nodes)
+		return 0;
+	push_key(w, "nodes");
+	return fail(w, none ? "must be empty for %s" : "required for %s", name_of(mpol_modes, m->mode));
 }
 
-struct time_offset {
-	int64_t secs, nanosecs;
-};
-
-struct time_cfg {
-	struct time_offset boottime, monotonic;
-};
+/* The kernel takes 0 to 999999999 (timens_offsets is a timespec). */
+static int f_nanosecs(struct walk *w, int t, void *dst)
+{
+	return get_int(w, t, 0, 999999999, dst);
+}
 
 static const struct field offset_fields[] = {
 	F(struct time_offset, "secs", secs, f_i64, 0),
-	F(struct time_offset, "nanosecs", nanosecs, f_u32i, 0),
+	F(struct time_offset, "nanosecs", nanosecs, f_nanosecs, 0),
 	{0},
 };
 
+static int f_clock_offset(struct walk *w, int t, void *dst)
+{
+	struct time_offset *o = dst;
+	o->given = true;
+	return walk_object(w, t, offset_fields, o);
+}
+
 static const struct field time_fields[] = {
-	SUB("boottime", offsetof(struct time_cfg, boottime), offset_fields, 0),
-	SUB("monotonic", offsetof(struct time_cfg, monotonic), offset_fields, 0),
+	F(struct linux_cfg, "boottime", boottime, f_clock_offset, 0),
+	F(struct linux_cfg, "monotonic", monotonic, f_clock_offset, 0),
 	{0},
 };
 
 static int f_time_offsets(struct walk *w, int t, void *dst)
 {
-	struct time_cfg cfg = {{0, 0}, {0, 0}};
-	*(bool *)dst = true;
-	return walk_object(w, t, time_fields, &cfg);
+	struct linux_cfg *l = dst;
+	if (walk_object(w, t, time_fields, l) < 0)
+		return -1;
+	l->has_time_offsets = l->boottime.given || l->monotonic.given;
+	return 0;
 }
 
 /* ---- linux, and the top level --------------------------------------------- */
@@ -1953,7 +2050,7 @@ static const struct field linux_fields[] = {
 	{"namespaces", f_namespaces, 0, 0, NULL},
 	F(struct linux_cfg, "uidMappings", uid_mappings, f_idmaps, 0),
 	F(struct linux_cfg, "gidMappings", gid_mappings, f_idmaps, 0),
-	F(struct linux_cfg, "timeOffsets", has_time_offsets, f_time_offsets, 0),
+	{"timeOffsets", f_time_offsets, 0, 0, NULL},
 	{"devices", f_devices, 0, 0, NULL},
 	F(struct linux_cfg, "cgroupsPath", cgroups_path, f_str, 0),
 	F(struct linux_cfg, "resources", resources, f_resources, 0),
@@ -1966,25 +2063,31 @@ static const struct field linux_fields[] = {
 	{"personality", f_personality, 0, 0, NULL},
 	F(struct linux_cfg, "intelRdt", has_intel_rdt, f_intel_rdt, 0),
 	F(struct linux_cfg, "netDevices", has_net_devices, f_net_devices, 0),
-	F(struct linux_cfg, "memoryPolicy", has_memory_policy, f_memory_policy, 0),
+	F(struct linux_cfg, "memoryPolicy", memory_policy, f_memory_policy, 0),
 	{0},
 };
 
-static bool has_ns(const struct linux_cfg *l, int type)
+static const struct ns_entry *find_ns(const struct linux_cfg *l, int type)
 {
 	for (size_t i = 0; i < l->n_namespaces; i++)
 		if (l->namespaces[i].type == type)
-			return true;
-	return false;
+			return &l->namespaces[i];
+	return NULL;
 }
 
-/* As runc: id mappings only mean something to a user namespace. */
+/* As runc: id mappings only mean something to a user namespace, and time
+ * offsets to a new time namespace (they are frozen once a process is in it). */
 static int f_linux(struct walk *w, int t, void *dst)
 {
 	struct linux_cfg *l = dst;
 	if (walk_object(w, t, linux_fields, l) < 0)
 		return -1;
-	if ((!l->uid_mappings.n && !l->gid_mappings.n) || has_ns(l, CLONE_NEWUSER))
+	const struct ns_entry *time = find_ns(l, CLONE_NEWTIME);
+	if (l->has_time_offsets && (!time || time->path)) {
+		push_key(w, "timeOffsets");
+		return fail(w, "given without a new time namespace in linux.namespaces");
+	}
+	if ((!l->uid_mappings.n && !l->gid_mappings.n) || find_ns(l, CLONE_NEWUSER))
 		return 0;
 	push_key(w, l->uid_mappings.n ? "uidMappings" : "gidMappings");
 	return fail(w, "given without a user namespace in linux.namespaces");
@@ -2138,13 +2241,9 @@ static const char *unsupported_field(const struct spec *s)
 		bool set;
 	} t[] = {
 		{"process.selinuxLabel", nonempty(p->selinux_label)},
-		{"process.scheduler", p->has_scheduler},
-		{"process.execCPUAffinity", p->has_exec_cpu_affinity},
 		{"linux.mountLabel", nonempty(l->mount_label)},
 		{"linux.intelRdt", l->has_intel_rdt},
 		{"linux.netDevices", l->has_net_devices},
-		{"linux.timeOffsets", l->has_time_offsets},
-		{"linux.memoryPolicy", l->has_memory_policy},
 	};
 	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
 		if (t[i].set)

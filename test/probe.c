@@ -3,7 +3,7 @@
  * Lives in the test rootfs as /bin/probe; the integration tests run it as the
  * container's process and compare its lines with what the config asked for.
  *   probe ids | caps | fds | mounts | cgroup | rlimits | ns | hostname | env
- *         | cwd | pid | tty | write PATH | read PATH
+ *         | cwd | pid | tty | clocks | write PATH | read PATH
  *         | syscall NAME ARG...  (NAME's own number of ARGs: see syscall_table)
  *         | escape DIR  (the classic chroot escape: chroot DIR, chdir .. 64 times,
  *           chroot .; then "escape: /NAME" for each entry of the new /)
@@ -22,6 +22,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
+#include <time.h>
 #include <unistd.h>
 
 extern char **environ;
@@ -300,6 +301,17 @@ static int do_syscall(int argc, char **argv, int i)
 	return i + 1 + syscall_table[k].nargs;
 }
 
+/* The clocks a time namespace offsets, through the vDSO as programs read
+ * them: "monotonic: SECS" and "boottime: SECS". */
+static void clocks(void)
+{
+	struct timespec m, b;
+
+	clock_gettime(CLOCK_MONOTONIC, &m);
+	clock_gettime(CLOCK_BOOTTIME, &b);
+	printf("monotonic: %lld\nboottime: %lld\n", (long long)m.tv_sec, (long long)b.tv_sec);
+}
+
 static void escape(const char *dir)
 {
 	DIR *d;
@@ -326,7 +338,7 @@ static void escape(const char *dir)
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
-		fprintf(stderr, "usage: probe ids|caps|fds|mounts|cgroup|rlimits|ns|hostname|env|cwd|pid|tty"
+		fprintf(stderr, "usage: probe ids|caps|fds|mounts|cgroup|rlimits|ns|hostname|env|cwd|pid|tty|clocks"
 				"|write PATH|read PATH|syscall NAME ARG...|escape DIR ...\n");
 		return 2;
 	}
@@ -357,6 +369,8 @@ int main(int argc, char **argv)
 			printf("pid: %d\nppid: %d\n", (int)getpid(), (int)getppid());
 		else if (strcmp(w, "tty") == 0)
 			tty();
+		else if (strcmp(w, "clocks") == 0)
+			clocks();
 		else if (strcmp(w, "write") == 0 && i + 1 < argc)
 			do_write(argv[++i]);
 		else if (strcmp(w, "read") == 0 && i + 1 < argc)

@@ -267,18 +267,6 @@ t_unsupported_selinux() {
 	unsupported process.selinuxLabel
 }
 
-
-t_unsupported_scheduler() {
-	C_PROCESS='"scheduler": {"policy": "SCHED_OTHER"},'
-	unsupported process.scheduler
-}
-
-t_unsupported_exec_cpu_affinity() {
-	C_PROCESS='"execCPUAffinity": {"initial": "0"},'
-	unsupported process.execCPUAffinity
-}
-
-
 t_unsupported_intel_rdt() {
 	C_LINUX='"intelRdt": {"closID": "x"},'
 	unsupported linux.intelRdt
@@ -287,16 +275,6 @@ t_unsupported_intel_rdt() {
 t_unsupported_net_devices() {
 	C_LINUX='"netDevices": {"eth9": {"name": "eth0"}},'
 	unsupported linux.netDevices
-}
-
-t_unsupported_time_offsets() {
-	C_LINUX='"timeOffsets": {"monotonic": {"secs": 1, "nanosecs": 0}},'
-	unsupported linux.timeOffsets
-}
-
-t_unsupported_memory_policy() {
-	C_LINUX='"memoryPolicy": {"mode": "MPOL_DEFAULT"},'
-	unsupported linux.memoryPolicy
 }
 
 t_unsupported_idmapped_mount() {

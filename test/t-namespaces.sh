@@ -214,3 +214,71 @@ t_rootless() {
 	[ ! -e "$B/husk/$ID" ] || fail "state left in \$XDG_RUNTIME_DIR/husk"
 	assert_clean "$ID"
 }
+
+# linux.timeOffsets in a new time namespace: the container's clocks (read
+# through the vDSO) and /proc/uptime are ahead by the offsets, and so are
+# those of an exec'd process.
+t_ns_time_offsets() {
+	new_kernel_only "no time namespace without clone3"
+	[ -e /proc/self/ns/time ] || skip "no time namespaces"
+	C_NS=$(ns pid ipc uts mount network time)
+	C_LINUX='"timeOffsets": {"monotonic": {"secs": 1000000, "nanosecs": 5}, "boottime": {"secs": 2000000}},'
+	args sh -c 'probe clocks ns; cat /proc/self/timens_offsets; echo "uptime: $(cut -d. -f1 /proc/uptime)"; sleep 1000'
+	mkbundle
+	"$ROOTFS/bin/probe" clocks >"$TD/host"
+	h run -d -b "$B" "$ID" </dev/null >"$TD/out" 2>"$TD/err" || fail "run: $(cat "$TD/err")"
+	wait_file "$TD/out"
+	sleep 0.2
+	mono=$(line monotonic "$TD/host")
+	boot=$(line boottime "$TD/host")
+	for v in "monotonic $((mono + 1000000))" "boottime $((boot + 2000000))" "uptime $((boot + 2000000))"; do
+		got=$(line "${v% *}")
+		[ "$got" -ge "${v#* }" ] && [ "$got" -lt $((${v#* } + 60)) ] ||
+			fail "${v% *}: expected ${v#* } or a little more (host's plus the offset), got '$got'"
+	done
+	expect_match '^monotonic +1000000 +5$' "$(grep ^monotonic "$TD/out" | grep -v :)" "timens_offsets"
+	expect_ne "$(host_ns time)" "$(line time)" "time namespace"
+	expect_ok h exec "$ID" sh -c 'probe ns; cat /proc/self/timens_offsets'
+	expect_eq "$(sed -n 's/^time: //p' "$TD/out")" "$(readlink /proc/"$(st "$ID" pid)"/ns/time)" "exec's time namespace"
+	expect_match '^boottime +2000000 +0$' "$(grep ^boottime "$TD/out")" "exec's timens_offsets"
+	expect_ok h delete -f "$ID"
+	assert_clean "$ID"
+}
+
+# In a new user namespace, which owns the new time namespace.
+t_ns_time_offsets_userns() {
+	new_kernel_only "no time namespace without clone3"
+	[ -e /proc/self/ns/time ] || skip "no time namespaces"
+	C_NS=$(ns user pid ipc uts mount network time)
+	C_LINUX='"uidMappings": [{"containerID": 0, "hostID": 100000, "size": 65536}],
+		"gidMappings": [{"containerID": 0, "hostID": 100000, "size": 65536}],
+		"timeOffsets": {"monotonic": {"secs": -1, "nanosecs": 0}, "boottime": {"secs": 86400}},'
+	args sh -c 'id -u; tr -s " " </proc/self/timens_offsets'
+	mkbundle
+	expect_ok h run -b "$B" "$ID"
+	expect_eq "0
+monotonic -1 0
+boottime 86400 0" "$(cat "$TD/out")" "uid, timens_offsets"
+	assert_clean "$ID"
+}
+
+# Offsets need a new time namespace: without one, or with one joined by
+# path, they are refused before anything is made (as runc).
+t_ns_time_offsets_refused() {
+	C_HOSTNAME=
+	C_LINUX='"timeOffsets": {"monotonic": {"secs": 1}},'
+	mkbundle
+	expect_fail "config.json: linux.timeOffsets: given without a new time namespace in linux.namespaces" \
+		h run -b "$B" "$ID"
+	C_NS="$(ns pid mount), {\"type\": \"time\", \"path\": \"/proc/self/ns/time\"}"
+	mkbundle
+	expect_fail "config.json: linux.timeOffsets: given without a new time namespace in linux.namespaces" \
+		h run -b "$B" "$ID"
+	[ -e /proc/self/ns/time ] || { assert_clean "$ID"; return 0; }
+	# what the kernel refuses names the field
+	C_NS=$(ns pid mount time)
+	C_LINUX='"timeOffsets": {"monotonic": {"secs": -9223372036854775807}},'
+	mkbundle
+	expect_fail "linux.timeOffsets: write /proc/self/timens_offsets" h run -b "$B" "$ID"
+	assert_clean "$ID"
+}

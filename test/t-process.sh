@@ -355,3 +355,144 @@ t_apparmor_profile() {
 	expect_match 'unconfined' "$(cat "$TD/out")" "the process's profile"
 	assert_clean "$ID"
 }
+
+# sched_stat: nice, rt_priority and policy of the shell, from /proc/$$/stat
+# (fields 19, 40, 41; the comm "sh" has no space).
+SCHED_STAT='cut -d" " -f19,40,41 /proc/$$/stat'
+
+t_sched_batch_nice() {
+	C_PROCESS='"scheduler": {"policy": "SCHED_BATCH", "nice": 7},'
+	args sh -c "$SCHED_STAT"
+	mkbundle
+	expect_ok h run -b "$B" "$ID"
+	expect_eq "7 0 3" "$(cat "$TD/out")" "nice, rt_priority, policy (SCHED_BATCH = 3)"
+	assert_clean "$ID"
+}
+
+# SCHED_IDLE, and a non-root user: the init sets it before the user switch.
+t_sched_idle_nonroot() {
+	C_PROCESS='"scheduler": {"policy": "SCHED_IDLE"},'
+	C_USER='"uid": 1000, "gid": 1000'
+	args sh -c "id -u; $SCHED_STAT"
+	mkbundle
+	expect_ok h run -b "$B" "$ID"
+	expect_eq "1000
+0 0 5" "$(cat "$TD/out")" "uid; nice, rt_priority, policy (SCHED_IDLE = 5)"
+	assert_clean "$ID"
+}
+
+# A real-time policy takes CAP_SYS_NICE on the host: root here has it,
+# and the container's process keeps the policy without the capability.
+t_sched_fifo_root() {
+	cap=$(awk '/^CapEff:/ { print $2 }' /proc/self/status)
+	[ $((0x$cap >> 23 & 1)) = 1 ] || skip "no CAP_SYS_NICE here"
+	C_PROCESS='"scheduler": {"policy": "SCHED_FIFO", "priority": 1, "flags": ["SCHED_FLAG_RESET_ON_FORK"]},'
+	args sh -c "$SCHED_STAT"
+	mkbundle
+	expect_ok h run -b "$B" "$ID"
+	expect_eq "0 1 1" "$(cat "$TD/out")" "nice, rt_priority, policy (SCHED_FIFO = 1)"
+	# the reset-on-fork flag: a child of the shell is SCHED_OTHER again
+	args sh -c 'cut -d" " -f40,41 /proc/self/stat; true'
+	mkbundle
+	expect_ok h run -b "$B" "$ID"
+	expect_eq "0 0" "$(cat "$TD/out")" "a forked child's rt_priority, policy"
+	assert_clean "$ID"
+}
+
+# The kernel's refusal names the field; nothing is left.
+t_sched_refused() {
+	C_PROCESS='"scheduler": {"policy": "SCHED_FIFO", "priority": 100},'
+	mkbundle
+	expect_fail "process.scheduler: sched_setattr: Invalid argument" h run -b "$B" "$ID"
+	C_PROCESS='"scheduler": {"policy": "SCHED_OTHER", "nice": 40},'
+	mkbundle
+	expect_fail "config.json: process.scheduler.nice: 40 is out of range (-20 to 19)" h run -b "$B" "$ID"
+	assert_clean "$ID"
+}
+
+t_sched_exec() {
+	args sleep 1000
+	mkbundle
+	expect_ok h run -d -b "$B" "$ID"
+	cat >"$TD/p.json" <<PEOF
+{"args": ["sh", "-c", "$(printf '%s' "$SCHED_STAT" | sed 's/"/\\"/g')"], "cwd": "/",
+ "scheduler": {"policy": "SCHED_BATCH", "nice": 3}}
+PEOF
+	expect_ok h exec --process "$TD/p.json" "$ID"
+	expect_eq "3 0 3" "$(cat "$TD/out")" "exec: nice, rt_priority, policy"
+	expect_ok h delete -f "$ID"
+	assert_clean "$ID"
+}
+
+# execCPUAffinity is for exec only: the init keeps husk's affinity; an exec'd
+# process starts on "initial" and ends on "final".
+t_exec_cpu_affinity() {
+	[ "$(grep -c ^processor /proc/cpuinfo)" -ge 2 ] || skip "one CPU"
+	all=$(sed -n 's/^Cpus_allowed_list:[[:space:]]*//p' /proc/self/status)
+	C_PROCESS='"execCPUAffinity": {"initial": "0", "final": "1"},'
+	args sh -c 'grep Cpus_allowed_list /proc/$$/status; sleep 1000'
+	mkbundle
+	expect_ok h run -d -b "$B" "$ID"
+	init=$(st "$ID" pid)
+	expect_eq "$all" "$(sed -n 's/^Cpus_allowed_list:[[:space:]]*//p' /proc/"$init"/status)" "the init's CPUs"
+	# the config's process: final applies
+	expect_ok h exec "$ID" sh -c 'grep Cpus_allowed_list /proc/$$/status'
+	expect_match '^Cpus_allowed_list:[[:space:]]*1$' "$(cat "$TD/out")" "exec with the config's affinity"
+	# only initial: the process keeps it, unless its cgroup has a cpuset of
+	# its own (the kernel then gives it the cpuset's CPUs as it enters)
+	printf '%s\n' '{"args": ["sh", "-c", "grep Cpus_allowed_list /proc/$$/status"], "cwd": "/",
+		"execCPUAffinity": {"initial": "1"}}' >"$TD/p.json"
+	expect_ok h exec --process "$TD/p.json" "$ID"
+	cg=$(cgroup2_dir)$(sed -n 's/^0:://p' /proc/"$init"/cgroup)
+	grep -qw cpuset "$cg/cgroup.controllers" 2>/dev/null ||
+		expect_match '^Cpus_allowed_list:[[:space:]]*1$' "$(cat "$TD/out")" "exec with initial only"
+	printf '%s\n' '{"args": ["sh", "-c", "grep Cpus_allowed_list /proc/$$/status"], "cwd": "/",
+		"execCPUAffinity": {"initial": "1", "final": "0-1"}}' >"$TD/p.json"
+	expect_ok h exec --process "$TD/p.json" "$ID"
+	expect_match '^Cpus_allowed_list:[[:space:]]*0-1$' "$(cat "$TD/out")" "exec with final 0-1"
+	# a CPU that does not exist: the kernel refuses, the field is named
+	# (255: the error comes from the new process, as exec's others do)
+	printf '%s\n' '{"args": ["true"], "cwd": "/", "execCPUAffinity": {"final": "1023"}}' >"$TD/p.json"
+	expect_status 255 h exec --process "$TD/p.json" "$ID"
+	expect_eq "husk: process.execCPUAffinity.final: sched_setaffinity: Invalid argument" \
+		"$(cat "$TD/err")" stderr
+	printf '%s\n' '{"args": ["true"], "cwd": "/", "execCPUAffinity": {"initial": "1023"}}' >"$TD/p.json"
+	expect_status 255 h exec --process "$TD/p.json" "$ID"
+	expect_eq "husk: process.execCPUAffinity.initial: sched_setaffinity: Invalid argument" \
+		"$(cat "$TD/err")" stderr
+	printf '%s\n' '{"args": ["true"], "cwd": "/", "execCPUAffinity": {"initial": "0-x"}}' >"$TD/p.json"
+	expect_status 255 h exec --process "$TD/p.json" "$ID"
+	expect_match 'execCPUAffinity.initial: "0-x" is not a CPU list$' "$(cat "$TD/err")" stderr
+	expect_ok h delete -f "$ID"
+	assert_clean "$ID"
+}
+
+# memoryPolicy: the policy shows in numa_maps (a mapping without its own
+# policy shows the task's), for the init's program and exec'd ones.
+t_memory_policy() {
+	[ -r /proc/self/numa_maps ] || skip "no NUMA support in this kernel (no numa_maps)"
+	grep -q '^Mems_allowed_list:[[:space:]]*0' /proc/self/status || skip "node 0 is not allowed here"
+	args sh -c 'head -n 1 /proc/self/numa_maps'
+	for mode in "MPOL_DEFAULT default" "MPOL_LOCAL local"; do
+		C_LINUX="\"memoryPolicy\": {\"mode\": \"${mode% *}\"},"
+		mkbundle
+		expect_ok h run -b "$B" "$ID"
+		expect_match "^[0-9a-f]+ ${mode#* } " "$(cat "$TD/out")" "numa_maps under ${mode% *}"
+	done
+	C_LINUX='"memoryPolicy": {"mode": "MPOL_BIND", "nodes": "0", "flags": ["MPOL_F_STATIC_NODES"]},'
+	mkbundle
+	expect_ok h run -b "$B" "$ID"
+	expect_match '^[0-9a-f]+ bind=static:0 ' "$(cat "$TD/out")" "numa_maps under MPOL_BIND"
+	args sleep 1000
+	mkbundle
+	expect_ok h run -d -b "$B" "$ID"
+	expect_ok h exec "$ID" sh -c 'head -n 1 /proc/self/numa_maps'
+	expect_match '^[0-9a-f]+ bind=static:0 ' "$(cat "$TD/out")" "numa_maps of an exec'd process"
+	expect_ok h delete -f "$ID"
+	# a node this host lacks: the kernel refuses, the field is named
+	args true
+	C_LINUX='"memoryPolicy": {"mode": "MPOL_BIND", "nodes": "1000"},'
+	mkbundle
+	expect_fail "linux.memoryPolicy: set_mempolicy: Invalid argument" h run -b "$B" "$ID"
+	assert_clean "$ID"
+}

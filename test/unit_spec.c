@@ -370,7 +370,7 @@ static void linux_cases(void)
 	exact("maskedPaths relative", L("'maskedPaths':['/proc/kcore','proc']"), "linux.maskedPaths[1]: 'proc' is not an absolute path");
 	exact("personality domain", L("'personality':{'domain':'LINUX64'}"), "linux.personality.domain: unknown personality domain 'LINUX64'");
 	exact("timeOffsets nanosecs", L("'timeOffsets':{'boottime':{'nanosecs':-1}}"),
-	      "linux.timeOffsets.boottime.nanosecs: -1 is out of range (0 to 4294967295)");
+	      "linux.timeOffsets.boottime.nanosecs: -1 is out of range (0 to 999999999)");
 	exact("memoryPolicy mode", L("'memoryPolicy':{'mode':'MPOL_X'}"), "linux.memoryPolicy.mode: unknown memory policy mode 'MPOL_X'");
 	exact("intelRdt memBwSchema", L("'intelRdt':{'memBwSchema':'L3:0=1'}"), "linux.intelRdt.memBwSchema: must start with 'MB:' and be one line");
 	exact("ioPriority class", P("'ioPriority':{'class':'IOPRIO_CLASS_FOO'}"), "process.ioPriority.class: unknown I/O priority class 'IOPRIO_CLASS_FOO'");
@@ -570,6 +570,116 @@ static void strings_and_duplicates(void)
 		spec_free(&s);
 }
 
+/* ---- scheduler, execCPUAffinity, memoryPolicy, timeOffsets: values and errors ---------- */
+
+static bool cpu_in(const struct bitset *b, unsigned n)
+{
+	return b->bits[n / (8 * sizeof(b->bits[0]))] >> (n % (8 * sizeof(b->bits[0]))) & 1;
+}
+
+/* The CPUs or nodes set in b, as "0 1 2 7" (a short list). */
+static const char *set_text(const struct bitset *b)
+{
+	static char buf[256];
+	size_t n = 0;
+	buf[0] = '\0';
+	for (unsigned i = 0; i < BITSET_MAX && n < sizeof(buf) - 8; i++)
+		if (cpu_in(b, i))
+			n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%s%u", n ? " " : "", i);
+	return buf;
+}
+
+static void process_kernel_values(void)
+{
+	struct spec s;
+	struct husk_err e = {0};
+	bool r = parse_q(&s, P("'scheduler':{'policy':'SCHED_FIFO','priority':10,'flags':['SCHED_FLAG_RESET_ON_FORK','SCHED_FLAG_UTIL_CLAMP_MAX']},"
+			       "'execCPUAffinity':{'initial':' 0-3, 7 ,,','final':'1023'}"), &e) == 0;
+	const struct process *p = &s.process;
+	report("scheduler values", r && p->scheduler.present && p->scheduler.policy == SCHED_FIFO &&
+					   p->scheduler.priority == 10 && p->scheduler.nice == 0 &&
+					   p->scheduler.flags == (0x01 | 0x40) && p->scheduler.runtime == 0, e.msg);
+	report("execCPUAffinity lists", r && p->exec_affinity.has_initial && p->exec_affinity.has_final &&
+						!strcmp(set_text(&p->exec_affinity.initial), "0 1 2 3 7") &&
+						!strcmp(set_text(&p->exec_affinity.final), "1023"), r ? set_text(&p->exec_affinity.initial) : e.msg);
+	if (r)
+		spec_free(&s);
+	r = parse_q(&s, P("'scheduler':{'policy':'SCHED_DEADLINE','runtime':10000000,'deadline':20000000,'period':30000000},"
+			  "'execCPUAffinity':{'initial':'','final':''}"), &e) == 0;
+	report("scheduler deadline values", r && s.process.scheduler.policy == SCHED_DEADLINE &&
+						    s.process.scheduler.runtime == 10000000 && s.process.scheduler.period == 30000000, e.msg);
+	report("execCPUAffinity empty lists: not given", r && !s.process.exec_affinity.has_initial &&
+							     !s.process.exec_affinity.has_final, e.msg);
+	if (r)
+		spec_free(&s);
+	r = parse_q(&s, P("'scheduler':{'policy':'SCHED_IDLE','nice':19}"), &e) == 0;
+	report("scheduler idle nice", r && s.process.scheduler.policy == SCHED_IDLE && s.process.scheduler.nice == 19, e.msg);
+	if (r)
+		spec_free(&s);
+	r = parse_q(&s, L("'memoryPolicy':{'mode':'MPOL_INTERLEAVE','nodes':'2-3','flags':['MPOL_F_STATIC_NODES']}"), &e) == 0;
+	const struct mem_policy *m = &s.linux.memory_policy;
+	report("memoryPolicy values", r && m->present && m->mode == 3 && m->flags == (1 << 15) && m->has_nodes &&
+					      !strcmp(set_text(&m->nodes), "2 3"), e.msg);
+	if (r)
+		spec_free(&s);
+	r = parse_q(&s, L("'memoryPolicy':{'mode':'MPOL_LOCAL','flags':['MPOL_F_NUMA_BALANCING','MPOL_F_RELATIVE_NODES']}"), &e) == 0;
+	report("memoryPolicy local", r && s.linux.memory_policy.mode == 4 && !s.linux.memory_policy.has_nodes &&
+					     s.linux.memory_policy.flags == ((1 << 13) | (1 << 14)), e.msg);
+	if (r)
+		spec_free(&s);
+	r = parse_q(&s, L("'memoryPolicy':{'mode':'MPOL_PREFERRED'}"), &e) == 0;
+	report("memoryPolicy preferred without nodes", r && s.linux.memory_policy.mode == 1, e.msg);
+	if (r)
+		spec_free(&s);
+	r = parse_q(&s, L("'namespaces':[{'type':'time'}],'timeOffsets':{'monotonic':{'secs':-5,'nanosecs':999999999},'boottime':{'secs':1000000}}"), &e) == 0;
+	const struct linux_cfg *l = &s.linux;
+	report("timeOffsets values", r && l->has_time_offsets && l->monotonic.given && l->monotonic.secs == -5 &&
+					     l->monotonic.nanosecs == 999999999 && l->boottime.given &&
+					     l->boottime.secs == 1000000 && l->boottime.nanosecs == 0, e.msg);
+	if (r)
+		spec_free(&s);
+	r = parse_q(&s, L("'timeOffsets':{'realtime':{'secs':1}}"), &e) == 0;
+	report("timeOffsets: unknown clock ignored", r && !s.linux.has_time_offsets, e.msg);
+	if (r)
+		spec_free(&s);
+}
+
+static void process_kernel_errors(void)
+{
+	exact("scheduler flag unknown", P("'scheduler':{'policy':'SCHED_OTHER','flags':['SCHED_FLAG_RECLAIM','SCHED_FLAG_FOO']}"),
+	      "process.scheduler.flags[1]: unknown scheduler flag 'SCHED_FLAG_FOO'");
+	exact("scheduler policy unknown", P("'scheduler':{'policy':'SCHED_FAST'}"), "process.scheduler.policy: unknown scheduler policy 'SCHED_FAST'");
+	exact("scheduler nice range", P("'scheduler':{'policy':'SCHED_OTHER','nice':20}"), "process.scheduler.nice: 20 is out of range (-20 to 19)");
+	exact("scheduler priority not realtime", P("'scheduler':{'policy':'SCHED_BATCH','priority':1}"),
+	      "process.scheduler.priority: not used by SCHED_BATCH: must be 0");
+	exact("scheduler runtime not deadline", P("'scheduler':{'policy':'SCHED_RR','priority':1,'period':5}"),
+	      "process.scheduler.period: not used by SCHED_RR: must be 0");
+	exact("scheduler nice not an int32", P("'scheduler':{'policy':'SCHED_IDLE','nice':2147483648}"),
+	      "process.scheduler.nice: 2147483648 is out of range (-2147483648 to 2147483647)");
+	exact("execCPUAffinity range backwards", P("'execCPUAffinity':{'final':'3-1'}"), "process.execCPUAffinity.final: '3-1': range 3-1 is backwards");
+	exact("execCPUAffinity CPU too big", P("'execCPUAffinity':{'initial':'0,1024'}"),
+	      "process.execCPUAffinity.initial: '0,1024': CPU 1024 is out of range (0 to 1023)");
+	exact("execCPUAffinity huge number", P("'execCPUAffinity':{'initial':'999999999999999999999999'}"),
+	      "process.execCPUAffinity.initial: '999999999999999999999999': CPU 999999999999999999999999 is out of range (0 to 1023)");
+	exact("execCPUAffinity dash alone", P("'execCPUAffinity':{'initial':'1-'}"), "process.execCPUAffinity.initial: '1-' is not a CPU list");
+	exact("execCPUAffinity inner space", P("'execCPUAffinity':{'initial':'1 -2'}"), "process.execCPUAffinity.initial: '1 -2' is not a CPU list");
+	exact("execCPUAffinity no CPU", P("'execCPUAffinity':{'initial':' , '}"), "process.execCPUAffinity.initial: ' , ' names no CPU");
+	exact("execCPUAffinity not a string", P("'execCPUAffinity':{'initial':3}"), "process.execCPUAffinity.initial: expected a string, got a number");
+	exact("memoryPolicy nodes for MPOL_DEFAULT", L("'memoryPolicy':{'mode':'MPOL_DEFAULT','nodes':'0'}"),
+	      "linux.memoryPolicy.nodes: must be empty for MPOL_DEFAULT");
+	exact("memoryPolicy no nodes for MPOL_BIND", L("'memoryPolicy':{'mode':'MPOL_BIND','nodes':''}"),
+	      "linux.memoryPolicy.nodes: required for MPOL_BIND");
+	exact("memoryPolicy bad node list", L("'memoryPolicy':{'mode':'MPOL_BIND','nodes':'0;1'}"), "linux.memoryPolicy.nodes: '0;1' is not a node list");
+	exact("memoryPolicy flag unknown", L("'memoryPolicy':{'mode':'MPOL_LOCAL','flags':['MPOL_F_NODE']}"),
+	      "linux.memoryPolicy.flags[0]: unknown memory policy flag 'MPOL_F_NODE'");
+	exact("timeOffsets without a time namespace", L("'namespaces':[{'type':'pid'}],'timeOffsets':{'monotonic':{'secs':1}}"),
+	      "linux.timeOffsets: given without a new time namespace in linux.namespaces");
+	exact("timeOffsets with a joined time namespace", L("'namespaces':[{'type':'time','path':'/proc/1/ns/time'}],'timeOffsets':{'boottime':{}}"),
+	      "linux.timeOffsets: given without a new time namespace in linux.namespaces");
+	exact("timeOffsets nanosecs too big", L("'namespaces':[{'type':'time'}],'timeOffsets':{'boottime':{'nanosecs':1000000000}}"),
+	      "linux.timeOffsets.boottime.nanosecs: 1000000000 is out of range (0 to 999999999)");
+}
+
 /* ---- spec_check_supported, spec_default_json, spec_load ------------------------------ */
 
 static void supported(void)
@@ -584,12 +694,8 @@ static void supported(void)
 	const char *unsup[][2] = {
 		{P("'selinuxLabel':'x'"), "process.selinuxLabel"},
 		{L("'mountLabel':'x'"), "linux.mountLabel"},
-		{P("'scheduler':{'policy':'SCHED_BATCH'}"), "process.scheduler"},
-		{P("'execCPUAffinity':{'initial':'0'}"), "process.execCPUAffinity"},
 		{L("'intelRdt':{'closID':'x'}"), "linux.intelRdt"},
 		{L("'netDevices':{'eth0':{}}"), "linux.netDevices"},
-		{L("'timeOffsets':{}"), "linux.timeOffsets"},
-		{L("'memoryPolicy':{'mode':'MPOL_BIND','nodes':'0'}"), "linux.memoryPolicy"},
 	};
 	for (size_t i = 0; i < sizeof(unsup) / sizeof(unsup[0]); i++) {
 		char name[128], want[128];
@@ -597,6 +703,10 @@ static void supported(void)
 		snprintf(want, sizeof(want), "config.json: %s: not supported yet", unsup[i][1]);
 		support(name, unsup[i][0], want);
 	}
+	support("implemented: process.scheduler", P("'scheduler':{'policy':'SCHED_BATCH'}"), "");
+	support("implemented: process.execCPUAffinity", P("'execCPUAffinity':{'initial':'0'}"), "");
+	support("implemented: linux.timeOffsets", L("'timeOffsets':{}"), "");
+	support("implemented: linux.memoryPolicy", L("'memoryPolicy':{'mode':'MPOL_BIND','nodes':'0'}"), "");
 	const char *limits[][2] = {
 		{R("'devices':[],'memory':{'limit':1}"), "linux.resources.memory.limit"},
 		{R("'memory':{'swap':null,'disableOOMKiller':false}"), "linux.resources.memory.disableOOMKiller"},
@@ -691,6 +801,8 @@ int main(int argc, char **argv)
 	deep_and_big();
 	syntax();
 	strings_and_duplicates();
+	process_kernel_values();
+	process_kernel_errors();
 	supported();
 	for (int i = 0; i < 4; i++)
 		default_config(i & 1, i & 2);
