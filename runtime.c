@@ -1192,34 +1192,32 @@ static int load_cgroup(int argc, char **argv, const struct opt *t, const char *c
 	return 0;
 }
 
-static int cmd_pause(int argc, char **argv, struct husk_err *e)
+/* pause and resume: cgroup.freeze, from running (or created) to paused and back. */
+static int set_frozen(int argc, char **argv, bool frozen, struct husk_err *e)
 {
+	const char *cmd = frozen ? "pause" : "resume";
 	const struct opt t[] = {OPT_END};
 	struct args a;
 	struct state st = {0};
-	int r = load_cgroup(argc, argv, t, "pause", &a, &st, e);
-	if (r == 0 && st.status != ST_RUNNING && st.status != ST_CREATED)
-		r = err_set(e, 0, "cannot pause container %s: it is %s, not running", st.id,
-			    state_status_name(st.status));
+	int r = load_cgroup(argc, argv, t, cmd, &a, &st, e);
+	bool ok = frozen ? st.status == ST_RUNNING || st.status == ST_CREATED : st.status == ST_PAUSED;
+	if (r == 0 && !ok)
+		r = err_set(e, 0, "cannot %s container %s: it is %s, not %s", cmd, st.id,
+			    state_status_name(st.status), frozen ? "running" : "paused");
 	if (r == 0)
-		r = cgroup_freeze(st.cgroup, true, e);
+		r = cgroup_freeze(st.cgroup, frozen, e);
 	state_release(&st);
 	return r;
 }
 
+static int cmd_pause(int argc, char **argv, struct husk_err *e)
+{
+	return set_frozen(argc, argv, true, e);
+}
+
 static int cmd_resume(int argc, char **argv, struct husk_err *e)
 {
-	const struct opt t[] = {OPT_END};
-	struct args a;
-	struct state st = {0};
-	int r = load_cgroup(argc, argv, t, "resume", &a, &st, e);
-	if (r == 0 && st.status != ST_PAUSED)
-		r = err_set(e, 0, "cannot resume container %s: it is %s, not paused", st.id,
-			    state_status_name(st.status));
-	if (r == 0)
-		r = cgroup_freeze(st.cgroup, false, e);
-	state_release(&st);
-	return r;
+	return set_frozen(argc, argv, false, e);
 }
 
 /* The table runs no ps(1) (a board may have none, and runc's `ps -ef` needs
