@@ -22,6 +22,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <linux/magic.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -34,11 +35,17 @@
 
 #include "husk.h"
 
-/* The cgroup2 mount point from mountinfo (field 5; the filesystem type
- * follows " - "): the first that is still visible at its path, since a
- * mount over it (as in a private namespace of a wrapper) hides it. */
+/* The cgroup2 mount point: /sys/fs/cgroup on a pure v2 system (one statfs),
+ * else the first in mountinfo (field 5; the filesystem type follows " - ")
+ * that is still visible at its path, since a mount over it (as in a private
+ * namespace of a wrapper) hides it. */
 static int find_cgroup2_mount(char *out, size_t len)
 {
+	struct statfs sf;
+	if (statfs("/sys/fs/cgroup", &sf) == 0 && sf.f_type == CGROUP2_SUPER_MAGIC) {
+		snprintf(out, len, "/sys/fs/cgroup");
+		return 0;
+	}
 	FILE *f = fopen("/proc/self/mountinfo", "re");
 	if (!f)
 		return -1;
@@ -46,12 +53,11 @@ static int find_cgroup2_mount(char *out, size_t len)
 	int found = -1;
 	while (found < 0 && fgets(line, sizeof(line), f)) {
 		char mnt[4096], fstype[64];
-		struct statfs sf;
 		char *sep = strstr(line, " - ");
 		if (!sep || sscanf(sep + 3, "%63s", fstype) != 1 || strcmp(fstype, "cgroup2"))
 			continue;
 		if (sscanf(line, "%*s %*s %*s %*s %4095s", mnt) == 1 && statfs(mnt, &sf) == 0 &&
-		    sf.f_type == 0x63677270 /* CGROUP2_SUPER_MAGIC */) {
+		    sf.f_type == CGROUP2_SUPER_MAGIC) {
 			snprintf(out, len, "%s", mnt);
 			found = 0;
 		}
@@ -269,23 +275,36 @@ static int remove_tree(const char *path)
 	return rmdir_retry(path);
 }
 
+/* The parents husk created, up to and including top, if now empty. */
+static void remove_parents(const char *path, const char *top)
+{
+	char p[4096];
+	snprintf(p, sizeof(p), "%s", path);
+	size_t tl = strlen(top);
+	for (char *slash; tl && strlen(p) > tl && (slash = strrchr(p, '/'));) {
+		*slash = '\0';
+		if (strlen(p) < tl || rmdir(p) < 0)
+			break;
+	}
+}
+
 int cgroup_remove(const char *path, const char *top, struct husk_err *e)
 {
 	if (!path[0])
 		return 0;
 	if (remove_tree(path) < 0)
 		return err_sys(e, "remove cgroup %s", path);
-	if (!top[0])
-		return 0;
-	/* the parents husk created, up to and including top, if now empty */
-	char p[4096];
-	snprintf(p, sizeof(p), "%s", path);
-	size_t tl = strlen(top);
-	for (char *slash; strlen(p) > tl && (slash = strrchr(p, '/'));) {
-		*slash = '\0';
-		if (strlen(p) < tl || rmdir(p) < 0)
-			break;
-	}
+	remove_parents(path, top);
+	return 0;
+}
+
+/* One rmdir when nothing is left in the cgroup (the common end of a run):
+ * 0 if it is gone, -1 if it still holds processes or child cgroups. */
+int cgroup_remove_if_empty(const char *path, const char *top)
+{
+	if (path[0] && rmdir(path) < 0 && errno != ENOENT)
+		return -1;
+	remove_parents(path, top);
 	return 0;
 }
 
@@ -430,6 +449,8 @@ static int enable_in(const char *dir, const char *path, const struct need *nd, b
 static int enable_controllers(const char *path, const struct need *nds, size_t n, struct husk_err *e)
 {
 	char mnt[4096], dir[4096];
+	if (n == 0)
+		return 0;
 	if (find_cgroup2_mount(mnt, sizeof(mnt)) < 0)
 		return err_set(e, 0, "no cgroup2 mount in /proc/self/mountinfo");
 	size_t ml = strlen(mnt), pl = strlen(path);

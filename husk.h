@@ -390,6 +390,7 @@ struct state {
 	char created[64];  /* RFC 3339 */
 	char owner[64];
 	char *annotations_json; /* the config's annotations object, verbatim; may be NULL */
+	unsigned hooks;         /* bit k: the config has hooks of kind k (enum hook_kind) */
 	enum status status; /* derived, not stored */
 };
 
@@ -472,6 +473,7 @@ int cgroup_kill_all(const char *path, int sig, struct husk_err *e);
 /* Remove the cgroup (and the child cgroups made in it), and its parents up
  * to top that husk created and left empty. */
 int cgroup_remove(const char *path, const char *top, struct husk_err *e);
+int cgroup_remove_if_empty(const char *path, const char *top);
 /* Apply linux.resources to the cgroup at fd/path: enable the controllers the
  * limits need in the parents, write every limit, attach the device program
  * (not on update). Only the fields r sets are written, so update passes a

@@ -6,6 +6,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/magic.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -274,6 +275,8 @@ static void fill_state(struct state *st, const struct container *c)
 	time_rfc3339(st->created, sizeof(st->created));
 	snprintf(st->owner, sizeof(st->owner), "%u", (unsigned)geteuid()); /* named when shown */
 	st->annotations_json = annotations_json(&c->spec.annotations);
+	for (int k = 0; k < HOOK_KINDS; k++)
+		st->hooks |= c->spec.hooks[k].n ? 1u << k : 0;
 	st->status = ST_CREATING;
 }
 
@@ -484,9 +487,12 @@ static int load_saved_config(int dirfd, struct spec *s, struct husk_err *e)
 	return 0;
 }
 
-/* The config kept at create for poststart/poststop hooks; absent = none. */
+/* The config kept at create for poststart/poststop hooks; absent = none.
+ * state.json says which kinds there are, so most calls read nothing. */
 static int run_saved_hooks(int dirfd, struct state *st, enum hook_kind kind, struct husk_err *e)
 {
+	if (!(st->hooks & (1u << kind)))
+		return 0;
 	size_t len;
 	char *raw = read_file_at(dirfd, "config.json", 16 << 20, &len, e);
 	if (!raw)
@@ -577,7 +583,11 @@ static int destroy(int rootfd, int dirfd, struct state *st, struct husk_err *e)
 {
 	if (st->status != ST_STOPPED && signal_init(st, SIGKILL, e) == 0)
 		wait_gone(st);
-	if (st->cgroup[0])
+	/* Once the init is gone the cgroup is usually empty, and one rmdir
+	 * ends it. Processes left (an init without a pid namespace leaves its
+	 * daemons; a paused container) are killed first. */
+	bool empty = cgroup_remove_if_empty(st->cgroup, st->cgroup_top) == 0;
+	if (!empty)
 		cgroup_kill_all(st->cgroup, SIGKILL, e);
 	fault_point("delete.killed");
 	st->status = ST_STOPPED;
@@ -586,7 +596,7 @@ static int destroy(int rootfd, int dirfd, struct state *st, struct husk_err *e)
 	char buf[512];
 	if (dirfd >= 0 && run_saved_hooks(dirfd, st, HOOK_POSTSTOP, &w) < 0)
 		log_warn("%s", err_text(&w, buf, sizeof(buf)));
-	if (cgroup_remove(st->cgroup, st->cgroup_top, e) < 0)
+	if (!empty && cgroup_remove(st->cgroup, st->cgroup_top, e) < 0)
 		return -1;
 	fault_point("delete.cgroup");
 	return state_remove_dir(rootfd, st->id, e);
@@ -1479,7 +1489,7 @@ static int cmd_spec(int argc, char **argv, struct husk_err *e)
 		return -1;
 	/* runc adds a cgroup namespace when the host's cgroups are v2 only */
 	struct statfs sf;
-	bool v2 = statfs("/sys/fs/cgroup", &sf) == 0 && sf.f_type == 0x63677270;
+	bool v2 = statfs("/sys/fs/cgroup", &sf) == 0 && sf.f_type == CGROUP2_SUPER_MAGIC;
 	AUTO_FREE char *text = spec_default_json(rootless, v2, e);
 	if (!text)
 		return -1;

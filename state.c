@@ -171,7 +171,10 @@ char *state_json(const struct state *st, bool full, const char *indent)
 	return buf;
 }
 
-/* state.json on disk: the full form plus husk's own fields, one per line. */
+/* state.json on disk: husk's own fields, then the full form. The reader
+ * takes the first match of each key, and the annotations (the config's,
+ * which a pod spec may fill) come last: a key in them must never shadow
+ * one of husk's, or "husk.cgroup" would aim delete at any cgroup. */
 int state_write(int dirfd, const struct state *st, struct husk_err *e)
 {
 	char *buf = NULL;
@@ -185,12 +188,12 @@ int state_write(int dirfd, const struct state *st, struct husk_err *e)
 		free(buf);
 		return err_sys(e, "write state.json");
 	}
-	pub[strlen(pub) - 1] = '\0'; /* drop the closing brace, append ours */
-	fprintf(f, "%s,\"husk.start_time\": %llu,\"husk.cgroup\": ", pub, st->start_time);
+	fprintf(f, "{\"husk.start_time\": %llu,\"husk.hooks\": %u,\"husk.cgroup\": ", st->start_time,
+		st->hooks);
 	json_put_string(f, st->cgroup);
 	fprintf(f, ",\"husk.cgroup_top\": ");
 	json_put_string(f, st->cgroup_top);
-	fputs("}\n", f);
+	fprintf(f, ",%s\n", pub + 1); /* pub's own fields, annotations last */
 	fclose(f);
 	int r = write_file_atomic_at(dirfd, "state.json", buf, len, 0600, e);
 	free(buf);
@@ -275,7 +278,7 @@ static char *get_object(const char *js, const char *key)
 
 static int parse_state(const char *js, struct state *st)
 {
-	unsigned long long pid, t;
+	unsigned long long pid, t, hooks;
 	if (get_string(js, "id", st->id, sizeof(st->id)) || get_number(js, "pid", &pid) ||
 	    get_number(js, "husk.start_time", &t) ||
 	    get_string(js, "bundle", st->bundle, sizeof(st->bundle)) ||
@@ -287,6 +290,8 @@ static int parse_state(const char *js, struct state *st)
 		return -1;
 	st->pid = (pid_t)pid;
 	st->start_time = t;
+	/* written by husk before 0.1.1: no such field, so look at every kind */
+	st->hooks = get_number(js, "husk.hooks", &hooks) == 0 ? (unsigned)hooks : ~0u;
 	st->annotations_json = get_object(js, "annotations");
 	return 0;
 }
