@@ -728,8 +728,6 @@ int cgroup_apply(int cgroup_fd, const char *path, const struct resources *r, boo
 	    set_cpu(cgroup_fd, path, r, e) < 0 || set_hugetlb_rdma(cgroup_fd, path, r, e) < 0 ||
 	    set_unified(cgroup_fd, path, r, e) < 0)
 		return -1;
-	if (!update && r->n_devices && devices_attach(cgroup_fd, path, r->devices, r->n_devices, e) < 0)
-		return -1;
 	return 0;
 }
 

@@ -992,10 +992,20 @@ int container_clone(struct container *c, int console_sock, struct husk_err *e)
 	return 0;
 }
 
+int container_go(struct container *c, struct husk_err *e)
+{
+	if (parent_place(c, c->placed, c->sync_fd, e) < 0) {
+		close(take_fd(&c->sync_fd));
+		kill_init(c->pid);
+		return -1;
+	}
+	return 0;
+}
+
 int container_ready(struct container *c, struct husk_err *e)
 {
 	AUTO_FD sync = take_fd(&c->sync_fd);
-	if (parent_place(c, c->placed, sync, e) < 0 || parent_serve(c, sync, e) < 0) {
+	if (parent_serve(c, sync, e) < 0) {
 		kill_init(c->pid);
 		return -1;
 	}

@@ -416,13 +416,16 @@ struct container {
 
 /* AppArmor is on in this kernel (process.apparmorProfile can be applied). */
 bool apparmor_enabled(void);
-/* Start the container's init in two steps, so that the caller can record
- * its pid in between: container_clone (c->pid set, the init waiting for
- * GO), then container_ready (place it, write the id maps, let it go, run the
- * runtime's hooks when asked, return at READY, the init then waiting on
- * exec.sock). console_sock gets the pty master when process.terminal is
- * set, else -1. container_ready kills and reaps the init on failure. */
+/* Start the container's init in three steps, so that the caller can work
+ * while the init sets itself up: container_clone (c->pid set, the init
+ * waiting for GO), container_go (place it, write the id maps, let it go),
+ * then container_ready (run the runtime's hooks when asked, return at
+ * READY, the init then waiting on exec.sock). console_sock gets the pty
+ * master when process.terminal is set, else -1. container_go and
+ * container_ready kill and reap the init on failure; an init whose husk
+ * dies meanwhile exits at its next message. */
 int container_clone(struct container *c, int console_sock, struct husk_err *e);
+int container_go(struct container *c, struct husk_err *e);
 int container_ready(struct container *c, struct husk_err *e);
 /* Run the hooks of one kind (hooks is the config's array of HOOK_KINDS);
  * state_json goes to each hook's stdin. Errors name the kind and path. */

@@ -850,22 +850,24 @@ static int bind_device(int dir, const char *base, const char *path, struct husk_
 	return 0;
 }
 
-/* A node that exists already is left as it is (as runc does). */
-static int make_device(int rootfd, const struct device_entry *d, struct husk_err *e)
+/* A node that exists already is left as it is (as runc does). Most nodes
+ * are right in /dev, whose fd the caller holds; the umask is 0 (fileMode
+ * is exact). */
+static int make_device(int rootfd, int devdir, const struct device_entry *d, struct husk_err *e)
 {
 	char buf[PATH_MAX];
 	const char *base, *parent = split_path(d->path, buf, sizeof(buf), &base);
 	if (!parent)
 		return err_set(e, ENAMETOOLONG, "mknod %s", d->path);
-	AUTO_FD dir = mkdirs_in_root(rootfd, parent, e);
-	if (dir < 0)
+	bool in_dev = path_eq(parent, "/dev");
+	AUTO_FD own = in_dev ? -1 : mkdirs_in_root(rootfd, parent, e);
+	if (!in_dev && own < 0)
 		return -1;
+	int dir = in_dev ? devdir : own;
 	mode_t type = d->type == 'b' ? S_IFBLK : d->type == 'p' ? S_IFIFO : S_IFCHR;
 	mode_t perm = d->file_mode == UNSET ? 0666 : (mode_t)d->file_mode & 07777;
 	dev_t dev = d->type == 'p' ? 0 : makedev((unsigned)d->major, (unsigned)d->minor);
-	mode_t old = umask(0); /* fileMode is exact */
 	int r = mknodat(dir, base, type | perm, dev);
-	umask(old);
 	if (r < 0 && errno == EEXIST)
 		return 0;
 	if (r < 0 && errno == EPERM)
@@ -924,13 +926,14 @@ static int populate_dev(const struct spec *s, int rootfd, struct husk_err *e)
 	AUTO_FD dev = mkdirs_in_root(rootfd, "/dev", e);
 	if (dev < 0)
 		return -1;
-	for (size_t i = 0; i < s->linux.n_devices; i++)
-		if (make_device(rootfd, &s->linux.devices[i], e) < 0)
-			return -1;
-	for (size_t i = 0; i < LEN(default_devices); i++)
-		if (make_device(rootfd, &default_devices[i], e) < 0)
-			return -1;
-	if (dev_links(s, dev, e) < 0)
+	mode_t old = umask(0);
+	int r = 0;
+	for (size_t i = 0; r == 0 && i < s->linux.n_devices; i++)
+		r = make_device(rootfd, dev, &s->linux.devices[i], e);
+	for (size_t i = 0; r == 0 && i < LEN(default_devices); i++)
+		r = make_device(rootfd, dev, &default_devices[i], e);
+	umask(old);
+	if (r < 0 || dev_links(s, dev, e) < 0)
 		return -1;
 	if (s->process.terminal && mknodat(dev, "console", S_IFREG, 0) < 0 && errno != EEXIST)
 		return err_sys(e, "create /dev/console");

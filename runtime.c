@@ -403,20 +403,28 @@ static int create_console(struct created *k, const struct create_opts *o, struct
 	return 0;
 }
 
-/* Phase 3: the init. Its pid and start time are on disk before it is let
- * go, so that a husk killed from here on leaves a container that delete
- * --force can find and kill. */
+/* Phase 3: the init. Once it is let go it sets itself up (mounts, /dev,
+ * credentials) while husk records it and loads the device program: both
+ * before READY, so before anything of the container can run. A husk
+ * killed from GO on leaves an init that exits at READY, and a state.json
+ * (pid 0 until the second write) that delete --force cleans up. */
 static int create_init(struct created *k, const struct create_opts *o, struct husk_err *e)
 {
 	struct container *c = &k->c;
+	const struct resources *res = &c->spec.linux.resources;
 	int r = container_clone(c, k->console, e);
+	if (r == 0)
+		r = container_go(c, e);
 	if (r == 0 && proc_start_time(c->pid, &k->st.start_time, NULL) < 0)
 		r = err_sys(e, "read /proc/%d/stat", (int)c->pid);
 	k->st.status = ST_CREATED;
 	if (r == 0 && state_write(k->dirfd, &k->st, e) < 0)
 		r = -1;
 	fault_point("create.state");
-	if (r < 0 && c->pid > 0) {
+	if (r == 0 && c->cgroup_fd >= 0 && res->n_devices &&
+	    devices_attach(c->cgroup_fd, k->st.cgroup, res->devices, res->n_devices, e) < 0)
+		r = err_wrap(e, "config.json: ");
+	if (r < 0 && c->sync_fd >= 0) {
 		close(take_fd(&c->sync_fd)); /* EOF: the init gives up */
 		kill(c->pid, SIGKILL);
 		waitpid(c->pid, NULL, 0);
