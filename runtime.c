@@ -1675,7 +1675,10 @@ static int run_sealed(char **argv, struct husk_err *e)
 	if (fstatfs(self, &sf) == 0 && (sf.f_flags & ST_RDONLY))
 		return 0;
 	struct stat st;
-	AUTO_FD copy = memfd_create("husk", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	/* MFD_EXEC (6.3): executable even under vm.memfd_noexec=1 */
+	AUTO_FD copy = memfd_create("husk", MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_EXEC);
+	if (copy < 0 && errno == EINVAL)
+		copy = memfd_create("husk", MFD_CLOEXEC | MFD_ALLOW_SEALING);
 	if (copy < 0 || fstat(self, &st) < 0)
 		return err_sys(e, "a sealed copy of husk: memfd_create");
 	for (off_t left = st.st_size; left > 0;) {
