@@ -18,10 +18,13 @@
  * is loaded, sends the notify fd over that connection with the container
  * process state, as runc does, and closes it. */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <seccomp.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -265,7 +268,143 @@ static void release(scmp_filter_ctx *ctx)
 		seccomp_release(*ctx);
 }
 
-static int compile(const struct seccomp *sc, struct seccomp_filter *f, struct husk_err *e)
+/* ---- the program cache ------------------------------------------------------ */
+
+/* libseccomp takes 3-20 ms to compile a profile like podman's default, on
+ * every create and exec, and the result depends only on the profile, on
+ * libseccomp (version, API level, native arch) and on this build of husk.
+ * So programs are kept in <root>/@seccomp (root's, 0700, on tmpfs like the
+ * state; '@' is not allowed in ids), each file holding the whole key it was
+ * made from: a hit must match that key byte for byte, never just the hash
+ * in its name, so that no crafted profile can pass its program off as
+ * another's. Any failure here only means compiling. */
+#define CACHE_DIR "@seccomp"
+#define CACHE_MAGIC "husk-seccomp-bpf 1\n"
+#define CACHE_MAX_FILES 16 /* then the cache starts over: bounded, and cheap to keep */
+
+static void put_str(FILE *f, const char *s)
+{
+	fprintf(f, "%zu:%s;", strlen(s), s); /* length-prefixed: the key stays unambiguous */
+}
+
+static char *cache_key(const struct seccomp *sc, size_t *len)
+{
+	char *buf = NULL;
+	FILE *f = open_memstream(&buf, len);
+	if (!f)
+		return NULL;
+	const struct scmp_version *v = seccomp_version();
+	fprintf(f, "%s%s %s %s;libseccomp %u.%u.%u api %u arch %u;", CACHE_MAGIC, HUSK_VERSION,
+		__DATE__, __TIME__, v->major, v->minor, v->micro, seccomp_api_get(),
+		seccomp_arch_native());
+	fprintf(f, "default %d %lld;", sc->default_action, (long long)sc->default_errno_ret);
+	for (size_t i = 0; i < sc->architectures.n; i++)
+		put_str(f, sc->architectures.v[i]);
+	for (size_t i = 0; i < sc->n_rules; i++) {
+		const struct seccomp_rule *r = &sc->rules[i];
+		fprintf(f, "\nrule %d %lld %zu %zu;", r->action, (long long)r->errno_ret, r->names.n,
+			r->n_args);
+		for (size_t j = 0; j < r->names.n; j++)
+			put_str(f, r->names.v[j]);
+		for (size_t j = 0; j < r->n_args; j++)
+			fprintf(f, "%u %llu %llu %d;", r->args[j].index,
+				(unsigned long long)r->args[j].value,
+				(unsigned long long)r->args[j].value_two, r->args[j].op);
+	}
+	if (fclose(f) != 0) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
+/* FNV-1a: only picks the file; the key inside is what is trusted. */
+static void cache_name(const char *key, size_t len, char out[17])
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ (unsigned char)key[i]) * 0x100000001b3ULL;
+	snprintf(out, 17, "%016llx", (unsigned long long)h);
+}
+
+static int cache_dir(bool create)
+{
+	struct husk_err e;
+	AUTO_FD root = state_open_root(create, &e);
+	if (root < 0)
+		return -1;
+	if (create && mkdirat(root, CACHE_DIR, 0700) < 0 && errno != EEXIST)
+		return -1;
+	return openat(root, CACHE_DIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+}
+
+/* The file: the key (with its length first), then the program. */
+static bool cache_load(const char *key, size_t klen, struct sock_fprog *prog)
+{
+	char name[17];
+	struct husk_err e;
+	size_t len, hdr = sizeof(uint64_t) + klen;
+	cache_name(key, klen, name);
+	AUTO_FD dir = cache_dir(false);
+	AUTO_FREE char *buf = dir < 0 ? NULL : read_file_at(dir, name, hdr + BPF_MAXINSNS * 8, &len, &e);
+	uint64_t stored;
+	if (!buf || len <= hdr || (len - hdr) % sizeof(struct sock_filter))
+		return false;
+	memcpy(&stored, buf, sizeof(stored));
+	if (stored != klen || memcmp(buf + sizeof(stored), key, klen))
+		return false;
+	prog->len = (unsigned short)((len - hdr) / sizeof(struct sock_filter));
+	prog->filter = malloc(len - hdr);
+	if (!prog->filter)
+		return false;
+	memcpy(prog->filter, buf + hdr, len - hdr);
+	return true;
+}
+
+static void cache_clear(int dir)
+{
+	DIR *d = fdopendir(dup(dir));
+	struct dirent *de;
+	while (d && (de = readdir(d)))
+		if (de->d_name[0] != '.')
+			unlinkat(dir, de->d_name, 0);
+	if (d)
+		closedir(d);
+}
+
+static size_t cache_count(int dir)
+{
+	DIR *d = fdopendir(dup(dir));
+	size_t n = 0;
+	struct dirent *de;
+	while (d && (de = readdir(d)))
+		n += de->d_name[0] != '.';
+	if (d)
+		closedir(d);
+	return n;
+}
+
+static void cache_store(const char *key, size_t klen, const struct sock_fprog *prog)
+{
+	char name[17];
+	struct husk_err e;
+	size_t plen = prog->len * sizeof(struct sock_filter), len = sizeof(uint64_t) + klen + plen;
+	uint64_t stored = klen;
+	AUTO_FD dir = cache_dir(true);
+	AUTO_FREE char *buf = dir < 0 ? NULL : malloc(len);
+	if (!buf)
+		return;
+	if (cache_count(dir) >= CACHE_MAX_FILES)
+		cache_clear(dir);
+	memcpy(buf, &stored, sizeof(stored));
+	memcpy(buf + sizeof(stored), key, klen);
+	memcpy(buf + sizeof(stored) + klen, prog->filter, plen);
+	cache_name(key, klen, name);
+	if (write_file_atomic_at(dir, name, buf, len, 0600, &e) < 0)
+		log_debug("linux.seccomp: cache the program: %s", e.msg);
+}
+
+static int compile_uncached(const struct seccomp *sc, struct seccomp_filter *f, struct husk_err *e)
 {
 	__attribute__((cleanup(release))) scmp_filter_ctx ctx =
 		seccomp_init(full_action(sc->default_action, sc->default_errno_ret));
@@ -274,6 +413,22 @@ static int compile(const struct seccomp *sc, struct seccomp_filter *f, struct hu
 	if (build(ctx, sc, e) < 0)
 		return -1;
 	return export_prog(ctx, &f->prog, e);
+}
+
+static int compile(const struct seccomp *sc, struct seccomp_filter *f, struct husk_err *e)
+{
+	size_t klen;
+	AUTO_FREE char *key = cache_key(sc, &klen);
+	if (key && cache_load(key, klen, &f->prog)) {
+		log_debug("linux.seccomp: the program compiled for this profile before (%s/%s)",
+			  opt_root, CACHE_DIR);
+		return 0;
+	}
+	if (compile_uncached(sc, f, e) < 0)
+		return -1;
+	if (key)
+		cache_store(key, klen, &f->prog);
+	return 0;
 }
 
 int seccomp_prepare(const struct spec *s, struct seccomp_filter **out, struct husk_err *e)
