@@ -7,7 +7,7 @@ CFLAGS = -std=gnu11 -Os -ffunction-sections -fdata-sections $(WARN) -Ibuild/incl
 	-DJSMN_STRICT -DJSMN_PARENT_LINKS
 LDFLAGS = -static -s -Wl,--gc-sections
 SECCOMP_A = /usr/lib/x86_64-linux-gnu/libseccomp.a
-SRCS = runtime.c spec.c mount.c cgroup.c devices.c container.c seccomp.c state.c util.c fortify.c
+SRCS = runtime.c manage.c spec.c mount.c cgroup.c devices.c container.c seccomp.c state.c util.c fortify.c
 HDRS = husk.h compat.h
 DEPS_PKGS = musl-tools libseccomp-dev libjsmn-dev busybox-static
 FUZZTIME ?= 60

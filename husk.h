@@ -394,6 +394,52 @@ struct state {
 	enum status status; /* derived, not stored */
 };
 
+/* ---- what the commands share: options and loading (runtime.c) ------------ */
+
+/* One option table per command, ended by OPT_END. An option sets a bool,
+ * takes a value, or takes a repeatable value; positional arguments are
+ * collected in order. */
+struct multi {
+	const char *v[64];
+	int n;
+};
+
+struct opt {
+	const char *name; /* long name, without "--" */
+	char short_name;
+	bool *flag;          /* set to true, or */
+	const char **arg;    /* takes a value, or */
+	struct multi *multi; /* takes a value, repeatable */
+};
+
+#define FLAG(n, s, p) {.name = (n), .short_name = (s), .flag = (p)}
+#define ARG(n, s, p) {.name = (n), .short_name = (s), .arg = (p)}
+#define MULTI(n, s, p) {.name = (n), .short_name = (s), .multi = (p)}
+#define OPT_END {.name = NULL}
+
+struct args {
+	const char *pos[8];
+	int npos;
+};
+
+/* Fill t's targets and out->pos from argv: max_pos positional arguments at
+ * most (< 0: the global options, see runtime.c). */
+int parse_opts(const struct opt *t, int argc, char **argv, struct args *out, int max_pos,
+	       struct husk_err *e);
+/* A command on one container: parse (the id and one more argument at most),
+ * open --root and load the id's state ("container ID does not exist").
+ * state_release frees what st holds. */
+int load_one(int argc, char **argv, const struct opt *t, const char *cmd, struct args *a,
+	     struct state *st, int *rootfd, int *dirfd, struct husk_err *e);
+void state_release(struct state *st);
+
+/* The commands on a live container's cgroup (manage.c), for the command table. */
+int cmd_pause(int argc, char **argv, struct husk_err *e);
+int cmd_resume(int argc, char **argv, struct husk_err *e);
+int cmd_ps(int argc, char **argv, struct husk_err *e);
+int cmd_events(int argc, char **argv, struct husk_err *e);
+int cmd_update(int argc, char **argv, struct husk_err *e);
+
 /* ---- a container being created (container.c) ----------------------------- */
 
 struct container {

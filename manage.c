@@ -1,0 +1,326 @@
+/* manage.c: the commands that act on a live container through its cgroup:
+ * pause and resume (cgroup.freeze), ps (its processes), events (its stats
+ * and OOM kills), update (its limits).
+ *
+ * Each loads the container's state with runtime.c's load_one and works on
+ * the cgroup recorded at create; runtime.c's command table calls them. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/inotify.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "husk.h"
+
+/* Load the state of a command that needs the container's cgroup. */
+static int load_cgroup(int argc, char **argv, const struct opt *t, const char *cmd, struct args *a,
+                       struct state *st, struct husk_err *e)
+{
+	AUTO_FD rootfd = -1;
+	AUTO_FD dirfd = -1;
+	if (load_one(argc, argv, t, cmd, a, st, &rootfd, &dirfd, e) < 0)
+		return -1;
+	if (!st->cgroup[0])
+		return err_set(e, 0,
+		               "%s: container %s has no cgroup (no cgroup v2 was mounted when it "
+		               "was created)",
+		               cmd, st->id);
+	return 0;
+}
+
+/* ---- pause, resume ------------------------------------------------------- */
+
+/* pause and resume: cgroup.freeze, from running (or created) to paused and back. */
+static int set_frozen(int argc, char **argv, bool frozen, struct husk_err *e)
+{
+	const char *cmd = frozen ? "pause" : "resume";
+	const struct opt t[] = {OPT_END};
+	struct args a;
+	struct state st = {0};
+	int r = load_cgroup(argc, argv, t, cmd, &a, &st, e);
+	bool ok =
+	    frozen ? st.status == ST_RUNNING || st.status == ST_CREATED : st.status == ST_PAUSED;
+	if (r == 0 && !ok)
+		r = err_set(e, 0, "cannot %s container %s: it is %s, not %s", cmd, st.id,
+		            state_status_name(st.status), frozen ? "running" : "paused");
+	if (r == 0)
+		r = cgroup_freeze(st.cgroup, frozen, e);
+	state_release(&st);
+	return r;
+}
+
+int cmd_pause(int argc, char **argv, struct husk_err *e)
+{
+	return set_frozen(argc, argv, true, e);
+}
+
+int cmd_resume(int argc, char **argv, struct husk_err *e)
+{
+	return set_frozen(argc, argv, false, e);
+}
+
+/* ---- ps ------------------------------------------------------------------ */
+
+/* The table runs no ps(1) (a board may have none, and runc's `ps -ef` needs
+ * one): PID and the command line from /proc/PID/cmdline ([comm] for a
+ * kernel-style process without one). */
+static void ps_line(pid_t pid)
+{
+	char path[64], buf[4096];
+	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
+	struct husk_err e;
+	size_t len = 0;
+	AUTO_FREE char *cmd = read_file_at(AT_FDCWD, path, sizeof(buf), &len, &e);
+	if (cmd && len) {
+		for (size_t i = 0; i + 1 < len; i++)
+			if (!cmd[i])
+				cmd[i] = ' ';
+		printf("%-8d %s\n", (int)pid, cmd);
+		return;
+	}
+	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
+	AUTO_FREE char *comm = read_file_at(AT_FDCWD, path, 64, &len, &e);
+	if (comm)
+		comm[strcspn(comm, "\n")] = '\0';
+	printf("%-8d [%s]\n", (int)pid, comm ? comm : "?");
+}
+
+int cmd_ps(int argc, char **argv, struct husk_err *e)
+{
+	const char *format = "table";
+	const struct opt t[] = {ARG("format", 'f', &format), OPT_END};
+	struct args a;
+	struct state st = {0};
+	int r = load_cgroup(argc, argv, t, "ps", &a, &st, e);
+	state_release(&st);
+	if (r < 0)
+		return -1;
+	if (strcmp(format, "table") && strcmp(format, "json"))
+		return err_set(e, 0, "ps: invalid format \"%s\" (table or json)", format);
+	if (a.npos > 1)
+		return err_set(e, 0,
+		               "ps: ps(1) arguments are not supported: husk lists the pids itself");
+	AUTO_FREE pid_t *pids = NULL;
+	size_t n = 0;
+	if (cgroup_pids(st.cgroup, &pids, &n, e) < 0)
+		return -1;
+	bool json = !strcmp(format, "json");
+	printf(json ? "[" : "%-8s %s\n", "PID", "CMD");
+	for (size_t i = 0; i < n; i++) {
+		if (json)
+			printf("%s%d", i ? "," : "", (int)pids[i]);
+		else
+			ps_line(pids[i]);
+	}
+	if (json)
+		printf("]\n");
+	return 0;
+}
+
+/* ---- events -------------------------------------------------------------- */
+
+/* A Go duration as runc's --interval takes it ("5s", "100ms", "1m30s" is
+ * not needed: one number and one unit), or plain seconds. */
+static int parse_duration(const char *s, long *ms, struct husk_err *e)
+{
+	static const struct {
+		const char *unit;
+		double ms;
+	} units[] = {{"ns", 1e-6}, {"us", 1e-3},   {"ms", 1}, {"s", 1000},
+	             {"m", 60000}, {"h", 3600000}, {"", 1000}};
+	char *end;
+	double v = strtod(s, &end);
+	for (size_t i = 0; end != s && i < sizeof(units) / sizeof(units[0]); i++) {
+		if (strcmp(end, units[i].unit))
+			continue;
+		double t = v * units[i].ms;
+		if (t < 1 || t > 86400000.0)
+			break;
+		*ms = (long)t;
+		return 0;
+	}
+	return err_set(e, 0, "events: invalid --interval \"%s\" (like 5s or 100ms, at least 1ms)",
+	               s);
+}
+
+static long now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Without --stats: a stats event every interval and an oom event whenever
+ * memory.events' oom_kill grows (inotify wakes us at once), until the
+ * container stops. */
+int cmd_events(int argc, char **argv, struct husk_err *e)
+{
+	bool stats = false;
+	const char *interval = "5s";
+	long ms = 5000;
+	const struct opt t[] = {FLAG("stats", 0, &stats), ARG("interval", 0, &interval), OPT_END};
+	struct args a;
+	struct state st = {0};
+	int r = load_cgroup(argc, argv, t, "events", &a, &st, e);
+	state_release(&st);
+	if (r < 0 || parse_duration(interval, &ms, e) < 0)
+		return -1;
+	if (st.status == ST_STOPPED)
+		return err_set(e, 0, "events: container %s: container not running", st.id);
+	if (stats)
+		return cgroup_stats(stdout, st.id, st.cgroup, e);
+	char path[4200];
+	snprintf(path, sizeof(path), "%s/memory.events", st.cgroup);
+	AUTO_FD in = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
+	if (in >= 0)
+		inotify_add_watch(in, path, IN_MODIFY);
+	uint64_t ooms = cgroup_oom_kills(st.cgroup);
+	for (long next = now_ms(); state_pid_alive(&st);) {
+		if (now_ms() >= next) {
+			if (cgroup_stats(stdout, st.id, st.cgroup, e) < 0)
+				return state_pid_alive(&st) ? -1 : 0;
+			next += ms;
+		}
+		long wait = next - now_ms();
+		struct pollfd p = {.fd = in, .events = POLLIN};
+		poll(&p, 1, wait < 0 ? 0 : wait > 1000 ? 1000 : (int)wait);
+		char buf[4096];
+		while (in >= 0 && read(in, buf, sizeof(buf)) > 0)
+			;
+		uint64_t now = cgroup_oom_kills(st.cgroup);
+		if (now > ooms) {
+			printf("{\"type\":\"oom\",\"id\":");
+			json_put_string(stdout, st.id);
+			printf("}\n");
+			fflush(stdout);
+		}
+		ooms = now;
+	}
+	return 0;
+}
+
+/* ---- update -------------------------------------------------------------- */
+
+/* A byte size as runc's update takes it (go-units RAMInBytes): 1024, 64k,
+ * 100M, 1GiB...; binary multiples; -1 is "no limit". */
+static int parse_size(const char *s, const char *what, int64_t *out, struct husk_err *e)
+{
+	char *end;
+	errno = 0;
+	long long v = strtoll(s, &end, 10);
+	if (v == -1 && !*end) {
+		*out = -1;
+		return 0;
+	}
+	int shift = 0;
+	const char *u = "kmgtp", *k = *end ? strchr(u, end[0] | 0x20) : NULL;
+	if (k) {
+		shift = 10 * (int)(k - u + 1);
+		end++;
+		if ((*end | 0x20) == 'i' && (end[1] | 0x20) == 'b')
+			end += 2;
+	}
+	if ((*end | 0x20) == 'b')
+		end++;
+	if (errno || end == s || *end || v < 0 || (shift && v > (INT64_MAX >> shift)))
+		return err_set(e, 0, "update: %s: invalid size \"%s\"", what, s);
+	*out = (int64_t)v << shift;
+	return 0;
+}
+
+static int parse_i64(const char *s, const char *what, int64_t *out, struct husk_err *e)
+{
+	char *end;
+	errno = 0;
+	long long v = strtoll(s, &end, 10);
+	if (errno || end == s || *end)
+		return err_set(e, 0, "update: %s: invalid number \"%s\"", what, s);
+	*out = v;
+	return 0;
+}
+
+struct update_opts {
+	const char *file, *memory, *reservation, *swap, *pids, *quota, *period, *shares, *cpus,
+	    *mems, *weight;
+};
+
+/* runc's flags into r; r starts as the parse of "{}": every field unset. */
+static int update_flags(const struct update_opts *o, struct resources *r, struct husk_err *e)
+{
+	const struct {
+		const char *v, *name;
+		int64_t *dst;
+		bool size;
+	} t[] = {
+	    {o->memory, "--memory", &r->memory.limit, true},
+	    {o->reservation, "--memory-reservation", &r->memory.reservation, true},
+	    {o->swap, "--memory-swap", &r->memory.swap, true},
+	    {o->pids, "--pids-limit", &r->pids_limit, false},
+	    {o->quota, "--cpu-quota", &r->cpu.quota, false},
+	    {o->period, "--cpu-period", &r->cpu.period, false},
+	    {o->shares, "--cpu-share", &r->cpu.shares, false},
+	    {o->weight, "--blkio-weight", &r->block_io.weight, false},
+	};
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		if (t[i].v && (t[i].size ? parse_size(t[i].v, t[i].name, t[i].dst, e)
+		                         : parse_i64(t[i].v, t[i].name, t[i].dst, e)) < 0)
+			return -1;
+	}
+	r->cpu.cpus = (char *)o->cpus;
+	r->cpu.mems = (char *)o->mems;
+	return 0;
+}
+
+/* The new limits go straight into the cgroup files (they are the record:
+ * nothing of them is kept in the state). linux.resources.devices is not
+ * changed by update, as the program attached at create stays. */
+int cmd_update(int argc, char **argv, struct husk_err *e)
+{
+	struct update_opts o = {0};
+	const struct opt t[] = {ARG("resources", 'r', &o.file),
+	                        ARG("memory", 0, &o.memory),
+	                        ARG("memory-reservation", 0, &o.reservation),
+	                        ARG("memory-swap", 0, &o.swap),
+	                        ARG("pids-limit", 0, &o.pids),
+	                        ARG("cpu-quota", 0, &o.quota),
+	                        ARG("cpu-period", 0, &o.period),
+	                        ARG("cpu-share", 0, &o.shares),
+	                        ARG("cpuset-cpus", 0, &o.cpus),
+	                        ARG("cpuset-mems", 0, &o.mems),
+	                        ARG("blkio-weight", 0, &o.weight),
+	                        OPT_END};
+	struct args a;
+	struct state st = {0};
+	int r = load_cgroup(argc, argv, t, "update", &a, &st, e);
+	state_release(&st);
+	if (r < 0)
+		return -1;
+	if (st.status == ST_STOPPED)
+		return err_set(e, 0, "cannot update container %s: container not running", st.id);
+	bool flags = o.memory || o.reservation || o.swap || o.pids || o.quota || o.period ||
+	             o.shares || o.cpus || o.mems || o.weight;
+	if (o.file && flags)
+		return err_set(e, 0, "update: --resources and the limit options cannot be mixed");
+	size_t len = 2;
+	const char *src = !o.file ? NULL : strcmp(o.file, "-") ? o.file : "/proc/self/fd/0";
+	char *text = src ? read_file_at(AT_FDCWD, src, 1 << 20, &len, e) : strdup("{}");
+	if (!text)
+		return src ? err_wrap(e, "update: ") : err_sys(e, "update: allocate");
+	struct spec s;
+	if (spec_parse_resources(&s, text, len, e) < 0)
+		return err_wrap(e, "update: %s: ", o.file);
+	AUTO_FD fd = open(st.cgroup, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		r = err_sys(e, "open cgroup %s", st.cgroup);
+	else
+		r = update_flags(&o, &s.linux.resources, e);
+	if (r == 0)
+		r = cgroup_apply(fd, st.cgroup, &s.linux.resources, true, e);
+	spec_free(&s);
+	return r;
+}
