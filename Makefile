@@ -7,8 +7,8 @@ CFLAGS = -std=gnu11 -Os -ffunction-sections -fdata-sections $(WARN) -Ibuild/incl
 	-DJSMN_STRICT -DJSMN_PARENT_LINKS
 LDFLAGS = -static -s -Wl,--gc-sections
 SECCOMP_A = /usr/lib/x86_64-linux-gnu/libseccomp.a
-SRCS = runtime.c manage.c spec.c mount.c cgroup.c devices.c container.c seccomp.c state.c util.c fortify.c
-HDRS = husk.h compat.h
+SRCS = runtime.c manage.c spec.c json.c mount.c cgroup.c devices.c container.c seccomp.c state.c util.c fortify.c
+HDRS = husk.h compat.h json.h
 DEPS_PKGS = musl-tools libseccomp-dev libjsmn-dev busybox-static
 FUZZTIME ?= 60
 
@@ -37,15 +37,15 @@ husk-asan: $(SRCS) $(HDRS) build/include/.ok
 	$(HOSTCC) -std=gnu11 -g -O1 -fsanitize=address,undefined -fno-omit-frame-pointer $(WARN) \
 		-DJSMN_STRICT -DJSMN_PARENT_LINKS -o $@ $(SRCS) -lseccomp
 
-build/unit_spec: test/unit_spec.c spec.c util.c husk.h build/include/.ok
+build/unit_spec: test/unit_spec.c spec.c json.c util.c husk.h json.h build/include/.ok
 	$(HOSTCC) -std=gnu11 -g -O1 -fsanitize=address,undefined $(WARN) -DJSMN_STRICT \
-		-DJSMN_PARENT_LINKS -DHUSK_UNIT -o $@ test/unit_spec.c spec.c util.c -lseccomp
+		-DJSMN_PARENT_LINKS -DHUSK_UNIT -o $@ test/unit_spec.c spec.c json.c util.c -lseccomp
 
 # libFuzzer over spec_parse + spec_check_supported, with ASan and UBSan (test/fuzz.sh).
-build/fuzz_spec: test/fuzz_spec.c spec.c util.c $(HDRS) build/include/.ok
+build/fuzz_spec: test/fuzz_spec.c spec.c json.c util.c $(HDRS) build/include/.ok
 	@sh test/deps.sh clang libclang-rt-14-dev
 	clang -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-		$(WARN) -Wno-format-nonliteral -DJSMN_STRICT -DJSMN_PARENT_LINKS -o $@ test/fuzz_spec.c spec.c util.c -lseccomp
+		$(WARN) -Wno-format-nonliteral -DJSMN_STRICT -DJSMN_PARENT_LINKS -o $@ test/fuzz_spec.c spec.c json.c util.c -lseccomp
 
 # No sanitizer: for valgrind (test/valgrind.sh).
 build/husk-glibc: $(SRCS) $(HDRS) build/include/.ok

@@ -1,23 +1,12 @@
 /* spec.c: config.json into struct spec, and the default config.
  *
- * Three passes over the text, none of them recursive on the input's depth:
- *  1. json_check: strict RFC 8259 syntax. jsmn alone accepts "[1 2]",
- *     "[1,,2]", trailing commas and numbers like "1.2.3"; nesting is bounded.
- *  2. jsmn tokenizes; every string is decoded in place and NUL-terminated
- *     (struct strings point into the text); duplicate keys are looked for.
- *  3. A walker fills the structs from tables of {key, handler, offset}. It
- *     recurses only along the schema (a handful of levels); what it does not
- *     know it skips by token offsets.
+ * json.c checks the text, decodes it in place and walks it (its policies:
+ * unknown keys ignored, null as absent, duplicate keys refused, UTF-8 only).
+ * This file is the schema: a table of {key, handler, offset} per object,
+ * handlers for what JSON alone does not say (paths, names, ranges, fields
+ * that go together), and the names husk accepts.
  *
  * Policies decided here:
- *  - Unknown keys are ignored (config.md). `null` is the same as absent, as
- *    with Go's encoding/json, which runc uses.
- *  - Duplicate keys are rejected anywhere in the document. Go keeps the last
- *    one, other parsers the first: a config that two tools read differently
- *    is a hazard (a policy checker would vet one value, the runtime apply
- *    the other).
- *  - Strings must be valid UTF-8 and hold no NUL (they become C strings);
- *    Go would substitute U+FFFD.
  *  - An unknown capability name is a warning, not an error: config.md says
  *    such names "MUST be logged as a warning" and runtimes "SHOULD NOT fail".
  *    Every other unknown enum value (rlimit, namespace, ...) is an error.
@@ -30,7 +19,6 @@
 #include <inttypes.h>
 #include <limits.h>
 #include <sched.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,749 +31,34 @@
 #include <linux/mempolicy.h>
 #include <seccomp.h>
 
-#define JSMN_STATIC
-#include <jsmn.h>
-
 #include "compat.h"
 #include "husk.h"
+#include "json.h"
 
-#ifndef JSMN_PARENT_LINKS
-#error "spec.c needs jsmn's parent links (-DJSMN_PARENT_LINKS)"
-#endif
+#define CONFIG_MAX (16 << 20) /* bytes of config.json */
 
-#define CONFIG_MAX (16 << 20)   /* bytes of config.json */
-#define JSON_MAX_DEPTH 512      /* real configs nest about 8 deep */
-#define JSON_MAX_TOKENS (1 << 20) /* 20 MiB of tokens; a big seccomp profile has ~3000 */
-#define ARENA_BLOCK 16384
-
-/* ---- the arena --------------------------------------------------------- */
-
-struct block {
-	struct block *next;
-	size_t used, cap;
-	max_align_t data[];
-};
-
-/* Zeroed memory that lives until spec_free. */
-static void *arena_alloc(void **arena, size_t size)
-{
-	size = (size + sizeof(max_align_t) - 1) / sizeof(max_align_t) * sizeof(max_align_t);
-	struct block *b = *arena;
-	if (!b || b->cap - b->used < size) {
-		size_t cap = size > ARENA_BLOCK ? size : ARENA_BLOCK;
-		b = calloc(1, sizeof(*b) + cap);
-		if (!b)
-			return NULL;
-		b->cap = cap;
-		b->next = *arena;
-		*arena = b;
-	}
-	void *p = (char *)b->data + b->used;
-	b->used += size ? size : sizeof(max_align_t);
-	return p;
-}
-
-static void arena_free(void *arena)
-{
-	while (arena) {
-		struct block *b = arena;
-		arena = b->next;
-		free(b);
-	}
-}
-
-/* ---- pass 1: JSON syntax ------------------------------------------------ */
-
-static int json_fail(struct husk_err *e, size_t at, const char *why)
-{
-	return err_set(e, 0, "invalid JSON at byte %zu: %s", at, why);
-}
-
-static size_t skip_ws(const char *s, size_t len, size_t i)
-{
-	while (i < len && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r'))
-		i++;
-	return i;
-}
-
-static bool is_digit(char c)
-{
-	return c >= '0' && c <= '9';
-}
-
-static bool is_hex(char c)
-{
-	return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-}
-
-/* A string from its opening quote; the contents are decoded in pass 2. */
-static int scan_string(const char *s, size_t len, size_t *i, struct husk_err *e)
-{
-	size_t j = *i + 1;
-	for (; j < len && s[j] != '"'; j++) {
-		if ((unsigned char)s[j] < 0x20)
-			return json_fail(e, j, "control character in string");
-		if (s[j] != '\\')
-			continue;
-		if (++j == len || !strchr("\"\\/bfnrtu", s[j]) || !s[j])
-			return json_fail(e, j, "invalid escape");
-		for (int k = 0; s[j] == 'u' && k < 4; k++)
-			if (j + 1 + k >= len || !is_hex(s[j + 1 + k]))
-				return json_fail(e, j, "invalid \\u escape");
-		j += s[j] == 'u' ? 4 : 0;
-	}
-	if (j >= len)
-		return json_fail(e, *i, "unterminated string");
-	*i = j + 1;
-	return 0;
-}
-
-static size_t scan_digits(const char *s, size_t len, size_t i)
-{
-	while (i < len && is_digit(s[i]))
-		i++;
-	return i;
-}
-
-/* -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)? */
-static int scan_number(const char *s, size_t len, size_t *i, struct husk_err *e)
-{
-	size_t j = *i + (s[*i] == '-');
-	if (j >= len || !is_digit(s[j]))
-		return json_fail(e, *i, "invalid number");
-	j = s[j] == '0' ? j + 1 : scan_digits(s, len, j);
-	if (j < len && s[j] == '.') {
-		if (j + 1 >= len || !is_digit(s[j + 1]))
-			return json_fail(e, *i, "invalid number");
-		j = scan_digits(s, len, j + 1);
-	}
-	if (j < len && (s[j] == 'e' || s[j] == 'E')) {
-		j += j + 1 < len && (s[j + 1] == '+' || s[j + 1] == '-') ? 2 : 1;
-		if (j >= len || !is_digit(s[j]))
-			return json_fail(e, *i, "invalid number");
-		j = scan_digits(s, len, j);
-	}
-	*i = j;
-	return 0;
-}
-
-static int scan_scalar(const char *s, size_t len, size_t *i, struct husk_err *e)
-{
-	static const char *const words[] = {"true", "false", "null"};
-	if (s[*i] == '"')
-		return scan_string(s, len, i, e);
-	if (s[*i] == '-' || is_digit(s[*i]))
-		return scan_number(s, len, i, e);
-	for (size_t k = 0; k < 3; k++) {
-		size_t n = strlen(words[k]);
-		if (len - *i >= n && !memcmp(s + *i, words[k], n)) {
-			*i += n;
-			return 0;
-		}
-	}
-	return json_fail(e, *i, "unexpected character");
-}
-
-/* The whole grammar as a small pushdown automaton: the stack holds '{' or
- * '[' per open container, so depth costs one byte and is bounded. */
-static int json_check(const char *s, size_t len, struct husk_err *e)
-{
-	enum { VALUE, FIRST_VALUE, KEY, FIRST_KEY, AFTER } st = VALUE;
-	char stack[JSON_MAX_DEPTH];
-	int depth = 0;
-	for (size_t i = skip_ws(s, len, 0);; i = skip_ws(s, len, i)) {
-		if (i == len)
-			return st == AFTER && !depth ? 0 : json_fail(e, i, "unexpected end of input");
-		char c = s[i];
-		switch (st) {
-		case FIRST_KEY:
-			if (c == '}') {
-				depth--, i++, st = AFTER;
-				break;
-			}
-			__attribute__((fallthrough));
-		case KEY:
-			if (c != '"')
-				return json_fail(e, i, "expected a string key");
-			if (scan_string(s, len, &i, e) < 0)
-				return -1;
-			i = skip_ws(s, len, i);
-			if (i == len || s[i] != ':')
-				return json_fail(e, i, "expected ':'");
-			i++, st = VALUE;
-			break;
-		case FIRST_VALUE:
-			if (c == ']') {
-				depth--, i++, st = AFTER;
-				break;
-			}
-			__attribute__((fallthrough));
-		case VALUE:
-			if (c == '{' || c == '[') {
-				if (depth == JSON_MAX_DEPTH)
-					return json_fail(e, i, "nested too deep");
-				stack[depth++] = c, i++;
-				st = c == '{' ? FIRST_KEY : FIRST_VALUE;
-			} else if (scan_scalar(s, len, &i, e) < 0) {
-				return -1;
-			} else {
-				st = AFTER;
-			}
-			break;
-		case AFTER:
-			if (!depth)
-				return json_fail(e, i, "unexpected data after the end");
-			if (c == ',')
-				i++, st = stack[depth - 1] == '{' ? KEY : VALUE;
-			else if (c == (stack[depth - 1] == '{' ? '}' : ']'))
-				depth--, i++;
-			else
-				return json_fail(e, i, "expected ',' or the end of the container");
-			break;
-		}
-	}
-}
-
-/* ---- pass 2: tokens, strings, duplicate keys ---------------------------- */
-
-struct walk {
-	struct spec *s;
-	char *text;
-	jsmntok_t *tok;
-	int ntok;
-	struct husk_err *e;
-	size_t plen;
-	char path[256]; /* JSON path of the value being read: "process.rlimits[1].type" */
-};
-
-static int hex4(const char *p)
-{
-	char buf[5] = {p[0], p[1], p[2], p[3], 0};
-	return (int)strtol(buf, NULL, 16);
-}
-
-static char *put_utf8(char *o, unsigned cp)
-{
-	if (cp < 0x80) {
-		*o++ = (char)cp;
-	} else if (cp < 0x800) {
-		*o++ = (char)(0xC0 | cp >> 6);
-		*o++ = (char)(0x80 | (cp & 0x3F));
-	} else if (cp < 0x10000) {
-		*o++ = (char)(0xE0 | cp >> 12);
-		*o++ = (char)(0x80 | (cp >> 6 & 0x3F));
-		*o++ = (char)(0x80 | (cp & 0x3F));
-	} else {
-		*o++ = (char)(0xF0 | cp >> 18);
-		*o++ = (char)(0x80 | (cp >> 12 & 0x3F));
-		*o++ = (char)(0x80 | (cp >> 6 & 0x3F));
-		*o++ = (char)(0x80 | (cp & 0x3F));
-	}
-	return o;
-}
-
-/* The code point of the \u escape at *p (surrogate pairs joined), or -1. */
-static long decode_u(const char **p, const char *end)
-{
-	long cp = hex4(*p + 2);
-	*p += 6;
-	if (cp >= 0xDC00 && cp <= 0xDFFF)
-		return -1;
-	if (cp < 0xD800 || cp > 0xDBFF)
-		return cp ? cp : -1; /* \u0000 cannot be in a C string */
-	if (end - *p < 6 || (*p)[0] != '\\' || (*p)[1] != 'u')
-		return -1;
-	long lo = hex4(*p + 2);
-	if (lo < 0xDC00 || lo > 0xDFFF)
-		return -1;
-	*p += 6;
-	return 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
-}
-
-/* Length of the valid UTF-8 sequence at s (no overlongs, no surrogates,
- * at most U+10FFFF), or -1. */
-static int utf8_len(const unsigned char *s, const unsigned char *end)
-{
-	unsigned char lo = 0x80, hi = 0xBF;
-	int n;
-	if (s[0] >= 0xC2 && s[0] <= 0xDF) {
-		n = 2;
-	} else if (s[0] >= 0xE0 && s[0] <= 0xEF) {
-		n = 3, lo = s[0] == 0xE0 ? 0xA0 : lo, hi = s[0] == 0xED ? 0x9F : hi;
-	} else if (s[0] >= 0xF0 && s[0] <= 0xF4) {
-		n = 4, lo = s[0] == 0xF0 ? 0x90 : lo, hi = s[0] == 0xF4 ? 0x8F : hi;
-	} else {
-		return -1;
-	}
-	if (end - s < n || s[1] < lo || s[1] > hi)
-		return -1;
-	for (int i = 2; i < n; i++)
-		if ((s[i] & 0xC0) != 0x80)
-			return -1;
-	return n;
-}
-
-/* Decode the string token t in place and NUL-terminate it. The output is
- * never longer than the input; the NUL lands at most on the closing quote. */
-static int decode_string(struct walk *w, int t)
-{
-	const char *p = w->text + w->tok[t].start, *end = w->text + w->tok[t].end;
-	char *o = w->text + w->tok[t].start;
-	static const char esc_in[] = "\"\\/bfnrt", esc_out[] = "\"\\/\b\f\n\r\t";
-	while (p < end) {
-		size_t at = (size_t)(p - w->text);
-		if (*p == '\\' && p[1] == 'u') {
-			long cp = decode_u(&p, end);
-			if (cp < 0)
-				return json_fail(w->e, at, "\\u0000 or an unpaired surrogate");
-			o = put_utf8(o, (unsigned)cp);
-		} else if (*p == '\\') {
-			*o++ = esc_out[strchr(esc_in, p[1]) - esc_in];
-			p += 2;
-		} else if ((unsigned char)*p < 0x80) {
-			*o++ = *p++;
-		} else {
-			int n = utf8_len((const unsigned char *)p, (const unsigned char *)end);
-			if (n < 0)
-				return json_fail(w->e, at, "invalid UTF-8");
-			memmove(o, p, (size_t)n);
-			o += n, p += n;
-		}
-	}
-	*o = '\0';
-	return 0;
-}
-
-static size_t push_text(struct walk *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-/* Append to the path; return the old length, for pop_path. */
-static size_t push_text(struct walk *w, const char *fmt, ...)
-{
-	size_t old = w->plen;
-	va_list ap;
-	va_start(ap, fmt);
-	int n = vsnprintf(w->path + old, sizeof(w->path) - old, fmt, ap);
-	va_end(ap);
-	w->plen = n < 0 ? old : old + (size_t)n;
-	if (w->plen >= sizeof(w->path))
-		w->plen = sizeof(w->path) - 1;
-	return old;
-}
-
-static size_t push_key(struct walk *w, const char *key)
-{
-	return push_text(w, "%s%s", w->plen ? "." : "", key);
-}
-
-static size_t push_index(struct walk *w, size_t i)
-{
-	return push_text(w, "[%zu]", i);
-}
-
-static void pop_path(struct walk *w, size_t old)
-{
-	w->plen = old;
-	w->path[old] = '\0';
-}
-
-static const char *str_at(const struct walk *w, int t)
-{
-	return w->text + w->tok[t].start;
-}
-
-/* The token after t's subtree: tokens are in document order, and those
- * inside t start before t ends. */
-static int skip(const struct walk *w, int t)
-{
-	int end = w->tok[t].end, i = t + 1;
-	while (i < w->ntok && w->tok[i].start < end)
-		i++;
-	return i;
-}
-
-static bool is_key(const struct walk *w, int t)
-{
-	int p = w->tok[t].parent;
-	return w->tok[t].type == JSMN_STRING && p >= 0 && w->tok[p].type == JSMN_OBJECT;
-}
-
-/* Set the path to token t's, from its parent links (for errors found
- * outside the walk). Depth is bounded by json_check. */
-static void path_of(struct walk *w, int t)
-{
-	int chain[2 * JSON_MAX_DEPTH + 2], n = 0;
-	for (int i = t; i >= 0 && n < (int)(sizeof(chain) / sizeof(chain[0])); i = w->tok[i].parent)
-		chain[n++] = i;
-	pop_path(w, 0);
-	while (n-- > 0) {
-		int i = chain[n], p = w->tok[i].parent;
-		if (is_key(w, i)) {
-			push_key(w, str_at(w, i));
-		} else if (p >= 0 && w->tok[p].type == JSMN_ARRAY) {
-			size_t idx = 0;
-			for (int k = p + 1; k < i; k = skip(w, k))
-				idx++;
-			push_index(w, idx);
-		}
-	}
-}
-
-struct key_ref {
-	int parent, tok;
-	const char *name;
-};
-
-static int key_cmp(const void *a, const void *b)
-{
-	const struct key_ref *x = a, *y = b;
-	if (x->parent != y->parent)
-		return x->parent < y->parent ? -1 : 1;
-	int c = strcmp(x->name, y->name);
-	return c ? c : (x->tok > y->tok) - (x->tok < y->tok);
-}
-
-/* Every object's keys at once: sort (object, name) pairs, compare neighbours. */
-static int check_duplicates(struct walk *w)
-{
-	AUTO_FREE struct key_ref *keys = malloc((size_t)w->ntok * sizeof(*keys));
-	if (!keys)
-		return err_sys(w->e, "config: allocate");
-	size_t n = 0;
-	for (int i = 0; i < w->ntok; i++)
-		if (is_key(w, i))
-			keys[n++] = (struct key_ref){w->tok[i].parent, i, str_at(w, i)};
-	qsort(keys, n, sizeof(*keys), key_cmp);
-	for (size_t i = 1; i < n; i++) {
-		if (keys[i].parent == keys[i - 1].parent && !strcmp(keys[i].name, keys[i - 1].name)) {
-			path_of(w, keys[i].tok);
-			return err_set(w->e, 0, "%s: duplicate key", w->path);
-		}
-	}
-	return 0;
-}
-
-static int tokenize(struct walk *w, size_t len)
-{
-	jsmn_parser p;
-	jsmn_init(&p);
-	int n = jsmn_parse(&p, w->text, len, NULL, 0);
-	if (n > JSON_MAX_TOKENS)
-		return err_set(w->e, 0, "too many JSON values (%d, at most %d)", n, JSON_MAX_TOKENS);
-	w->tok = n > 0 ? malloc((size_t)n * sizeof(*w->tok)) : NULL;
-	if (n > 0 && !w->tok)
-		return err_sys(w->e, "config: allocate %d tokens", n);
-	jsmn_init(&p);
-	w->ntok = n > 0 ? jsmn_parse(&p, w->text, len, w->tok, (unsigned)n) : n;
-	if (w->ntok <= 0) /* json_check already passed: should not happen */
-		return err_set(w->e, 0, "invalid JSON (jsmn error %d)", w->ntok);
-	for (int i = 0; i < w->ntok; i++)
-		if (w->tok[i].type == JSMN_STRING && decode_string(w, i) < 0)
-			return -1;
-	return check_duplicates(w);
-}
-
-/* ---- pass 3: the walker ------------------------------------------------- */
-
-static int fail(struct walk *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-/* An error about the value at the current path. */
-static int fail(struct walk *w, const char *fmt, ...)
-{
-	char msg[sizeof(w->e->msg)];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	return err_set(w->e, 0, "%s: %s", w->path, msg);
-}
-
-static void *alloc(struct walk *w, size_t size)
-{
-	void *p = arena_alloc(&w->s->arena, size);
-	if (!p)
-		err_set(w->e, ENOMEM, "%s", w->path);
-	return p;
-}
-
-static const char *kind(const struct walk *w, int t)
-{
-	switch (w->tok[t].type) {
-	case JSMN_OBJECT:
-		return "an object";
-	case JSMN_ARRAY:
-		return "an array";
-	case JSMN_STRING:
-		return "a string";
-	default:
-		break;
-	}
-	char c = w->text[w->tok[t].start];
-	return c == 'n' ? "null" : c == 't' || c == 'f' ? "a boolean" : "a number";
-}
-
-static int type_error(struct walk *w, int t, const char *want)
-{
-	return fail(w, "expected %s, got %s", want, kind(w, t));
-}
-
-static int expect(struct walk *w, int t, jsmntype_t type)
-{
-	static const char *const names[] = {
-		[JSMN_OBJECT] = "an object", [JSMN_ARRAY] = "an array", [JSMN_STRING] = "a string"};
-	return w->tok[t].type == type ? 0 : type_error(w, t, names[type]);
-}
-
-static bool is_null(const struct walk *w, int t)
-{
-	return w->tok[t].type == JSMN_PRIMITIVE && w->text[w->tok[t].start] == 'n';
-}
-
-/* A handler fills *dst from the value at token t (the path names it). */
-typedef int field_fn(struct walk *w, int t, void *dst);
-
-enum { F_REQ = 1, F_LIMIT = 2 /* a linux.resources limit: sets first_limit */ };
-
-/* One key of an object: the value goes to base + off, through fn, or
- * through the table sub when it is an object of its own. */
-struct field {
-	const char *key;
-	field_fn *fn;
-	size_t off;
-	unsigned flags;
-	const struct field *sub;
-};
+/* ---- tables and strings ------------------------------------------------- */
 
 #define F(type, key, member, fn, flags) { key, fn, offsetof(type, member), flags, NULL }
 #define SUB(key, off, table, flags) { key, NULL, off, flags, table }
 
-static int walk_object(struct walk *w, int t, const struct field *tab, void *base);
-
-static int note_limit(struct walk *w, int t)
-{
-	struct resources *r = &w->s->linux.resources;
-	const jsmntok_t *k = &w->tok[t];
-	bool empty = (k->type == JSMN_OBJECT || k->type == JSMN_ARRAY) && k->size == 0;
-	if (r->first_limit || empty)
-		return 0;
-	char *p = alloc(w, w->plen + 1);
-	if (!p)
-		return -1;
-	memcpy(p, w->path, w->plen + 1);
-	r->first_limit = p;
-	return 0;
-}
-
-static int call_field(struct walk *w, const struct field *f, int t, void *base)
-{
-	size_t old = push_key(w, f->key);
-	void *dst = (char *)base + f->off;
-	int r = f->sub ? walk_object(w, t, f->sub, dst) : f->fn(w, t, dst);
-	if (r == 0 && (f->flags & F_LIMIT))
-		r = note_limit(w, t);
-	if (r == 0)
-		pop_path(w, old);
-	return r;
-}
-
-static int check_required(struct walk *w, const struct field *tab, uint64_t seen)
-{
-	for (size_t i = 0; tab[i].key; i++) {
-		if ((tab[i].flags & F_REQ) && !(seen & (1ULL << i))) {
-			push_key(w, tab[i].key);
-			return fail(w, "missing required field");
-		}
-	}
-	return 0;
-}
-
-/* Fill base from the object at t, key by key through the table (at most
- * 64 entries). Unknown keys and null values are skipped. */
-static int walk_object(struct walk *w, int t, const struct field *tab, void *base)
-{
-	if (expect(w, t, JSMN_OBJECT) < 0)
-		return -1;
-	uint64_t seen = 0;
-	int k = t + 1;
-	for (int i = 0; i < w->tok[t].size; i++, k = skip(w, k + 1)) {
-		const struct field *f = tab;
-		while (f->key && strcmp(f->key, str_at(w, k)))
-			f++;
-		if (!f->key || is_null(w, k + 1))
-			continue;
-		seen |= 1ULL << (f - tab);
-		if (call_field(w, f, k + 1, base) < 0)
-			return -1;
-	}
-	return check_required(w, tab, seen);
-}
-
-/* An element handler fills *elem from the value at t. For an object used as
- * a map, the element's key is the token before t (key_of). */
-typedef int elem_fn(struct walk *w, int t, void *elem);
-
-static const char *key_of(const struct walk *w, int t)
-{
-	return str_at(w, t - 1);
-}
-
-/* The elements of an array (or the values of a map), each of size sz, into
- * an arena array with one zeroed element more (a strv's NULL). */
-static void *walk_list(struct walk *w, int t, jsmntype_t type, size_t sz, elem_fn *fn, size_t *n)
-{
-	if (expect(w, t, type) < 0)
-		return NULL;
-	size_t count = (size_t)w->tok[t].size;
-	char *v = alloc(w, (count + 1) * sz); /* count < JSON_MAX_TOKENS: no overflow */
-	if (!v)
-		return NULL;
-	int k = t + 1;
-	for (size_t i = 0; i < count; i++) {
-		int val = type == JSMN_OBJECT ? k + 1 : k;
-		size_t old = type == JSMN_OBJECT ? push_key(w, str_at(w, k)) : push_index(w, i);
-		if (fn(w, val, v + i * sz) < 0)
-			return NULL;
-		pop_path(w, old);
-		k = skip(w, val);
-	}
-	*n = count;
-	return v;
-}
-
-/* ---- scalar handlers ---------------------------------------------------- */
-
-static int get_str(struct walk *w, int t, char **out)
-{
-	if (expect(w, t, JSMN_STRING) < 0)
-		return -1;
-	*out = w->text + w->tok[t].start;
-	return 0;
-}
-
-static int f_str(struct walk *w, int t, void *dst)
-{
-	return get_str(w, t, dst);
-}
+/* A linux.resources limit: json_walk notes the first one given in first_limit. */
+enum { F_LIMIT = F_NOTE };
 
 static int f_nonempty(struct walk *w, int t, void *dst)
 {
 	char **s = dst;
-	if (get_str(w, t, s) < 0)
+	if (json_str(w, t, s) < 0)
 		return -1;
-	return **s ? 0 : fail(w, "must not be empty");
+	return **s ? 0 : json_fail(w, "must not be empty");
 }
 
 static int f_abs_path(struct walk *w, int t, void *dst)
 {
 	char **s = dst;
-	if (get_str(w, t, s) < 0)
+	if (json_str(w, t, s) < 0)
 		return -1;
-	return **s == '/' ? 0 : fail(w, "\"%s\" is not an absolute path", *s);
-}
-
-static int get_bool(struct walk *w, int t, bool *out)
-{
-	char c = w->text[w->tok[t].start];
-	if (w->tok[t].type != JSMN_PRIMITIVE || (c != 't' && c != 'f'))
-		return type_error(w, t, "a boolean");
-	*out = c == 't';
-	return 0;
-}
-
-static int f_bool(struct walk *w, int t, void *dst)
-{
-	return get_bool(w, t, dst);
-}
-
-static int f_tristate(struct walk *w, int t, void *dst)
-{
-	bool b = false;
-	if (get_bool(w, t, &b) < 0)
-		return -1;
-	*(int *)dst = b;
-	return 0;
-}
-
-/* The magnitude and sign of the integer at t. A number with a fraction or
- * an exponent is not an integer, even 1.0 or 1e3 (as with Go). */
-static int get_magnitude(struct walk *w, int t, uint64_t *mag, bool *neg)
-{
-	const char *p = str_at(w, t), *end = w->text + w->tok[t].end;
-	int len = w->tok[t].end - w->tok[t].start;
-	if (w->tok[t].type != JSMN_PRIMITIVE || (*p != '-' && !is_digit(*p)))
-		return type_error(w, t, "an integer");
-	*neg = *p == '-';
-	*mag = 0;
-	for (p += *neg; p < end; p++) {
-		if (!is_digit(*p))
-			return fail(w, "%.*s is not an integer", len > 40 ? 40 : len, str_at(w, t));
-		unsigned d = (unsigned)(*p - '0');
-		if (*mag > (UINT64_MAX - d) / 10)
-			return fail(w, "%.*s is out of range", len > 40 ? 40 : len, str_at(w, t));
-		*mag = *mag * 10 + d;
-	}
-	return 0;
-}
-
-/* The integer at t, in [lo, hi]. INT64_MIN is never in range: it is UNSET. */
-static int get_int(struct walk *w, int t, int64_t lo, int64_t hi, int64_t *out)
-{
-	uint64_t mag = 0;
-	bool neg = false;
-	if (get_magnitude(w, t, &mag, &neg) < 0)
-		return -1;
-	int64_t v = mag > INT64_MAX ? INT64_MIN : neg ? -(int64_t)mag : (int64_t)mag;
-	if (v == INT64_MIN || v < lo || v > hi)
-		return fail(w, "%s%" PRIu64 " is out of range (%" PRId64 " to %" PRId64 ")",
-			    neg ? "-" : "", mag, lo, hi);
-	*out = v;
-	return 0;
-}
-
-static int f_u64(struct walk *w, int t, void *dst)
-{
-	uint64_t mag = 0;
-	bool neg = false;
-	if (get_magnitude(w, t, &mag, &neg) < 0)
-		return -1;
-	if (neg && mag)
-		return fail(w, "-%" PRIu64 " is out of range (0 to %" PRIu64 ")", mag, UINT64_MAX);
-	*(uint64_t *)dst = mag;
-	return 0;
-}
-
-static int f_u32(struct walk *w, int t, void *dst)
-{
-	int64_t v = 0;
-	if (get_int(w, t, 0, UINT32_MAX, &v) < 0)
-		return -1;
-	*(uint32_t *)dst = (uint32_t)v;
-	return 0;
-}
-
-/* Integers kept in an int64_t (UNSET when absent), by their schema type. */
-static int f_i64(struct walk *w, int t, void *dst)
-{
-	return get_int(w, t, INT64_MIN + 1, INT64_MAX, dst);
-}
-
-static int f_u64i(struct walk *w, int t, void *dst)
-{
-	return get_int(w, t, 0, INT64_MAX, dst);
-}
-
-static int f_u32i(struct walk *w, int t, void *dst)
-{
-	return get_int(w, t, 0, UINT32_MAX, dst);
-}
-
-static int f_u16i(struct walk *w, int t, void *dst)
-{
-	return get_int(w, t, 0, UINT16_MAX, dst);
-}
-
-static int f_i32i(struct walk *w, int t, void *dst)
-{
-	return get_int(w, t, INT32_MIN, INT32_MAX, dst);
+	return **s == '/' ? 0 : json_fail(w, "\"%s\" is not an absolute path", *s);
 }
 
 /* ---- names ---------------------------------------------------------------- */
@@ -815,11 +88,11 @@ static const char *name_of(const struct name_val *tab, long val)
 static int get_enum(struct walk *w, int t, const struct name_val *tab, const char *what, long *out)
 {
 	char *s;
-	if (get_str(w, t, &s) < 0)
+	if (json_str(w, t, &s) < 0)
 		return -1;
 	const struct name_val *n = find_name(tab, s);
 	if (!n)
-		return fail(w, "unknown %s \"%s\"", what, s);
+		return json_fail(w, "unknown %s \"%s\"", what, s);
 	*out = n->val;
 	return 0;
 }
@@ -1044,22 +317,10 @@ static int f_rule_type(struct walk *w, int t, void *dst)
 
 /* ---- arrays and maps ------------------------------------------------------ */
 
-static int elem_str(struct walk *w, int t, void *elem)
-{
-	return get_str(w, t, elem);
-}
-
-static int f_strv(struct walk *w, int t, void *dst)
-{
-	struct strv *sv = dst;
-	sv->v = walk_list(w, t, JSMN_ARRAY, sizeof(char *), elem_str, &sv->n);
-	return sv->v ? 0 : -1;
-}
-
 static int f_abs_strv(struct walk *w, int t, void *dst)
 {
 	struct strv *sv = dst;
-	sv->v = walk_list(w, t, JSMN_ARRAY, sizeof(char *), f_abs_path, &sv->n);
+	sv->v = json_array(w, t, sizeof(char *), f_abs_path, &sv->n);
 	return sv->v ? 0 : -1;
 }
 
@@ -1067,53 +328,33 @@ static int f_abs_strv(struct walk *w, int t, void *dst)
 static int enum_strv(struct walk *w, int t, const struct name_val *tab, const char *what,
 		     struct strv *out)
 {
-	if (f_strv(w, t, out) < 0)
+	if (json_strv(w, t, out) < 0)
 		return -1;
 	for (size_t i = 0; i < out->n; i++) {
 		if (!find_name(tab, out->v[i])) {
-			push_index(w, i);
-			return fail(w, "unknown %s \"%s\"", what, out->v[i]);
+			json_push_index(w, i);
+			return json_fail(w, "unknown %s \"%s\"", what, out->v[i]);
 		}
 	}
 	return 0;
 }
 
-static int elem_kv(struct walk *w, int t, void *elem)
-{
-	struct kv *kv = elem;
-	kv->key = (char *)key_of(w, t);
-	return get_str(w, t, &kv->value);
-}
-
-/* A map of strings (annotations, sysctl, unified). */
-static int f_kvv(struct walk *w, int t, void *dst)
-{
-	struct kvv *m = dst;
-	m->v = walk_list(w, t, JSMN_OBJECT, sizeof(*m->v), elem_kv, &m->n);
-	return m->v ? 0 : -1;
-}
-
-static int elem_u32(struct walk *w, int t, void *elem)
-{
-	return f_u32(w, t, elem);
-}
-
 static const struct field idmap_fields[] = {
-	F(struct id_map, "containerID", container_id, f_u32, F_REQ),
-	F(struct id_map, "hostID", host_id, f_u32, F_REQ),
-	F(struct id_map, "size", size, f_u32, F_REQ),
+	F(struct id_map, "containerID", container_id, json_u32, F_REQ),
+	F(struct id_map, "hostID", host_id, json_u32, F_REQ),
+	F(struct id_map, "size", size, json_u32, F_REQ),
 	{0},
 };
 
 static int elem_idmap(struct walk *w, int t, void *elem)
 {
-	return walk_object(w, t, idmap_fields, elem);
+	return json_object(w, t, idmap_fields, elem);
 }
 
 static int f_idmaps(struct walk *w, int t, void *dst)
 {
 	struct id_maps *m = dst;
-	m->v = walk_list(w, t, JSMN_ARRAY, sizeof(*m->v), elem_idmap, &m->n);
+	m->v = json_array(w, t, sizeof(*m->v), elem_idmap, &m->n);
 	return m->v ? 0 : -1;
 }
 
@@ -1123,32 +364,33 @@ static int f_idmaps(struct walk *w, int t, void *dst)
 static int f_version(struct walk *w, int t, void *dst)
 {
 	char **s = dst;
-	if (get_str(w, t, s) < 0)
+	if (json_str(w, t, s) < 0)
 		return -1;
 	const char *p = *s;
 	for (int part = 0; part < 3; part++) {
 		if (!is_digit(*p) || (*p == '0' && is_digit(p[1])))
-			return fail(w, "\"%s\" is not a SemVer version", *s);
+			return json_fail(w, "\"%s\" is not a SemVer version", *s);
 		while (is_digit(*p))
 			p++;
 		if (part < 2 && *p++ != '.')
-			return fail(w, "\"%s\" is not a SemVer version", *s);
+			return json_fail(w, "\"%s\" is not a SemVer version", *s);
 	}
-	return !*p || *p == '-' || *p == '+' ? 0 : fail(w, "\"%s\" is not a SemVer version", *s);
+	return !*p || *p == '-' || *p == '+' ? 0
+	                                     : json_fail(w, "\"%s\" is not a SemVer version", *s);
 }
 
 static const struct field root_fields[] = {
 	F(struct spec, "path", root_path, f_nonempty, F_REQ),
-	F(struct spec, "readonly", root_readonly, f_bool, 0),
+	F(struct spec, "readonly", root_readonly, json_bool, 0),
 	{0},
 };
 
 static const struct field mount_fields[] = {
 	/* config.md: a relative destination is taken as relative to "/". */
 	F(struct mount_entry, "destination", destination, f_nonempty, F_REQ),
-	F(struct mount_entry, "source", source, f_str, 0),
-	F(struct mount_entry, "type", type, f_str, 0),
-	F(struct mount_entry, "options", options, f_strv, 0),
+	F(struct mount_entry, "source", source, json_str, 0),
+	F(struct mount_entry, "type", type, json_str, 0),
+	F(struct mount_entry, "options", options, json_strv, 0),
 	F(struct mount_entry, "uidMappings", uid_mappings, f_idmaps, 0),
 	F(struct mount_entry, "gidMappings", gid_mappings, f_idmaps, 0),
 	{0},
@@ -1157,29 +399,29 @@ static const struct field mount_fields[] = {
 static int elem_mount(struct walk *w, int t, void *elem)
 {
 	struct mount_entry *m = elem;
-	if (walk_object(w, t, mount_fields, m) < 0)
+	if (json_object(w, t, mount_fields, m) < 0)
 		return -1;
 	if (!m->uid_mappings.n != !m->gid_mappings.n)
-		return fail(w, "uidMappings and gidMappings must be given together");
+		return json_fail(w, "uidMappings and gidMappings must be given together");
 	return 0;
 }
 
 static int f_mounts(struct walk *w, int t, void *dst)
 {
 	struct spec *s = dst;
-	s->mounts = walk_list(w, t, JSMN_ARRAY, sizeof(*s->mounts), elem_mount, &s->n_mounts);
+	s->mounts = json_array(w, t, sizeof(*s->mounts), elem_mount, &s->n_mounts);
 	return s->mounts ? 0 : -1;
 }
 
 static int f_hook_timeout(struct walk *w, int t, void *dst)
 {
-	return get_int(w, t, 1, INT32_MAX, dst);
+	return json_int(w, t, 1, INT32_MAX, dst);
 }
 
 static const struct field hook_fields[] = {
 	F(struct hook, "path", path, f_abs_path, F_REQ),
-	F(struct hook, "args", args, f_strv, 0),
-	F(struct hook, "env", env, f_strv, 0),
+	F(struct hook, "args", args, json_strv, 0),
+	F(struct hook, "env", env, json_strv, 0),
 	F(struct hook, "timeout", timeout, f_hook_timeout, 0),
 	{0},
 };
@@ -1188,13 +430,13 @@ static int elem_hook(struct walk *w, int t, void *elem)
 {
 	struct hook *h = elem;
 	h->timeout = UNSET;
-	return walk_object(w, t, hook_fields, h);
+	return json_object(w, t, hook_fields, h);
 }
 
 static int f_hook_list(struct walk *w, int t, void *dst)
 {
 	struct hooks *h = dst;
-	h->v = walk_list(w, t, JSMN_ARRAY, sizeof(*h->v), elem_hook, &h->n);
+	h->v = json_array(w, t, sizeof(*h->v), elem_hook, &h->n);
 	return h->v ? 0 : -1;
 }
 
@@ -1214,16 +456,16 @@ static const struct field hooks_fields[] = {
 static int elem_env(struct walk *w, int t, void *elem)
 {
 	char **s = elem;
-	if (get_str(w, t, s) < 0)
+	if (json_str(w, t, s) < 0)
 		return -1;
 	const char *eq = strchr(*s, '=');
-	return eq && eq != *s ? 0 : fail(w, "\"%s\" is not NAME=VALUE", *s);
+	return eq && eq != *s ? 0 : json_fail(w, "\"%s\" is not NAME=VALUE", *s);
 }
 
 static int f_env(struct walk *w, int t, void *dst)
 {
 	struct strv *sv = dst;
-	sv->v = walk_list(w, t, JSMN_ARRAY, sizeof(char *), elem_env, &sv->n);
+	sv->v = json_array(w, t, sizeof(char *), elem_env, &sv->n);
 	return sv->v ? 0 : -1;
 }
 
@@ -1231,7 +473,7 @@ static int f_gids(struct walk *w, int t, void *dst)
 {
 	struct process *p = dst;
 	p->additional_gids =
-		walk_list(w, t, JSMN_ARRAY, sizeof(uint32_t), elem_u32, &p->n_additional_gids);
+		json_array(w, t, sizeof(uint32_t), json_u32, &p->n_additional_gids);
 	return p->additional_gids ? 0 : -1;
 }
 
@@ -1239,7 +481,7 @@ static int f_capset(struct walk *w, int t, void *dst)
 {
 	struct strv names;
 	uint64_t *mask = dst;
-	if (f_strv(w, t, &names) < 0)
+	if (json_strv(w, t, &names) < 0)
 		return -1;
 	*mask = 0;
 	for (size_t i = 0; i < names.n; i++) {
@@ -1249,7 +491,8 @@ static int f_capset(struct walk *w, int t, void *dst)
 		if (c < sizeof(cap_names) / sizeof(cap_names[0]))
 			*mask |= 1ULL << c;
 		else
-			log_warn("%s[%zu]: unknown capability \"%s\" ignored", w->path, i, names.v[i]);
+			log_warn("%s[%zu]: unknown capability \"%s\" ignored", json_path(w), i,
+			         names.v[i]);
 	}
 	return 0;
 }
@@ -1267,34 +510,34 @@ static int f_caps(struct walk *w, int t, void *dst)
 {
 	struct caps *c = dst;
 	c->present = true;
-	return walk_object(w, t, caps_fields, c);
+	return json_object(w, t, caps_fields, c);
 }
 
 static const struct field rlimit_fields[] = {
 	F(struct rlimit_entry, "type", resource, f_rlimit_type, F_REQ),
-	F(struct rlimit_entry, "soft", soft, f_u64, F_REQ),
-	F(struct rlimit_entry, "hard", hard, f_u64, F_REQ),
+	F(struct rlimit_entry, "soft", soft, json_u64, F_REQ),
+	F(struct rlimit_entry, "hard", hard, json_u64, F_REQ),
 	{0},
 };
 
 static int elem_rlimit(struct walk *w, int t, void *elem)
 {
-	return walk_object(w, t, rlimit_fields, elem);
+	return json_object(w, t, rlimit_fields, elem);
 }
 
 static int f_rlimits(struct walk *w, int t, void *dst)
 {
 	struct process *p = dst;
-	p->rlimits = walk_list(w, t, JSMN_ARRAY, sizeof(*p->rlimits), elem_rlimit, &p->n_rlimits);
+	p->rlimits = json_array(w, t, sizeof(*p->rlimits), elem_rlimit, &p->n_rlimits);
 	if (!p->rlimits)
 		return -1;
 	uint64_t seen = 0; /* RLIMIT_* < 64 */
 	for (size_t i = 0; i < p->n_rlimits; i++) {
 		int r = p->rlimits[i].resource;
 		if (seen & (1ULL << r)) {
-			push_index(w, i);
-			push_key(w, "type");
-			return fail(w, "duplicate rlimit \"%s\"", name_of(rlimit_names, r));
+			json_push_index(w, i);
+			json_push_key(w, "type");
+			return json_fail(w, "duplicate rlimit \"%s\"", name_of(rlimit_names, r));
 		}
 		seen |= 1ULL << r;
 	}
@@ -1303,12 +546,12 @@ static int f_rlimits(struct walk *w, int t, void *dst)
 
 static int f_oom(struct walk *w, int t, void *dst)
 {
-	return get_int(w, t, -1000, 1000, dst);
+	return json_int(w, t, -1000, 1000, dst);
 }
 
 static int f_ioprio_level(struct walk *w, int t, void *dst)
 {
-	return get_int(w, t, 0, 7, dst);
+	return json_int(w, t, 0, 7, dst);
 }
 
 static const struct field ioprio_fields[] = {
@@ -1321,7 +564,7 @@ static int f_ioprio(struct walk *w, int t, void *dst)
 {
 	struct process *p = dst;
 	p->has_io_priority = true;
-	return walk_object(w, t, ioprio_fields, p);
+	return json_object(w, t, ioprio_fields, p);
 }
 
 /* The strings at t, each one of tab's names, as a bit mask of their values. */
@@ -1343,12 +586,12 @@ static int f_sched_flags(struct walk *w, int t, void *dst)
 
 static const struct field sched_fields[] = {
 	F(struct scheduler, "policy", policy, f_sched_policy, F_REQ),
-	F(struct scheduler, "nice", nice, f_i32i, 0),
-	F(struct scheduler, "priority", priority, f_i32i, 0),
+	F(struct scheduler, "nice", nice, json_i32i, 0),
+	F(struct scheduler, "priority", priority, json_i32i, 0),
 	F(struct scheduler, "flags", flags, f_sched_flags, 0),
-	F(struct scheduler, "runtime", runtime, f_u64i, 0),
-	F(struct scheduler, "deadline", deadline, f_u64i, 0),
-	F(struct scheduler, "period", period, f_u64i, 0),
+	F(struct scheduler, "runtime", runtime, json_u64i, 0),
+	F(struct scheduler, "deadline", deadline, json_u64i, 0),
+	F(struct scheduler, "period", period, json_u64i, 0),
 	{0},
 };
 
@@ -1370,15 +613,15 @@ static int f_scheduler(struct walk *w, int t, void *dst)
 {
 	struct scheduler *sc = dst;
 	sc->present = true;
-	if (walk_object(w, t, sched_fields, sc) < 0)
+	if (json_object(w, t, sched_fields, sc) < 0)
 		return -1;
 	const char *bad = sched_misfit(sc);
 	if (!bad)
 		return 0;
-	push_key(w, bad);
+	json_push_key(w, bad);
 	if (!strcmp(bad, "nice"))
-		return fail(w, "%" PRId64 " is out of range (-20 to 19)", sc->nice);
-	return fail(w, "not used by %s: must be 0", name_of(sched_policies, sc->policy));
+		return json_fail(w, "%" PRId64 " is out of range (-20 to 19)", sc->nice);
+	return json_fail(w, "not used by %s: must be 0", name_of(sched_policies, sc->policy));
 }
 
 /* One number of a CPU or node list; *p moves past it. Stops growing past
@@ -1399,7 +642,7 @@ static int get_bitset(struct walk *w, int t, const char *what, struct bitset *se
 {
 	const size_t word = 8 * sizeof(set->bits[0]);
 	char *s;
-	if (get_str(w, t, &s) < 0)
+	if (json_str(w, t, &s) < 0)
 		return -1;
 	memset(set, 0, sizeof(*set));
 	*given = false;
@@ -1420,17 +663,17 @@ static int get_bitset(struct walk *w, int t, const char *what, struct bitset *se
 		int len = (int)(p - last);
 		p += strspn(p, " ");
 		if (!ok || (*p && *p != ','))
-			return fail(w, "\"%s\" is not a %s list", s, what);
+			return json_fail(w, "\"%s\" is not a %s list", s, what);
 		if (hi >= BITSET_MAX)
-			return fail(w, "\"%s\": %s %.*s is out of range (0 to %d)", s, what,
+			return json_fail(w, "\"%s\": %s %.*s is out of range (0 to %d)", s, what,
 				    len > 24 ? 24 : len, last, BITSET_MAX - 1);
 		if (lo > hi)
-			return fail(w, "\"%s\": range %lu-%lu is backwards", s, lo, hi);
+			return json_fail(w, "\"%s\": range %lu-%lu is backwards", s, lo, hi);
 		for (unsigned long i = lo; i <= hi; i++)
 			set->bits[i / word] |= 1UL << (i % word);
 		*given = true;
 	}
-	return *given ? 0 : fail(w, "\"%s\" names no %s", s, what);
+	return *given ? 0 : json_fail(w, "\"%s\" names no %s", s, what);
 }
 
 static int f_cpus_initial(struct walk *w, int t, void *dst)
@@ -1452,32 +695,32 @@ static const struct field affinity_fields[] = {
 };
 
 static const struct field console_fields[] = {
-	F(struct process, "height", console_height, f_u32, F_REQ),
-	F(struct process, "width", console_width, f_u32, F_REQ),
+	F(struct process, "height", console_height, json_u32, F_REQ),
+	F(struct process, "width", console_width, json_u32, F_REQ),
 	{0},
 };
 
 static const struct field user_fields[] = {
-	F(struct process, "uid", uid, f_u32, 0),
-	F(struct process, "gid", gid, f_u32, 0),
-	F(struct process, "umask", umask, f_u32i, 0),
+	F(struct process, "uid", uid, json_u32, 0),
+	F(struct process, "gid", gid, json_u32, 0),
+	F(struct process, "umask", umask, json_u32i, 0),
 	{"additionalGids", f_gids, 0, 0, NULL},
 	{0},
 };
 
 static const struct field process_fields[] = {
-	F(struct process, "terminal", terminal, f_bool, 0),
+	F(struct process, "terminal", terminal, json_bool, 0),
 	SUB("consoleSize", 0, console_fields, 0),
 	SUB("user", 0, user_fields, 0),
-	F(struct process, "args", args, f_strv, 0),
+	F(struct process, "args", args, json_strv, 0),
 	F(struct process, "env", env, f_env, 0),
 	F(struct process, "cwd", cwd, f_abs_path, F_REQ),
 	F(struct process, "capabilities", caps, f_caps, 0),
 	{"rlimits", f_rlimits, 0, 0, NULL},
-	F(struct process, "noNewPrivileges", no_new_privileges, f_bool, 0),
+	F(struct process, "noNewPrivileges", no_new_privileges, json_bool, 0),
 	F(struct process, "oomScoreAdj", oom_score_adj, f_oom, 0),
-	F(struct process, "apparmorProfile", apparmor_profile, f_str, 0),
-	F(struct process, "selinuxLabel", selinux_label, f_str, 0),
+	F(struct process, "apparmorProfile", apparmor_profile, json_str, 0),
+	F(struct process, "selinuxLabel", selinux_label, json_str, 0),
 	{"ioPriority", f_ioprio, 0, 0, NULL},
 	F(struct process, "scheduler", scheduler, f_scheduler, 0),
 	SUB("execCPUAffinity", offsetof(struct process, exec_affinity), affinity_fields, 0),
@@ -1490,12 +733,12 @@ static int f_process(struct walk *w, int t, void *dst)
 {
 	struct spec *s = dst;
 	s->has_process = true;
-	if (walk_object(w, t, process_fields, &s->process) < 0)
+	if (json_object(w, t, process_fields, &s->process) < 0)
 		return -1;
 	if (s->process.args.n > 0)
 		return 0;
-	push_key(w, "args");
-	return fail(w, "must have at least one entry");
+	json_push_key(w, "args");
+	return json_fail(w, "must have at least one entry");
 }
 
 /* ---- linux: namespaces, devices ------------------------------------------ */
@@ -1508,21 +751,22 @@ static const struct field ns_fields[] = {
 
 static int elem_ns(struct walk *w, int t, void *elem)
 {
-	return walk_object(w, t, ns_fields, elem);
+	return json_object(w, t, ns_fields, elem);
 }
 
 static int f_namespaces(struct walk *w, int t, void *dst)
 {
 	struct linux_cfg *l = dst;
-	l->namespaces = walk_list(w, t, JSMN_ARRAY, sizeof(*l->namespaces), elem_ns, &l->n_namespaces);
+	l->namespaces = json_array(w, t, sizeof(*l->namespaces), elem_ns, &l->n_namespaces);
 	if (!l->namespaces)
 		return -1;
 	int seen = 0; /* CLONE_NEW* are distinct bits */
 	for (size_t i = 0; i < l->n_namespaces; i++) {
 		if (seen & l->namespaces[i].type) {
-			push_index(w, i);
-			push_key(w, "type");
-			return fail(w, "duplicate namespace \"%s\"", spec_ns_name(l->namespaces[i].type));
+			json_push_index(w, i);
+			json_push_key(w, "type");
+			return json_fail(w, "duplicate namespace \"%s\"",
+			                 spec_ns_name(l->namespaces[i].type));
 		}
 		seen |= l->namespaces[i].type;
 	}
@@ -1532,13 +776,13 @@ static int f_namespaces(struct walk *w, int t, void *dst)
 static const struct field device_fields[] = {
 	F(struct device_entry, "type", type, f_device_type, F_REQ),
 	F(struct device_entry, "path", path, f_abs_path, F_REQ),
-	F(struct device_entry, "major", major, f_i64, 0),
-	F(struct device_entry, "minor", minor, f_i64, 0),
+	F(struct device_entry, "major", major, json_i64, 0),
+	F(struct device_entry, "minor", minor, json_i64, 0),
 	/* The schema says at most 0777; runc takes any uint32 (callers pass
 	 * st_mode & ~S_IFMT, which may carry setuid bits): the user masks. */
-	F(struct device_entry, "fileMode", file_mode, f_u32i, 0),
-	F(struct device_entry, "uid", uid, f_u32i, 0),
-	F(struct device_entry, "gid", gid, f_u32i, 0),
+	F(struct device_entry, "fileMode", file_mode, json_u32i, 0),
+	F(struct device_entry, "uid", uid, json_u32i, 0),
+	F(struct device_entry, "gid", gid, json_u32i, 0),
 	{0},
 };
 
@@ -1546,18 +790,18 @@ static int elem_device(struct walk *w, int t, void *elem)
 {
 	struct device_entry *d = elem;
 	d->major = d->minor = d->file_mode = d->uid = d->gid = UNSET;
-	if (walk_object(w, t, device_fields, d) < 0)
+	if (json_object(w, t, device_fields, d) < 0)
 		return -1;
 	if (d->type == 'p' || (d->major != UNSET && d->minor != UNSET))
 		return 0;
-	push_key(w, d->major == UNSET ? "major" : "minor");
-	return fail(w, "required for device type \"%c\"", d->type);
+	json_push_key(w, d->major == UNSET ? "major" : "minor");
+	return json_fail(w, "required for device type \"%c\"", d->type);
 }
 
 static int f_devices(struct walk *w, int t, void *dst)
 {
 	struct linux_cfg *l = dst;
-	l->devices = walk_list(w, t, JSMN_ARRAY, sizeof(*l->devices), elem_device, &l->n_devices);
+	l->devices = json_array(w, t, sizeof(*l->devices), elem_device, &l->n_devices);
 	return l->devices ? 0 : -1;
 }
 
@@ -1567,21 +811,21 @@ static int f_devices(struct walk *w, int t, void *dst)
 static int f_access(struct walk *w, int t, void *dst)
 {
 	char *s, *access = dst;
-	if (get_str(w, t, &s) < 0)
+	if (json_str(w, t, &s) < 0)
 		return -1;
 	size_t n = strlen(s);
 	if (n > 3 || s[strspn(s, "rwm")] || (n > 1 && s[0] == s[1]) ||
 	    (n > 2 && (s[0] == s[2] || s[1] == s[2])))
-		return fail(w, "\"%s\" is not a subset of \"rwm\"", s);
+		return json_fail(w, "\"%s\" is not a subset of \"rwm\"", s);
 	snprintf(access, 4, "%s", n ? s : "rwm");
 	return 0;
 }
 
 static const struct field rule_fields[] = {
-	F(struct device_rule, "allow", allow, f_bool, F_REQ),
+	F(struct device_rule, "allow", allow, json_bool, F_REQ),
 	F(struct device_rule, "type", type, f_rule_type, 0),
-	F(struct device_rule, "major", major, f_i64, 0),
-	F(struct device_rule, "minor", minor, f_i64, 0),
+	F(struct device_rule, "major", major, json_i64, 0),
+	F(struct device_rule, "minor", minor, json_i64, 0),
 	F(struct device_rule, "access", access, f_access, 0),
 	{0},
 };
@@ -1592,52 +836,54 @@ static int elem_rule(struct walk *w, int t, void *elem)
 {
 	struct device_rule *r = elem;
 	*r = (struct device_rule){.type = 'a', .major = -1, .minor = -1, .access = "rwm"};
-	return walk_object(w, t, rule_fields, r);
+	return json_object(w, t, rule_fields, r);
 }
 
 static int f_rules(struct walk *w, int t, void *dst)
 {
 	struct resources *r = dst;
-	r->devices = walk_list(w, t, JSMN_ARRAY, sizeof(*r->devices), elem_rule, &r->n_devices);
+	r->devices = json_array(w, t, sizeof(*r->devices), elem_rule, &r->n_devices);
 	return r->devices ? 0 : -1;
 }
 
 static const struct field memory_fields[] = {
-	F(struct resources, "limit", memory.limit, f_i64, F_LIMIT),
-	F(struct resources, "reservation", memory.reservation, f_i64, F_LIMIT),
-	F(struct resources, "swap", memory.swap, f_i64, F_LIMIT),
-	F(struct resources, "kernel", memory.kernel, f_i64, F_LIMIT),
-	F(struct resources, "kernelTCP", memory.kernel_tcp, f_i64, F_LIMIT),
-	F(struct resources, "swappiness", memory.swappiness, f_u64i, F_LIMIT),
-	F(struct resources, "disableOOMKiller", memory.bool_disable_oom_killer, f_tristate, F_LIMIT),
-	F(struct resources, "useHierarchy", memory.bool_use_hierarchy, f_tristate, F_LIMIT),
-	F(struct resources, "checkBeforeUpdate", memory.bool_check_before_update, f_tristate, F_LIMIT),
+	F(struct resources, "limit", memory.limit, json_i64, F_LIMIT),
+	F(struct resources, "reservation", memory.reservation, json_i64, F_LIMIT),
+	F(struct resources, "swap", memory.swap, json_i64, F_LIMIT),
+	F(struct resources, "kernel", memory.kernel, json_i64, F_LIMIT),
+	F(struct resources, "kernelTCP", memory.kernel_tcp, json_i64, F_LIMIT),
+	F(struct resources, "swappiness", memory.swappiness, json_u64i, F_LIMIT),
+	F(struct resources, "disableOOMKiller", memory.bool_disable_oom_killer, json_tristate,
+	  F_LIMIT),
+	F(struct resources, "useHierarchy", memory.bool_use_hierarchy, json_tristate, F_LIMIT),
+	F(struct resources, "checkBeforeUpdate", memory.bool_check_before_update, json_tristate,
+	  F_LIMIT),
 	{0},
 };
 
 static const struct field cpu_fields[] = {
-	F(struct resources, "shares", cpu.shares, f_u64i, F_LIMIT),
-	F(struct resources, "quota", cpu.quota, f_i64, F_LIMIT),
-	F(struct resources, "burst", cpu.burst, f_u64i, F_LIMIT),
-	F(struct resources, "period", cpu.period, f_u64i, F_LIMIT),
-	F(struct resources, "realtimeRuntime", cpu.realtime_runtime, f_i64, F_LIMIT),
-	F(struct resources, "realtimePeriod", cpu.realtime_period, f_u64i, F_LIMIT),
-	F(struct resources, "idle", cpu.idle, f_i64, F_LIMIT),
-	F(struct resources, "cpus", cpu.cpus, f_str, F_LIMIT),
-	F(struct resources, "mems", cpu.mems, f_str, F_LIMIT),
+	F(struct resources, "shares", cpu.shares, json_u64i, F_LIMIT),
+	F(struct resources, "quota", cpu.quota, json_i64, F_LIMIT),
+	F(struct resources, "burst", cpu.burst, json_u64i, F_LIMIT),
+	F(struct resources, "period", cpu.period, json_u64i, F_LIMIT),
+	F(struct resources, "realtimeRuntime", cpu.realtime_runtime, json_i64, F_LIMIT),
+	F(struct resources, "realtimePeriod", cpu.realtime_period, json_u64i, F_LIMIT),
+	F(struct resources, "idle", cpu.idle, json_i64, F_LIMIT),
+	F(struct resources, "cpus", cpu.cpus, json_str, F_LIMIT),
+	F(struct resources, "mems", cpu.mems, json_str, F_LIMIT),
 	{0},
 };
 
 static const struct field pids_fields[] = {
-	F(struct resources, "limit", pids_limit, f_i64, F_REQ | F_LIMIT),
+	F(struct resources, "limit", pids_limit, json_i64, F_REQ | F_LIMIT),
 	{0},
 };
 
 static const struct field weight_fields[] = {
-	F(struct weight_device, "major", major, f_i64, F_REQ),
-	F(struct weight_device, "minor", minor, f_i64, F_REQ),
-	F(struct weight_device, "weight", weight, f_u16i, 0),
-	F(struct weight_device, "leafWeight", leaf_weight, f_u16i, 0),
+	F(struct weight_device, "major", major, json_i64, F_REQ),
+	F(struct weight_device, "minor", minor, json_i64, F_REQ),
+	F(struct weight_device, "weight", weight, json_u16i, 0),
+	F(struct weight_device, "leafWeight", leaf_weight, json_u16i, 0),
 	{0},
 };
 
@@ -1645,43 +891,43 @@ static int elem_weight(struct walk *w, int t, void *elem)
 {
 	struct weight_device *d = elem;
 	d->weight = d->leaf_weight = UNSET;
-	if (walk_object(w, t, weight_fields, d) < 0)
+	if (json_object(w, t, weight_fields, d) < 0)
 		return -1;
 	if (d->weight == UNSET && d->leaf_weight == UNSET)
-		return fail(w, "needs weight or leafWeight");
+		return json_fail(w, "needs weight or leafWeight");
 	return 0;
 }
 
 static int f_weights(struct walk *w, int t, void *dst)
 {
 	struct resources *r = dst;
-	r->block_io.weight_devices = walk_list(w, t, JSMN_ARRAY, sizeof(struct weight_device),
+	r->block_io.weight_devices = json_array(w, t, sizeof(struct weight_device),
 					       elem_weight, &r->block_io.n_weight_devices);
 	return r->block_io.weight_devices ? 0 : -1;
 }
 
 static const struct field throttle_fields[] = {
-	F(struct throttle_device, "major", major, f_i64, F_REQ),
-	F(struct throttle_device, "minor", minor, f_i64, F_REQ),
-	F(struct throttle_device, "rate", rate, f_u64i, F_REQ),
+	F(struct throttle_device, "major", major, json_i64, F_REQ),
+	F(struct throttle_device, "minor", minor, json_i64, F_REQ),
+	F(struct throttle_device, "rate", rate, json_u64i, F_REQ),
 	{0},
 };
 
 static int elem_throttle(struct walk *w, int t, void *elem)
 {
-	return walk_object(w, t, throttle_fields, elem);
+	return json_object(w, t, throttle_fields, elem);
 }
 
 static int f_throttle(struct walk *w, int t, void *dst)
 {
 	struct throttle_list *l = dst;
-	l->v = walk_list(w, t, JSMN_ARRAY, sizeof(*l->v), elem_throttle, &l->n);
+	l->v = json_array(w, t, sizeof(*l->v), elem_throttle, &l->n);
 	return l->v ? 0 : -1;
 }
 
 static const struct field blkio_fields[] = {
-	F(struct resources, "weight", block_io.weight, f_u16i, F_LIMIT),
-	F(struct resources, "leafWeight", block_io.leaf_weight, f_u16i, F_LIMIT),
+	F(struct resources, "weight", block_io.weight, json_u16i, F_LIMIT),
+	F(struct resources, "leafWeight", block_io.leaf_weight, json_u16i, F_LIMIT),
 	{"weightDevice", f_weights, 0, F_LIMIT, NULL},
 	F(struct resources, "throttleReadBpsDevice", block_io.read_bps, f_throttle, F_LIMIT),
 	F(struct resources, "throttleWriteBpsDevice", block_io.write_bps, f_throttle, F_LIMIT),
@@ -1694,54 +940,54 @@ static const struct field blkio_fields[] = {
 static int f_page_size(struct walk *w, int t, void *dst)
 {
 	char **s = dst;
-	if (get_str(w, t, s) < 0)
+	if (json_str(w, t, s) < 0)
 		return -1;
 	size_t n = strspn(*s, "0123456789");
 	if (n == 0 || **s == '0' || !strchr("KMG", (*s)[n]) || !(*s)[n] || strcmp(*s + n + 1, "B"))
-		return fail(w, "\"%s\" is not a page size like \"2MB\"", *s);
+		return json_fail(w, "\"%s\" is not a page size like \"2MB\"", *s);
 	return 0;
 }
 
 static const struct field hugepage_fields[] = {
 	F(struct hugepage_limit, "pageSize", page_size, f_page_size, F_REQ),
-	F(struct hugepage_limit, "limit", limit, f_u64, F_REQ),
+	F(struct hugepage_limit, "limit", limit, json_u64, F_REQ),
 	{0},
 };
 
 static int elem_hugepage(struct walk *w, int t, void *elem)
 {
-	return walk_object(w, t, hugepage_fields, elem);
+	return json_object(w, t, hugepage_fields, elem);
 }
 
 static int f_hugepages(struct walk *w, int t, void *dst)
 {
 	struct resources *r = dst;
-	r->hugepages = walk_list(w, t, JSMN_ARRAY, sizeof(*r->hugepages), elem_hugepage, &r->n_hugepages);
+	r->hugepages = json_array(w, t, sizeof(*r->hugepages), elem_hugepage, &r->n_hugepages);
 	return r->hugepages ? 0 : -1;
 }
 
 static const struct field rdma_fields[] = {
-	F(struct rdma_limit, "hcaHandles", hca_handles, f_u32i, 0),
-	F(struct rdma_limit, "hcaObjects", hca_objects, f_u32i, 0),
+	F(struct rdma_limit, "hcaHandles", hca_handles, json_u32i, 0),
+	F(struct rdma_limit, "hcaObjects", hca_objects, json_u32i, 0),
 	{0},
 };
 
 static int elem_rdma(struct walk *w, int t, void *elem)
 {
 	struct rdma_limit *r = elem;
-	r->device = (char *)key_of(w, t);
+	r->device = (char *)json_key_of(w, t);
 	r->hca_handles = r->hca_objects = UNSET;
-	if (walk_object(w, t, rdma_fields, r) < 0)
+	if (json_object(w, t, rdma_fields, r) < 0)
 		return -1;
 	if (r->hca_handles == UNSET && r->hca_objects == UNSET)
-		return fail(w, "needs hcaHandles or hcaObjects");
+		return json_fail(w, "needs hcaHandles or hcaObjects");
 	return 0;
 }
 
 static int f_rdma(struct walk *w, int t, void *dst)
 {
 	struct resources *r = dst;
-	r->rdma = walk_list(w, t, JSMN_OBJECT, sizeof(*r->rdma), elem_rdma, &r->n_rdma);
+	r->rdma = json_map(w, t, sizeof(*r->rdma), elem_rdma, &r->n_rdma);
 	return r->rdma ? 0 : -1;
 }
 
@@ -1752,14 +998,14 @@ struct net_priority {
 };
 
 static const struct field priority_fields[] = {
-	F(struct net_priority, "name", name, f_str, F_REQ),
-	F(struct net_priority, "priority", priority, f_u32i, F_REQ),
+	F(struct net_priority, "name", name, json_str, F_REQ),
+	F(struct net_priority, "priority", priority, json_u32i, F_REQ),
 	{0},
 };
 
 static int elem_priority(struct walk *w, int t, void *elem)
 {
-	return walk_object(w, t, priority_fields, elem);
+	return json_object(w, t, priority_fields, elem);
 }
 
 struct net_cfg {
@@ -1771,12 +1017,12 @@ struct net_cfg {
 static int f_priorities(struct walk *w, int t, void *dst)
 {
 	struct net_cfg *n = dst;
-	n->prio = walk_list(w, t, JSMN_ARRAY, sizeof(*n->prio), elem_priority, &n->n_prio);
+	n->prio = json_array(w, t, sizeof(*n->prio), elem_priority, &n->n_prio);
 	return n->prio ? 0 : -1;
 }
 
 static const struct field net_fields[] = {
-	F(struct net_cfg, "classID", class_id, f_u32i, F_LIMIT),
+	F(struct net_cfg, "classID", class_id, json_u32i, F_LIMIT),
 	{"priorities", f_priorities, 0, F_LIMIT, NULL},
 	{0},
 };
@@ -1785,7 +1031,7 @@ static int f_network(struct walk *w, int t, void *dst)
 {
 	struct net_cfg cfg = {0};
 	*(bool *)dst = true;
-	return walk_object(w, t, net_fields, &cfg);
+	return json_object(w, t, net_fields, &cfg);
 }
 
 static const struct field resources_fields[] = {
@@ -1797,7 +1043,7 @@ static const struct field resources_fields[] = {
 	{"hugepageLimits", f_hugepages, 0, F_LIMIT, NULL},
 	F(struct resources, "network", has_network, f_network, 0),
 	{"rdma", f_rdma, 0, F_LIMIT, NULL},
-	F(struct resources, "unified", unified, f_kvv, F_LIMIT),
+	F(struct resources, "unified", unified, json_kvv, F_LIMIT),
 	{0},
 };
 
@@ -1805,7 +1051,7 @@ static int f_resources(struct walk *w, int t, void *dst)
 {
 	struct resources *r = dst;
 	r->present = true;
-	return walk_object(w, t, resources_fields, r);
+	return json_object(w, t, resources_fields, r);
 }
 
 /* ---- linux.seccomp --------------------------------------------------------- */
@@ -1816,37 +1062,37 @@ static bool takes_errno(int action)
 }
 
 static const struct field arg_fields[] = {
-	F(struct seccomp_arg, "index", index, f_u32, F_REQ),
-	F(struct seccomp_arg, "value", value, f_u64, F_REQ),
-	F(struct seccomp_arg, "valueTwo", value_two, f_u64, 0),
+	F(struct seccomp_arg, "index", index, json_u32, F_REQ),
+	F(struct seccomp_arg, "value", value, json_u64, F_REQ),
+	F(struct seccomp_arg, "valueTwo", value_two, json_u64, 0),
 	F(struct seccomp_arg, "op", op, f_scmp_op, F_REQ),
 	{0},
 };
 
 static int elem_arg(struct walk *w, int t, void *elem)
 {
-	return walk_object(w, t, arg_fields, elem);
+	return json_object(w, t, arg_fields, elem);
 }
 
 static int f_args(struct walk *w, int t, void *dst)
 {
 	struct seccomp_rule *r = dst;
-	r->args = walk_list(w, t, JSMN_ARRAY, sizeof(*r->args), elem_arg, &r->n_args);
+	r->args = json_array(w, t, sizeof(*r->args), elem_arg, &r->n_args);
 	return r->args ? 0 : -1;
 }
 
 static int f_names(struct walk *w, int t, void *dst)
 {
 	struct strv *sv = dst;
-	if (f_strv(w, t, sv) < 0)
+	if (json_strv(w, t, sv) < 0)
 		return -1;
-	return sv->n ? 0 : fail(w, "must have at least one entry");
+	return sv->n ? 0 : json_fail(w, "must have at least one entry");
 }
 
 static const struct field rule_seccomp_fields[] = {
 	F(struct seccomp_rule, "names", names, f_names, F_REQ),
 	F(struct seccomp_rule, "action", action, f_scmp_action, F_REQ),
-	F(struct seccomp_rule, "errnoRet", errno_ret, f_u32i, 0),
+	F(struct seccomp_rule, "errnoRet", errno_ret, json_u32i, 0),
 	{"args", f_args, 0, 0, NULL},
 	{0},
 };
@@ -1856,18 +1102,18 @@ static int elem_syscall(struct walk *w, int t, void *elem)
 {
 	struct seccomp_rule *r = elem;
 	r->errno_ret = UNSET;
-	if (walk_object(w, t, rule_seccomp_fields, r) < 0)
+	if (json_object(w, t, rule_seccomp_fields, r) < 0)
 		return -1;
 	if (r->errno_ret == UNSET || takes_errno(r->action))
 		return 0;
-	push_key(w, "errnoRet");
-	return fail(w, "not allowed with action \"%s\"", name_of(scmp_actions, r->action));
+	json_push_key(w, "errnoRet");
+	return json_fail(w, "not allowed with action \"%s\"", name_of(scmp_actions, r->action));
 }
 
 static int f_syscalls(struct walk *w, int t, void *dst)
 {
 	struct seccomp *sc = dst;
-	sc->rules = walk_list(w, t, JSMN_ARRAY, sizeof(*sc->rules), elem_syscall, &sc->n_rules);
+	sc->rules = json_array(w, t, sizeof(*sc->rules), elem_syscall, &sc->n_rules);
 	return sc->rules ? 0 : -1;
 }
 
@@ -1883,11 +1129,11 @@ static int f_scmp_flags(struct walk *w, int t, void *dst)
 
 static const struct field seccomp_fields[] = {
 	F(struct seccomp, "defaultAction", default_action, f_scmp_action, F_REQ),
-	F(struct seccomp, "defaultErrnoRet", default_errno_ret, f_u32i, 0),
+	F(struct seccomp, "defaultErrnoRet", default_errno_ret, json_u32i, 0),
 	F(struct seccomp, "architectures", architectures, f_arches, 0),
 	F(struct seccomp, "flags", flags, f_scmp_flags, 0),
 	F(struct seccomp, "listenerPath", listener_path, f_abs_path, 0),
-	F(struct seccomp, "listenerMetadata", listener_metadata, f_str, 0),
+	F(struct seccomp, "listenerMetadata", listener_metadata, json_str, 0),
 	{"syscalls", f_syscalls, 0, 0, NULL},
 	{0},
 };
@@ -1896,16 +1142,17 @@ static int f_seccomp(struct walk *w, int t, void *dst)
 {
 	struct seccomp *sc = dst;
 	sc->present = true;
-	if (walk_object(w, t, seccomp_fields, sc) < 0)
+	if (json_object(w, t, seccomp_fields, sc) < 0)
 		return -1;
 	if (sc->listener_metadata && !sc->listener_path) {
-		push_key(w, "listenerMetadata");
-		return fail(w, "not allowed without listenerPath");
+		json_push_key(w, "listenerMetadata");
+		return json_fail(w, "not allowed without listenerPath");
 	}
 	if (sc->default_errno_ret == UNSET || takes_errno(sc->default_action))
 		return 0;
-	push_key(w, "defaultErrnoRet");
-	return fail(w, "not allowed with action \"%s\"", name_of(scmp_actions, sc->default_action));
+	json_push_key(w, "defaultErrnoRet");
+	return json_fail(w, "not allowed with action \"%s\"",
+	                 name_of(scmp_actions, sc->default_action));
 }
 
 /* ---- linux: what husk validates but does not implement yet ----------------- */
@@ -1914,7 +1161,7 @@ static int f_strv_unused(struct walk *w, int t, void *dst)
 {
 	struct strv sv;
 	(void)dst;
-	return f_strv(w, t, &sv);
+	return json_strv(w, t, &sv);
 }
 
 static const struct field personality_fields[] = {
@@ -1927,7 +1174,7 @@ static int f_personality(struct walk *w, int t, void *dst)
 {
 	struct linux_cfg *l = dst;
 	l->has_personality = true;
-	return walk_object(w, t, personality_fields, l);
+	return json_object(w, t, personality_fields, l);
 }
 
 struct rdt_cfg {
@@ -1939,17 +1186,19 @@ struct rdt_cfg {
 static int f_mem_bw(struct walk *w, int t, void *dst)
 {
 	char **s = dst;
-	if (get_str(w, t, s) < 0)
+	if (json_str(w, t, s) < 0)
 		return -1;
-	return !strncmp(*s, "MB:", 3) && !strchr(*s, '\n') ? 0 : fail(w, "must start with \"MB:\" and be one line");
+	return !strncmp(*s, "MB:", 3) && !strchr(*s, '\n')
+	           ? 0
+	           : json_fail(w, "must start with \"MB:\" and be one line");
 }
 
 static const struct field rdt_fields[] = {
-	F(struct rdt_cfg, "closID", clos_id, f_str, 0),
-	F(struct rdt_cfg, "l3CacheSchema", l3_cache_schema, f_str, 0),
+	F(struct rdt_cfg, "closID", clos_id, json_str, 0),
+	F(struct rdt_cfg, "l3CacheSchema", l3_cache_schema, json_str, 0),
 	F(struct rdt_cfg, "memBwSchema", mem_bw_schema, f_mem_bw, 0),
-	F(struct rdt_cfg, "schemata", schemata, f_strv, 0),
-	F(struct rdt_cfg, "enableMonitoring", enable_monitoring, f_bool, 0),
+	F(struct rdt_cfg, "schemata", schemata, json_strv, 0),
+	F(struct rdt_cfg, "enableMonitoring", enable_monitoring, json_bool, 0),
 	{0},
 };
 
@@ -1957,24 +1206,24 @@ static int f_intel_rdt(struct walk *w, int t, void *dst)
 {
 	struct rdt_cfg cfg = {0};
 	*(bool *)dst = true;
-	return walk_object(w, t, rdt_fields, &cfg);
+	return json_object(w, t, rdt_fields, &cfg);
 }
 
 static const struct field netdev_fields[] = {
-	{"name", f_str, 0, 0, NULL},
+	{"name", json_str, 0, 0, NULL},
 	{0},
 };
 
 static int elem_netdev(struct walk *w, int t, void *elem)
 {
-	return walk_object(w, t, netdev_fields, elem);
+	return json_object(w, t, netdev_fields, elem);
 }
 
 static int f_net_devices(struct walk *w, int t, void *dst)
 {
 	size_t n;
 	*(bool *)dst = true;
-	return walk_list(w, t, JSMN_OBJECT, sizeof(char *), elem_netdev, &n) ? 0 : -1;
+	return json_map(w, t, sizeof(char *), elem_netdev, &n) ? 0 : -1;
 }
 
 static int f_mpol_flags(struct walk *w, int t, void *dst)
@@ -2001,23 +1250,24 @@ static int f_memory_policy(struct walk *w, int t, void *dst)
 {
 	struct mem_policy *m = dst;
 	m->present = true;
-	if (walk_object(w, t, mpol_fields, m) < 0)
+	if (json_object(w, t, mpol_fields, m) < 0)
 		return -1;
 	bool none = m->mode == MPOL_DEFAULT || m->mode == MPOL_LOCAL;
 	if (m->mode == MPOL_PREFERRED || none != m->has_nodes)
 		return 0;
-	push_key(w, "nodes");
-	return fail(w, none ? "must be empty for %s" : "required for %s", name_of(mpol_modes, m->mode));
+	json_push_key(w, "nodes");
+	return json_fail(w, none ? "must be empty for %s" : "required for %s",
+	                 name_of(mpol_modes, m->mode));
 }
 
 /* The kernel takes 0 to 999999999 (timens_offsets is a timespec). */
 static int f_nanosecs(struct walk *w, int t, void *dst)
 {
-	return get_int(w, t, 0, 999999999, dst);
+	return json_int(w, t, 0, 999999999, dst);
 }
 
 static const struct field offset_fields[] = {
-	F(struct time_offset, "secs", secs, f_i64, 0),
+	F(struct time_offset, "secs", secs, json_i64, 0),
 	F(struct time_offset, "nanosecs", nanosecs, f_nanosecs, 0),
 	{0},
 };
@@ -2026,7 +1276,7 @@ static int f_clock_offset(struct walk *w, int t, void *dst)
 {
 	struct time_offset *o = dst;
 	o->given = true;
-	return walk_object(w, t, offset_fields, o);
+	return json_object(w, t, offset_fields, o);
 }
 
 static const struct field time_fields[] = {
@@ -2038,7 +1288,7 @@ static const struct field time_fields[] = {
 static int f_time_offsets(struct walk *w, int t, void *dst)
 {
 	struct linux_cfg *l = dst;
-	if (walk_object(w, t, time_fields, l) < 0)
+	if (json_object(w, t, time_fields, l) < 0)
 		return -1;
 	l->has_time_offsets = l->boottime.given || l->monotonic.given;
 	return 0;
@@ -2052,14 +1302,14 @@ static const struct field linux_fields[] = {
 	F(struct linux_cfg, "gidMappings", gid_mappings, f_idmaps, 0),
 	{"timeOffsets", f_time_offsets, 0, 0, NULL},
 	{"devices", f_devices, 0, 0, NULL},
-	F(struct linux_cfg, "cgroupsPath", cgroups_path, f_str, 0),
+	F(struct linux_cfg, "cgroupsPath", cgroups_path, json_str, 0),
 	F(struct linux_cfg, "resources", resources, f_resources, 0),
 	F(struct linux_cfg, "rootfsPropagation", rootfs_propagation, f_propagation, 0),
 	F(struct linux_cfg, "seccomp", seccomp, f_seccomp, 0),
-	F(struct linux_cfg, "sysctl", sysctl, f_kvv, 0),
+	F(struct linux_cfg, "sysctl", sysctl, json_kvv, 0),
 	F(struct linux_cfg, "maskedPaths", masked_paths, f_abs_strv, 0),
 	F(struct linux_cfg, "readonlyPaths", readonly_paths, f_abs_strv, 0),
-	F(struct linux_cfg, "mountLabel", mount_label, f_str, 0),
+	F(struct linux_cfg, "mountLabel", mount_label, json_str, 0),
 	{"personality", f_personality, 0, 0, NULL},
 	F(struct linux_cfg, "intelRdt", has_intel_rdt, f_intel_rdt, 0),
 	F(struct linux_cfg, "netDevices", has_net_devices, f_net_devices, 0),
@@ -2080,17 +1330,17 @@ static const struct ns_entry *find_ns(const struct linux_cfg *l, int type)
 static int f_linux(struct walk *w, int t, void *dst)
 {
 	struct linux_cfg *l = dst;
-	if (walk_object(w, t, linux_fields, l) < 0)
+	if (json_object(w, t, linux_fields, l) < 0)
 		return -1;
 	const struct ns_entry *time = find_ns(l, CLONE_NEWTIME);
 	if (l->has_time_offsets && (!time || time->path)) {
-		push_key(w, "timeOffsets");
-		return fail(w, "given without a new time namespace in linux.namespaces");
+		json_push_key(w, "timeOffsets");
+		return json_fail(w, "given without a new time namespace in linux.namespaces");
 	}
 	if ((!l->uid_mappings.n && !l->gid_mappings.n) || find_ns(l, CLONE_NEWUSER))
 		return 0;
-	push_key(w, l->uid_mappings.n ? "uidMappings" : "gidMappings");
-	return fail(w, "given without a user namespace in linux.namespaces");
+	json_push_key(w, l->uid_mappings.n ? "uidMappings" : "gidMappings");
+	return json_fail(w, "given without a user namespace in linux.namespaces");
 }
 
 static const struct field spec_fields[] = {
@@ -2098,10 +1348,10 @@ static const struct field spec_fields[] = {
 	SUB("root", 0, root_fields, F_REQ),
 	{"mounts", f_mounts, 0, 0, NULL},
 	{"process", f_process, 0, 0, NULL},
-	F(struct spec, "hostname", hostname, f_str, 0),
-	F(struct spec, "domainname", domainname, f_str, 0),
+	F(struct spec, "hostname", hostname, json_str, 0),
+	F(struct spec, "domainname", domainname, json_str, 0),
 	SUB("hooks", 0, hooks_fields, 0),
-	F(struct spec, "annotations", annotations, f_kvv, 0),
+	F(struct spec, "annotations", annotations, json_kvv, 0),
 	F(struct spec, "linux", linux, f_linux, 0),
 	{0},
 };
@@ -2129,71 +1379,45 @@ static void spec_init(struct spec *s, char *text)
 
 static int f_config(struct walk *w, int t, void *dst)
 {
-	return walk_object(w, t, spec_fields, dst);
+	return json_object(w, t, spec_fields, dst);
 }
 
-/* top fills s from the top-level object: the whole config, or one process
- * (exec --process). */
-static int parse(struct spec *s, size_t len, int (*top)(struct walk *, int, void *),
-		 struct husk_err *e)
+/* `update -r`: a LinuxResources object alone, read as if it were
+ * {"resources": ...} under linux, so the paths read "resources.memory.limit". */
+static int f_resources_alone(struct walk *w, int t, void *dst)
 {
-	struct walk w = {.s = s, .text = s->text, .e = e};
-	if (len > CONFIG_MAX)
-		return err_set(e, 0, "larger than %d bytes", CONFIG_MAX);
-	if (json_check(s->text, len, e) < 0)
-		return -1;
-	if (s->text[skip_ws(s->text, len, 0)] != '{')
-		return err_set(e, 0, "the top level is not a JSON object");
-	int r = tokenize(&w, len);
-	if (r == 0)
-		r = top(&w, 0, s);
-	free(w.tok);
+	struct spec *s = dst;
+	json_push_key(w, "resources");
+	return f_resources(w, t, &s->linux.resources);
+}
+
+/* top fills s from the top-level object: the whole config, one process
+ * (exec --process) or resources alone. Takes text (malloc'd) in every case:
+ * on failure all is freed and *s zeroed, on success spec_free releases it. */
+static int parse(struct spec *s, char *text, size_t len, field_fn *top, struct husk_err *e)
+{
+	spec_init(s, text);
+	int r = len > CONFIG_MAX
+	            ? err_set(e, 0, "larger than %d bytes", CONFIG_MAX)
+	            : json_walk(text, len, &s->arena, top, s, &s->linux.resources.first_limit, e);
+	if (r < 0)
+		spec_free(s);
 	return r;
 }
 
-/* Takes text (malloc'd) in every case: on failure all is freed and *s
- * zeroed, on success spec_free releases it. */
 int spec_parse(struct spec *s, char *text, size_t len, struct husk_err *e)
 {
-	spec_init(s, text);
-	if (parse(s, len, f_config, e) < 0) {
-		spec_free(s);
-		return -1;
-	}
-	return 0;
+	return parse(s, text, len, f_config, e);
 }
 
 int spec_parse_process(struct spec *s, char *text, size_t len, struct husk_err *e)
 {
-	spec_init(s, text);
-	if (parse(s, len, f_process, e) < 0) {
-		spec_free(s);
-		return -1;
-	}
-	return 0;
+	return parse(s, text, len, f_process, e);
 }
 
-/* A LinuxResources object alone (`update -r`): parsed as if it were
- * {"resources": ...} under linux, so the paths read "resources.memory.limit". */
 int spec_parse_resources(struct spec *s, char *text, size_t len, struct husk_err *e)
 {
-	spec_init(s, text);
-	struct walk w = {.s = s, .text = s->text, .e = e};
-	int r = -1;
-	if (len > CONFIG_MAX) {
-		err_set(e, 0, "larger than %d bytes", CONFIG_MAX);
-	} else if (json_check(s->text, len, e) < 0) {
-		/* e says where */
-	} else if (s->text[skip_ws(s->text, len, 0)] != '{') {
-		err_set(e, 0, "the top level is not a JSON object");
-	} else if (tokenize(&w, len) == 0) {
-		push_key(&w, "resources");
-		r = f_resources(&w, 0, &s->linux.resources);
-	}
-	free(w.tok);
-	if (r < 0)
-		spec_free(s);
-	return r;
+	return parse(s, text, len, f_resources_alone, e);
 }
 
 int spec_load(struct spec *s, const char *bundle, struct husk_err *e)
@@ -2210,7 +1434,7 @@ int spec_load(struct spec *s, const char *bundle, struct husk_err *e)
 
 void spec_free(struct spec *s)
 {
-	arena_free(s->arena);
+	json_arena_free(s->arena);
 	free(s->text);
 	memset(s, 0, sizeof(*s));
 }
