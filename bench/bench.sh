@@ -74,11 +74,24 @@ grep -q '"/bin/true"' "$B/config.json" && grep -q '"terminal": false' "$B/config
 	grep -q "\"path\": \"$ROOTFS\"" "$B/config.json" && grep -q inheritable "$B/config.json" ||
 	die "could not edit $B/config.json"
 
+# ---- husk as a board installs it: on a read-only filesystem ------------------
+# From a writable filesystem (this repository) husk re-executes a sealed
+# memfd copy of itself for create/run/exec (CVE-2019-5736); from a read-only
+# one it skips the copy, as crun does. "huskro" is the same binary from a
+# read-only bind mount, to measure both.
+RO=$W/ro
+mountpoint -q "$RO" && umount "$RO"
+mkdir -p "$RO"
+cp "$HUSK" "$RO/husk"
+mount --bind "$RO" "$RO" && mount -o remount,bind,ro "$RO" || die "cannot make a read-only bind mount at $RO"
+trap 'umount "$RO" 2>/dev/null' EXIT
+HUSK_RO=$RO/husk
+
 # ---- state dirs, and leftovers of an interrupted run -------------------------
 # in_ns CMD...: CMD in the same private mount namespace the timer uses.
 in_ns() { "$TIMER" -c "$CG2" -x "$@"; }
-for rt in husk crun runc; do
-	case $rt in husk) bin=$HUSK ;; crun) bin=$CRUN ;; runc) bin=$RUNC ;; esac
+for rt in husk huskro crun runc; do
+	case $rt in husk) bin=$HUSK ;; huskro) bin=$HUSK_RO ;; crun) bin=$CRUN ;; runc) bin=$RUNC ;; esac
 	r=$RUNDIR/root-$rt
 	if [ -d "$r" ]; then
 		in_ns sh -c 'for id in $("$1" --root "$2" list -q 2>/dev/null); do "$1" --root "$2" delete -f "$id" >/dev/null 2>&1; done' \
@@ -95,14 +108,15 @@ done
 rt_cmd() { # rt_cmd RUNTIME: the command prefix for that runtime
 	case $1 in
 	husk) echo "$HUSK --root $RUNDIR/root-husk" ;;
+	huskro) echo "$HUSK_RO --root $RUNDIR/root-huskro" ;;
 	crun) echo "$CRUN --root $RUNDIR/root-crun" ;;
 	runc) echo "$RUNC --root $RUNDIR/root-runc" ;;
 	esac
 }
-id_of() { case $1 in husk) echo hk ;; crun) echo cr ;; runc) echo rc ;; esac; }
+id_of() { case $1 in husk) echo hk ;; huskro) echo hr ;; crun) echo cr ;; runc) echo rc ;; esac; }
 
 plan_run() { # plan_run IDLE_MS KIND
-	for rt in husk crun runc; do
+	for rt in husk huskro crun runc; do
 		echo "$rt $rt.run.$2 1 $1 $(rt_cmd $rt) run $(id_of $rt)-run"
 	done
 	echo "lower lower.run.$2 1 $1 $LOWER $CG2 $ROOTFS"
@@ -132,7 +146,7 @@ plan_many() { # plan_many setup|measure|teardown
 	done
 }
 plan_seq() {
-	for rt in husk crun runc; do
+	for rt in husk huskro crun runc; do
 		echo "$rt $rt.seq100 100 0 $(rt_cmd $rt) run $(id_of $rt)-seq{i}"
 	done
 	echo "lower lower.seq100 100 0 $LOWER $CG2 $ROOTFS"
@@ -231,6 +245,11 @@ fails=$(grep -c '^timer:' "$ERR" || true)
 			cell("runc." key), haslower ? cell("lower." key) : "-", ratio("husk." key, "crun." key),
 			ratio("husk." key, "runc." key), haslower ? ratio("husk." key, "lower." key) : "-"
 	}
+	function rorow(name, key) {
+		printf "| %s | %s | %s | %s | %s | %s | %s |\n", name, cell("huskro." key), cell("husk." key),
+			cell("crun." key), cell("lower." key), ratio("huskro." key, "crun." key),
+			ratio("huskro." key, "lower." key)
+	}
 	{ med[$1] = $3; mn[$1] = $4; mx[$1] = $5; rssmed[$1] = $7; rssmax[$1] = $8 }
 	END {
 		print "| measure | husk | crun | runc | lower bound | husk/crun | husk/runc | husk/lower |"
@@ -245,6 +264,15 @@ fails=$(grep -c '^timer:' "$ERR" || true)
 		row("`list` (100 present)", "list.100", 0)
 		row("`delete` (stopped)", "delete", 0)
 		row("100 sequential `run`s (total)", "seq100", 1)
+		print ""
+		print "husk from a read-only filesystem, as a board installs it (same binary, read-only bind"
+		print "mount: no sealed copy, see bench.sh), against the same runs of the others:"
+		print ""
+		print "| measure | husk, read-only | husk | crun | lower bound | husk ro/crun | husk ro/lower |"
+		print "|---|---|---|---|---|---:|---:|"
+		rorow("`run /bin/true`, isolated", "run.iso")
+		rorow("`run /bin/true`, hot", "run.hot")
+		rorow("100 sequential `run`s (total)", "seq100")
 		print ""
 		print "Peak RSS (ru_maxrss from wait4, KiB: median / max over all samples). For `run` it"
 		print "includes the reaped container process, i.e. busybox `/bin/true` itself (see lower);"
@@ -296,6 +324,8 @@ fails=$(grep -c '^timer:' "$ERR" || true)
 		t("`state` <= 0.2x crun (1 present)", "husk.state.1", "crun.state.1", 0.2)
 		t("`state` <= 0.2x crun (100 present)", "husk.state.100", "crun.state.100", 0.2)
 		t("100 sequential runs <= 0.3x crun", "husk.seq100", "crun.seq100", 0.3)
+		t("`run` hot <= 1.3x lower bound, husk read-only", "huskro.run.hot", "lower.run.hot", 1.3)
+		t("100 sequential runs <= 0.3x crun, husk read-only", "huskro.seq100", "crun.seq100", 0.3)
 		r = 0; split("create start state.1 state.100 delete", ks, " ")
 		for (i in ks) if (("husk." ks[i]) in rssmax && rssmax["husk." ks[i]] > r) r = rssmax["husk." ks[i]]
 		printf "| peak RSS < 1 MiB (husk alone: create/start/state/delete) | %d KiB | %s |\n", r, r < 1024 ? "met" : sprintf("missed by %d KiB", r - 1024)
