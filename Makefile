@@ -42,7 +42,7 @@ build/unit_spec: test/unit_spec.c spec.c json.c util.c husk.h json.h build/inclu
 		-DJSMN_PARENT_LINKS -DHUSK_UNIT -o $@ test/unit_spec.c spec.c json.c util.c -lseccomp
 
 # libFuzzer over spec_parse + spec_check_supported, with ASan and UBSan (test/fuzz.sh).
-build/fuzz_spec: test/fuzz_spec.c spec.c json.c util.c $(HDRS) build/include/.ok
+build/fuzz_spec: test/fuzz_spec.c spec.c json.c util.c $(HDRS) json.h build/include/.ok
 	@sh test/deps.sh clang libclang-rt-14-dev
 	clang -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
 		$(WARN) -Wno-format-nonliteral -DJSMN_STRICT -DJSMN_PARENT_LINKS -o $@ test/fuzz_spec.c spec.c json.c util.c -lseccomp
@@ -52,7 +52,7 @@ build/husk-glibc: $(SRCS) $(HDRS) build/include/.ok
 	@sh test/deps.sh valgrind
 	$(HOSTCC) -std=gnu11 -g -O1 $(WARN) -DJSMN_STRICT -DJSMN_PARENT_LINKS -o $@ $(SRCS) -lseccomp
 
-build/rootfs/.ok: test/rootfs.sh test/probe.c test/sockrecv.c test/seccomp-listener.c test/nosys.c build/include/.ok
+build/rootfs/.ok: test/rootfs.sh test/probe.c test/sockrecv.c test/nosys.c build/include/.ok
 	sh test/rootfs.sh build/rootfs
 
 check: husk build/unit_spec build/rootfs/.ok husk-asan build/fuzz_spec build/husk-glibc build/husk-fault

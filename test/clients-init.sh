@@ -1,25 +1,17 @@
 #!/bin/sh
 # PID 1 of the clients VM (test/clients-vm.sh), run by the image's stub
 # /sbin/husk-clients-boot with /proc, /sys, /dev mounted, / writable (a
-# snapshot) and the payload disk at /payload: husk, clients/ (the
-# scenarios), rootfs/ (the busybox test rootfs), filter, out/ (logs back to
-# the host). No systemd: containerd is started by hand, podman needs no daemon.
+# snapshot) and the payload disk at /payload: husk, vm-common.sh (what this
+# shares with test/vm-init.sh), clients/ (the scenarios), rootfs/ (the busybox
+# test rootfs), filter, out/ (logs back to the host). No systemd: containerd
+# is started by hand, podman needs no daemon.
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root TERM=dumb LC_ALL=C
 cd /
+. /payload/vm-common.sh
 
-mkdir -p /dev/pts /dev/shm
-mount -t devpts -o newinstance,ptmxmode=0666,gid=5,mode=620 devpts /dev/pts
-ln -sf pts/ptmx /dev/ptmx
-mount -t tmpfs -o mode=1777 tmpfs /dev/shm
-mount -t tmpfs -o mode=755 tmpfs /run
-mount -t tmpfs -o mode=1777 tmpfs /tmp
-# cgroup v2 only (cgroup_no_v1=all), as on a systemd host; we stay in the root cgroup.
-mount -t cgroup2 -o nsdelegate cgroup2 /sys/fs/cgroup
 # securityfs is NOT mounted: without it podman sees AppArmor as off and sets
 # no apparmorProfile (the podman.apparmor scenarios mount it to show the other case).
-hostname husk-clients
-ip link set lo up 2>/dev/null
-echo 1 >/proc/sys/kernel/printk
+vm_setup husk-clients
 
 cp /payload/husk /husk && chmod 755 /husk
 OUT=/payload/out
@@ -55,13 +47,7 @@ EOF
 containerd >$OUT/containerd.log 2>&1 &
 
 filter=$(cat /payload/filter 2>/dev/null)
-echo
-echo "VM-START: $(uname -r), $(cut -d' ' -f1 /proc/uptime)s after boot"
+vm_start
 echo "VM-INFO: $(podman --version), conmon $(conmon --version 2>/dev/null | sed -n 's/conmon version //p'), $(containerd --version | cut -d' ' -f3), $(/husk --version | head -n 1)"
 sh /payload/clients/run.sh "$filter" 2>&1
-rc=$?
-echo "VM-EXIT: $rc"
-sync
-umount /payload 2>/dev/null || mount -o remount,ro /payload
-busybox poweroff -f
-echo o >/proc/sysrq-trigger
+vm_end $? /payload

@@ -27,24 +27,15 @@ mkdir -p "$CACHE" && CACHE=$(cd "$CACHE" && pwd) || exit 1
 K=build/vm/kernel
 IMG=$CACHE/rootfs.ext4
 LAST=$CACHE/last
-
-die() { echo "clients-vm: $*" >&2; echo "0 passed, 1 failed, 0 skipped"; exit 1; }
+NAME=clients-vm
+. test/vm-host.sh
 
 sh test/deps.sh qemu-system-x86 debootstrap e2fsprogs busybox-static musl-tools || die "missing packages"
 
 # ---- the kernel: Debian's cloud kernel, shared with test/vm.sh --------------
 # NVMe, ext4, cgroups, namespaces, seccomp and AppArmor are built in (virtio-blk
 # is a module, NVMe is not: the disks are NVMe), so no modules are needed.
-if [ ! -f $K/vmlinuz ]; then
-	kpkg() { apt-cache depends linux-image-cloud-amd64 2>/dev/null |
-		sed -n 's/.*Depends: \(linux-image-[^ ]*\)/\1/p' | head -n 1; }
-	kget() { pkg=$(kpkg) && [ -n "$pkg" ] && (cd build/vm/dl && apt-get download "$pkg" >/dev/null 2>&1); }
-	rm -rf build/vm/dl && mkdir -p build/vm/dl || exit 1
-	kget || { apt-get update -q >/dev/null && kget; } || die "cannot download the cloud kernel ($pkg)"
-	dpkg-deb -x build/vm/dl/*.deb build/vm/dl/x || die "dpkg-deb failed"
-	mkdir -p $K && cp build/vm/dl/x/boot/config-* $K/config && echo "$pkg" >$K/package &&
-		cp build/vm/dl/x/boot/vmlinuz-* $K/vmlinuz && rm -rf build/vm/dl || exit 1
-fi
+vm_kernel $K
 grep -q '^CONFIG_BLK_DEV_NVME=y' $K/config || die "the kernel in $K has no built-in NVMe driver"
 
 # ---- the Debian image (cached) -------------------------------------------------
@@ -102,7 +93,7 @@ sh test/rootfs.sh build/rootfs || die "test/rootfs.sh failed"
 P=$CACHE/payload
 rm -rf "$P" && mkdir -p "$P/out" || exit 1
 cp "${VM_HUSK:-husk}" "$P/husk" || die "no husk binary: run make husk"
-cp test/clients-init.sh "$P/clients-init.sh" && cp -R test/clients "$P/clients" &&
+cp test/clients-init.sh test/vm-common.sh "$P/" && cp -R test/clients "$P/clients" &&
 	cp -a build/rootfs "$P/rootfs" || exit 1
 printf '%s\n' "$filter" >"$P/filter"
 printf '%s\n' "${CLIENTS_RUNTIME:-/husk}" >"$P/runtime"
@@ -124,26 +115,7 @@ timeout "${CLIENTS_TIMEOUT:-1500}" qemu-system-x86_64 -accel tcg -m 3072 -smp 2 
 	</dev/null >$log 2>&1
 qrc=$?
 secs=$(($(date +%s) - start))
-esc=$(printf '\033')
-tr -d '\r' <$log | sed "s/$esc\[[0-9;?]*[A-Za-z]//g; s/${esc}c//g; s/^.*VM-START:/VM-START:/" >$log.txt
+vm_console $log
 # The scenario logs, back from the payload disk.
 debugfs -R "rdump /out $LAST" "$CACHE/payload.ext4" >/dev/null 2>&1
-
-sum='^([A-Za-z]+: )?[0-9]+ passed, [0-9]+ failed'
-sed -n '/^VM-START:/,/^VM-EXIT:/p' $log.txt | grep -v -E "$sum|^VM-EXIT: "
-result=$(grep -E "$sum" $log.txt | tail -n1)
-rc=$(sed -n 's/^VM-EXIT: \([0-9]*\).*/\1/p' $log.txt | tail -n1)
-[ "$qrc" = 124 ] && echo "clients-vm: timed out after ${CLIENTS_TIMEOUT:-1500}s"
-if [ -z "$rc" ]; then
-	echo "clients-vm: no VM-EXIT line (qemu exit $qrc); the console said:"
-	tail -n 30 $log.txt
-	rc=1
-fi
-echo "clients-vm: run took ${secs}s, exit $rc; logs in $LAST"
-if [ -z "$result" ]; then
-	echo "clients-vm: no result line"
-	echo "0 passed, 1 failed, 0 skipped"
-	exit 1
-fi
-echo "$result"
-[ "$rc" = 0 ]
+vm_report $log "$qrc" "${CLIENTS_TIMEOUT:-1500}" "run took ${secs}s (logs in $LAST)"

@@ -2,8 +2,9 @@
 # rootfs.sh OUT_DIR: build the tests' root filesystem from Debian's
 # busybox-static: OUT_DIR/bin/busybox and a link per applet, the usual empty
 # directories, a minimal /etc/passwd and /etc/group, and the probe
-# (test/probe.c) as OUT_DIR/bin/probe. Also builds the console-socket receiver
-# next to OUT_DIR (build/sockrecv). Quick and silent when already up to date.
+# (test/probe.c) as OUT_DIR/bin/probe. Also builds the helpers next to OUT_DIR:
+# build/sockrecv (the console-socket receiver and seccomp agent) and
+# build/nosys (test/check.sh's older kernel). Quick and silent when already up to date.
 # Exit status: 0, 1 on failure.
 set -e
 out=${1:?usage: rootfs.sh OUT_DIR}
@@ -17,7 +18,7 @@ cflags="-static -Os -Wall -Wextra -Werror -I$build/include"
 newer() { [ -e "$1" ] && ! [ "$2" -nt "$1" ]; }
 
 mkdir -p "$build"
-for p in probe sockrecv seccomp-listener nosys; do
+for p in probe sockrecv nosys; do
 	if ! newer "$build/$p" "$src/$p.c"; then
 		"$cc" $cflags -o "$build/$p.tmp" "$src/$p.c"
 		mv "$build/$p.tmp" "$build/$p"

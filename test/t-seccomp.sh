@@ -8,23 +8,23 @@ with_seccomp() {
 	C_LINUX="\"seccomp\": {\"defaultAction\": \"$1\", ${3:+$3, }\"syscalls\": [$2]},"
 }
 
-# The agent for SCMP_ACT_NOTIFY (test/seccomp-listener.c), built beside the
-# rootfs like sockrecv; skips the test when it cannot be had.
+# The agent for SCMP_ACT_NOTIFY is `sockrecv --seccomp` (test/sockrecv.c),
+# built beside the rootfs by rootfs.sh (rebuilt here when older than its
+# source); skips the test when it cannot be had.
 listener_bin() {
-	LISTENER=${SECCOMP_LISTENER:-$(dirname "$ROOTFS")/seccomp-listener}
-	_src=$(dirname "$HUSK")/test/seccomp-listener.c
-	if [ -f "$_src" ] && { [ ! -x "$LISTENER" ] || [ "$_src" -nt "$LISTENER" ]; } &&
+	_src=$(dirname "$HUSK")/test/sockrecv.c
+	if [ -f "$_src" ] && { [ ! -x "$SOCKRECV" ] || [ "$_src" -nt "$SOCKRECV" ]; } &&
 		command -v "${MUSL_CC:-musl-gcc}" >/dev/null 2>&1; then
-		"${MUSL_CC:-musl-gcc}" -static -Os -Wall -Wextra -Werror -o "$LISTENER.tmp" "$_src" &&
-			mv "$LISTENER.tmp" "$LISTENER"
+		"${MUSL_CC:-musl-gcc}" -static -Os -Wall -Wextra -Werror -o "$SOCKRECV.tmp" "$_src" &&
+			mv "$SOCKRECV.tmp" "$SOCKRECV"
 	fi
-	[ -x "$LISTENER" ] || skip "no seccomp-listener at $LISTENER"
+	[ -x "$SOCKRECV" ] || skip "no $SOCKRECV (built by rootfs.sh)"
 }
 
 # start_listener: the agent on $TD/agent.sock, output in $TD/agent.out.
 start_listener() {
 	listener_bin
-	"$LISTENER" "$TD/agent.sock" >"$TD/agent.out" 2>&1 &
+	"$SOCKRECV" --seccomp "$TD/agent.sock" >"$TD/agent.out" 2>&1 &
 	LPID=$!
 	_n=50
 	while [ ! -S "$TD/agent.sock" ] && [ "$_n" -gt 0 ]; do

@@ -13,25 +13,14 @@ cd "$(dirname "$0")/.." || exit 1
 VM=build/vm
 K=$VM/kernel
 filter=$1
-
-die() { echo "vm: $*" >&2; echo "0 passed, 1 failed, 0 skipped"; exit 1; }
+NAME=vm
+. test/vm-host.sh
 
 sh test/deps.sh qemu-system-x86 busybox-static cpio musl-tools || die "missing packages"
 
 # Debian's cloud kernel: cgroups, namespaces, seccomp, devtmpfs, initrd and the
 # 8250 serial console are built in, so no modules are needed. Cached.
-if [ ! -f $K/vmlinuz ]; then
-	# The metapackage names the current one; stale lists: update, try again.
-	kpkg() { apt-cache depends linux-image-cloud-amd64 2>/dev/null |
-		sed -n 's/.*Depends: \(linux-image-[^ ]*\)/\1/p' | head -n 1; }
-	kget() { pkg=$(kpkg) && [ -n "$pkg" ] && (cd $VM/dl && apt-get download "$pkg" >/dev/null 2>&1); }
-	rm -rf $VM/dl && mkdir -p $VM/dl || exit 1
-	kget || { apt-get update -q >/dev/null && kget; } || die "cannot download the cloud kernel ($pkg)"
-	dpkg-deb -x $VM/dl/*.deb $VM/dl/x || die "dpkg-deb failed"
-	# Keep the kernel and its config; the modules (100 MB) are not needed.
-	mkdir -p $K && cp $VM/dl/x/boot/config-* $K/config && echo "$pkg" >$K/package &&
-		cp $VM/dl/x/boot/vmlinuz-* $K/vmlinuz && rm -rf $VM/dl || exit 1
-fi
+vm_kernel $K
 
 # The container rootfs and the static helpers beside it (build/probe,
 # build/sockrecv); rootfs.sh is quick when they are up to date.
@@ -49,7 +38,7 @@ for a in $(/bin/busybox --list-full); do
 done
 cp test/vm-init.sh $I/init && chmod 755 $I/init || exit 1
 cp "${VM_HUSK:-husk}" $I/husk || die "no husk binary: run make husk"
-cp -R test $I/test
+cp -R test $I/test # with test/vm-common.sh, which /init sources
 # build/rootfs and the static helpers beside it (sockrecv, probe); not the
 # dynamic ones (unit_spec is glibc: the VM has no ld.so).
 for f in build/*; do
@@ -73,27 +62,8 @@ timeout "${VM_TIMEOUT:-600}" qemu-system-x86_64 -m 1024 -smp 2 -nographic -no-re
 	-append "console=ttyS0 panic=-1 quiet cgroup_no_v1=all" </dev/null >$log 2>&1
 qrc=$?
 secs=$(($(date +%s) - start))
-esc=$(printf '\033') # drop CRs and the firmware's terminal escapes
-# (the firmware may leave VM-START at the end of its last line, so cut that too).
-tr -d '\r' <$log | sed "s/$esc\[[0-9;?]*[A-Za-z]//g; s/${esc}c//g; s/^.*VM-START:/VM-START:/" >$log.txt
-
+vm_console $log
 # Everything but the result lines; then our verdict and the suite's summary last.
-sum='^([A-Za-z]+: )?[0-9]+ passed, [0-9]+ failed'
-sed -n '/^VM-START:/,/^VM-EXIT:/p' $log.txt | grep -v -E "$sum|^VM-EXIT: "
-result=$(grep -E "$sum" $log.txt | tail -n1)
-rc=$(sed -n 's/^VM-EXIT: \([0-9]*\).*/\1/p' $log.txt | tail -n1)
-[ "$qrc" = 124 ] && echo "vm: timed out after ${VM_TIMEOUT:-600}s"
-if [ -z "$rc" ]; then
-	echo "vm: no VM-EXIT line (qemu exit $qrc); the console said:"
-	tail -n 30 $log.txt
-	rc=1
-fi
+# (VM-START: the kernel and how long after boot /init began.)
 boot=$(sed -n 's/^VM-START: \([^,]*\), \(.*\) after boot/kernel \1, \/init at \2, /p' $log.txt)
-echo "vm: ${boot}run took ${secs}s, exit $rc"
-if [ -z "$result" ]; then
-	echo "vm: no result line"
-	echo "0 passed, 1 failed, 0 skipped"
-	exit 1
-fi
-echo "$result"
-[ "$rc" = 0 ]
+vm_report $log "$qrc" "${VM_TIMEOUT:-600}" "${boot}run took ${secs}s"

@@ -1,0 +1,58 @@
+# vm-host.sh: what the host sides of the two QEMU VMs share, sourced by
+# test/vm.sh and test/clients-vm.sh from the top of the repository, with
+# NAME set to the prefix of their messages. busybox sh compatible.
+
+# die MESSAGE: NAME: MESSAGE on stderr, a failed result line, exit 1.
+die() { echo "$NAME: $*" >&2; echo "0 passed, 1 failed, 0 skipped"; exit 1; }
+
+# vm_kernel DIR: Debian's cloud kernel in DIR (vmlinuz; config, its config;
+# package, its name), downloaded once (apt-get download) and shared by both
+# VMs. It has what they need built in, so no modules are kept.
+vm_kernel() {
+	[ -f "$1/vmlinuz" ] && return 0
+	_dl=$(dirname "$1")/dl
+	# The metapackage names the current one; stale lists: update, try again.
+	kpkg() { apt-cache depends linux-image-cloud-amd64 2>/dev/null |
+		sed -n 's/.*Depends: \(linux-image-[^ ]*\)/\1/p' | head -n 1; }
+	kget() { pkg=$(kpkg) && [ -n "$pkg" ] && (cd "$_dl" && apt-get download "$pkg" >/dev/null 2>&1); }
+	rm -rf "$_dl" && mkdir -p "$_dl" || exit 1
+	kget || { apt-get update -q >/dev/null && kget; } || die "cannot download the cloud kernel ($pkg)"
+	dpkg-deb -x "$_dl"/*.deb "$_dl/x" || die "dpkg-deb failed"
+	# Keep the kernel and its config; the modules (100 MB) are not needed.
+	mkdir -p "$1" && cp "$_dl"/x/boot/config-* "$1/config" && echo "$pkg" >"$1/package" &&
+		cp "$_dl"/x/boot/vmlinuz-* "$1/vmlinuz" && rm -rf "$_dl" || exit 1
+}
+
+# vm_console LOG: LOG.txt, the serial console without CRs and the firmware's
+# terminal escapes (the firmware may leave VM-START at the end of its last
+# line, so that is cut too).
+vm_console() {
+	_esc=$(printf '\033')
+	tr -d '\r' <"$1" | sed "s/$_esc\[[0-9;?]*[A-Za-z]//g; s/${_esc}c//g; s/^.*VM-START:/VM-START:/" >"$1.txt"
+}
+
+# vm_report LOG QEMU-STATUS TIMEOUT INFO: from LOG.txt, everything the VM
+# printed but the result lines; "NAME: timed out" when qemu did; the last
+# lines of the console when there is no VM-EXIT line; "NAME: INFO, exit N";
+# then the suite's "N passed, N failed, N skipped" line last (a failed one
+# when there is none). Status 0 when the VM's suite exited 0.
+vm_report() {
+	_sum='^([A-Za-z]+: )?[0-9]+ passed, [0-9]+ failed'
+	sed -n '/^VM-START:/,/^VM-EXIT:/p' "$1.txt" | grep -v -E "$_sum|^VM-EXIT: "
+	_result=$(grep -E "$_sum" "$1.txt" | tail -n1)
+	_rc=$(sed -n 's/^VM-EXIT: \([0-9]*\).*/\1/p' "$1.txt" | tail -n1)
+	[ "$2" = 124 ] && echo "$NAME: timed out after ${3}s"
+	if [ -z "$_rc" ]; then
+		echo "$NAME: no VM-EXIT line (qemu exit $2); the console said:"
+		tail -n 30 "$1.txt"
+		_rc=1
+	fi
+	echo "$NAME: $4, exit $_rc"
+	if [ -z "$_result" ]; then
+		echo "$NAME: no result line"
+		echo "0 passed, 1 failed, 0 skipped"
+		return 1
+	fi
+	echo "$_result"
+	[ "$_rc" = 0 ]
+}
