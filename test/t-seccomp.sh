@@ -412,3 +412,46 @@ t_seccomp_podman_profile() {
 		assert_clean "$ID"
 	done
 }
+
+# The compiled program is kept in <root>/@seccomp: the next create of the
+# same profile loads it (--debug says so), and its container is filtered
+# exactly as the first was.
+t_seccomp_cache_hit() {
+	new_kernel_only "the wrapper has a seccomp filter of its own"
+	rm -rf "$ROOT/@seccomp"
+	with_seccomp SCMP_ACT_ALLOW '{"names": ["mkdir"], "action": "SCMP_ACT_ERRNO"}'
+	args probe syscall mkdir /tmp/d 493 caps
+	mkbundle
+	expect_ok h --debug run -b "$B" "$ID"
+	expect_no_match "compiled for this profile before" "$(cat "$TD/err")" "the first create's debug log"
+	expect_line "syscall mkdir: EPERM"
+	expect_eq 1 "$(ls "$ROOT/@seccomp" | wc -l)" "programs in the cache"
+	expect_ok h --debug run -b "$B" "$ID"
+	expect_match "compiled for this profile before" "$(cat "$TD/err")" "the second create's debug log"
+	expect_line "syscall mkdir: EPERM"
+	expect_line "Seccomp_filters: 1"
+	expect_eq 1 "$(ls "$ROOT/@seccomp" | wc -l)" "programs in the cache"
+	assert_clean "$ID"
+}
+
+# A file is trusted only for the whole key written in it, never for its
+# name: profile B's file replaced by profile A's is not used for B.
+t_seccomp_cache_key_checked() {
+	new_kernel_only "the wrapper has a seccomp filter of its own"
+	rm -rf "$ROOT/@seccomp"
+	with_seccomp SCMP_ACT_ALLOW '{"names": ["mkdir"], "action": "SCMP_ACT_ERRNO"}'
+	run_probe syscall mkdir /tmp/d 493
+	a=$(ls "$ROOT/@seccomp")
+	with_seccomp SCMP_ACT_ALLOW '{"names": ["rmdir"], "action": "SCMP_ACT_ERRNO"}'
+	run_probe syscall rmdir /tmp
+	b=$(ls "$ROOT/@seccomp" | grep -vx "$a")
+	[ -n "$a" ] && [ -n "$b" ] || fail "expected two cache files, got: $(ls "$ROOT/@seccomp")"
+	cp "$ROOT/@seccomp/$a" "$ROOT/@seccomp/$b"
+	args probe syscall mkdir /tmp/d 493 syscall rmdir /tmp
+	mkbundle
+	expect_ok h --debug run -b "$B" "$ID"
+	expect_no_match "compiled for this profile before" "$(cat "$TD/err")" "a create whose cache file holds another key"
+	expect_line "syscall rmdir: EPERM"
+	expect_no_line "syscall mkdir: EPERM"
+	assert_clean "$ID"
+}

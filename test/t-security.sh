@@ -545,3 +545,37 @@ $d"
 $d"
 	assert_clean "$ID"
 }
+
+# Annotations come from the config (a pod spec may fill them) and are kept
+# in state.json: keys named like husk's own fields must not shadow them,
+# or delete would kill and remove whatever cgroup they name.
+t_sec_annotations_shadow_state() {
+	cg=$(cgroup2_dir)
+	[ -n "$cg" ] || skip "no cgroup2 mount"
+	victim=$cg/husk-victim-$RUNID
+	mkdir "$victim" || skip "cannot make a cgroup in $cg"
+	sleep 300 &
+	vpid=$!
+	echo "$vpid" >"$victim/cgroup.procs"
+	C_TOP="\"annotations\": {\"husk.cgroup\": \"$victim\", \"husk.cgroup_top\": \"$victim\",
+		\"husk.start_time\": \"1\"},"
+	args sleep 100
+	mkbundle
+	hx h create -b "$B" "$ID"
+	hx h state "$ID"
+	status=$(json_get status <"$TD/out")
+	hx h delete --force "$ID"
+	deleted=$RC
+	alive=no
+	kill -0 "$vpid" 2>/dev/null && alive=yes
+	there=no
+	[ -d "$victim" ] && there=yes
+	kill "$vpid" 2>/dev/null
+	wait "$vpid" 2>/dev/null
+	for _i in 1 2 3 4 5 6 7 8 9 10; do rmdir "$victim" 2>/dev/null && break; sleep 0.1; done
+	expect_eq created "$status" "status after create"
+	expect_eq 0 "$deleted" "delete --force's exit status"
+	expect_eq yes "$alive" "the victim cgroup's process, after delete"
+	expect_eq yes "$there" "the victim cgroup, after delete"
+	assert_clean "$ID"
+}
