@@ -80,7 +80,8 @@ if [ "$VMKIND" = clients ]; then
 		P=$W/payload
 		rm -rf "$P" && mkdir -p "$P" || exit 1
 		cp husk "$P/husk" && cp -a build/rootfs "$P/rootfs" &&
-			cp bench/memmin-init.sh "$P/clients-init.sh" || note "could not fill $P."
+			cp bench/memmin-init.sh "$P/clients-init.sh" && cp test/vm-common.sh "$P/vm-common.sh" ||
+			note "could not fill $P."
 		rts=
 		for rt in ${MEMMIN_RUNTIMES:-husk crun runc}; do
 			case $rt in husk) rts="$rts husk=/husk" ;; crun) rts="$rts crun=/usr/bin/crun" ;; runc) rts="$rts runc=/usr/sbin/runc" ;; esac
