@@ -431,7 +431,6 @@ int parse_opts(const struct opt *t, int argc, char **argv, struct args *out, int
  * state_release frees what st holds. */
 int load_one(int argc, char **argv, const struct opt *t, const char *cmd, struct args *a,
 	     struct state *st, int *rootfd, int *dirfd, struct husk_err *e);
-void state_release(struct state *st);
 
 /* The commands on a live container's cgroup (manage.c), for the command table. */
 int cmd_pause(int argc, char **argv, struct husk_err *e);
@@ -569,8 +568,10 @@ int state_open_root(bool create, struct husk_err *e);
 int state_create_dir(int rootfd, const char *id, struct husk_err *e);
 int state_remove_dir(int rootfd, const char *id, struct husk_err *e);
 int state_write(int dirfd, const struct state *st, struct husk_err *e);
-/* Load <root>/<id>/state.json and derive the status ("does not exist"). */
+/* Load <root>/<id>/state.json and derive the status ("does not exist");
+ * state_release frees what it allocated in st. */
 int state_load(int rootfd, const char *id, struct state *st, int *dirfd_out, struct husk_err *e);
+void state_release(struct state *st);
 /* The state JSON: full adds rootfs/created/owner (the `state` command);
  * without it, the spec's form given to hooks. malloc'd. */
 char *state_json(const struct state *st, bool full, const char *indent);

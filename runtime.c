@@ -458,12 +458,6 @@ fail_cgroup:
 
 /* ---- start, kill, delete: on a loaded state ------------------------------------ */
 
-void state_release(struct state *st)
-{
-	free(st->annotations_json);
-	st->annotations_json = NULL;
-}
-
 static int load_saved_config(int dirfd, struct spec *s, struct husk_err *e)
 {
 	size_t len;
@@ -665,9 +659,9 @@ static int wait_foreground(pid_t pid, int master)
 	return status;
 }
 
-/* exec in the foreground: relay the pty if we hold it, forward signals,
- * and exit with the process's status. */
-static int wait_exec(pid_t pid, int console_local)
+/* A process in the foreground (run's init, exec's process): relay the pty
+ * if we hold it, forward signals, and return its exit code as a shell's. */
+static int wait_in_foreground(pid_t pid, int console_local)
 {
 	AUTO_FD master = console_local >= 0 ? recv_fd(console_local) : -1;
 	struct termios saved;
@@ -686,22 +680,11 @@ static int wait_exec(pid_t pid, int console_local)
 
 static int run_foreground(struct created *k, bool keep, struct husk_err *e)
 {
-	AUTO_FD master = k->console_local >= 0 ? recv_fd(k->console_local) : -1;
-	struct termios saved;
-	bool raw = master >= 0 && isatty(0) && tcgetattr(0, &saved) == 0;
-	if (raw) {
-		struct termios t = saved;
-		cfmakeraw(&t);
-		tcsetattr(0, TCSANOW, &t);
-		copy_winsize(0, master);
-	}
-	int status = wait_foreground(k->c.pid, master);
-	if (raw)
-		tcsetattr(0, TCSANOW, &saved);
+	int code = wait_in_foreground(k->c.pid, k->console_local);
 	k->st.status = ST_STOPPED;
 	if (!keep && destroy(k->rootfd, k->dirfd, &k->st, e) < 0)
 		return -1;
-	return WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
+	return code;
 }
 
 /* ---- the commands ------------------------------------------------------------------ */
@@ -1100,7 +1083,7 @@ static int do_exec(struct exec_opts *o, const char *id, char **cmd, int ncmd, st
 		r = -1;
 	}
 	if (r == 0 && !o->detach)
-		r = wait_exec(x.pid, local);
+		r = wait_in_foreground(x.pid, local);
 	state_release(&st);
 	spec_free(&cs);
 	spec_free(&ps);

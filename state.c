@@ -340,6 +340,12 @@ int state_load(int rootfd, const char *id, struct state *st, int *dirfd_out, str
 	return 0;
 }
 
+void state_release(struct state *st)
+{
+	free(st->annotations_json);
+	st->annotations_json = NULL;
+}
+
 /* create stores the creator's uid; the name is looked up only to show it
  * (reading /etc/passwd costs every create otherwise). */
 const char *state_owner_name(const struct state *st)
