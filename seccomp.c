@@ -361,24 +361,19 @@ static bool cache_load(const char *key, size_t klen, struct sock_fprog *prog)
 	return true;
 }
 
-static void cache_clear(int dir)
-{
-	DIR *d = fdopendir(dup(dir));
-	struct dirent *de;
-	while (d && (de = readdir(d)))
-		if (de->d_name[0] != '.')
-			unlinkat(dir, de->d_name, 0);
-	if (d)
-		closedir(d);
-}
-
-static size_t cache_count(int dir)
+/* The programs in the cache dir: counted, or removed (remove = true). */
+static size_t cache_entries(int dir, bool remove)
 {
 	DIR *d = fdopendir(dup(dir));
 	size_t n = 0;
 	struct dirent *de;
-	while (d && (de = readdir(d)))
-		n += de->d_name[0] != '.';
+	while (d && (de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		n++;
+		if (remove)
+			unlinkat(dir, de->d_name, 0);
+	}
 	if (d)
 		closedir(d);
 	return n;
@@ -394,8 +389,8 @@ static void cache_store(const char *key, size_t klen, const struct sock_fprog *p
 	AUTO_FREE char *buf = dir < 0 ? NULL : malloc(len);
 	if (!buf)
 		return;
-	if (cache_count(dir) >= CACHE_MAX_FILES)
-		cache_clear(dir);
+	if (cache_entries(dir, false) >= CACHE_MAX_FILES)
+		cache_entries(dir, true);
 	memcpy(buf, &stored, sizeof(stored));
 	memcpy(buf + sizeof(stored), key, klen);
 	memcpy(buf + sizeof(stored) + klen, prog->filter, plen);

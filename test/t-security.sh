@@ -34,6 +34,15 @@ got exit $RC, stderr: $(cat "$TD/err")"
 
 # ---- CVE-2019-5736: the host's husk binary ---------------------------------------
 
+# run_until_ready: the container of $C_ARGS, detached, once it has made
+# /tmp/ready; $r is its root seen from the host.
+run_until_ready() {
+	mkbundle
+	expect_ok h run -d -b "$B" "$ID"
+	r=/proc/$(st "$ID" pid)/root
+	wait_file "$r/tmp/ready"
+}
+
 # The classic exploit. The attacker, the container's init, links /tmp/evil
 # to /proc/self/exe (a replaced image binary or a "#!/proc/self/exe" script
 # works the same) and waits for the host to `husk exec` it: the exec'd
@@ -64,10 +73,7 @@ while :; do
 		exec sleep 1000
 	done
 done'
-	mkbundle
-	expect_ok h run -d -b "$B" "$ID"
-	r=/proc/$(st "$ID" pid)/root
-	wait_file "$r/tmp/ready"
+	run_until_ready
 	h exec "$ID" /tmp/evil --root /tmp/r run -b /tmp/b x </dev/null >"$TD/out" 2>"$TD/err" &
 	epid=$!
 	n=100
@@ -139,10 +145,7 @@ while :; do
 		grep -qsz HUSK_TEST_MARK "$p/environ" && echo "environ ${p#/proc/}" >>/tmp/log
 	done
 done'
-	mkbundle
-	expect_ok h run -d -b "$B" "$ID"
-	r=/proc/$(st "$ID" pid)/root
-	wait_file "$r/tmp/ready"
+	run_until_ready
 	expect_ok h exec -d "$ID" sleep 3 # the control: this one it must open
 	i=0
 	while [ $i -lt 40 ]; do
