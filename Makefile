@@ -7,8 +7,8 @@ CFLAGS = -std=gnu11 -Os -ffunction-sections -fdata-sections $(WARN) -Ibuild/incl
 	-DJSMN_STRICT -DJSMN_PARENT_LINKS
 LDFLAGS = -static -s -Wl,--gc-sections
 SECCOMP_A = /usr/lib/x86_64-linux-gnu/libseccomp.a
-SRCS = runtime.c manage.c spec.c json.c mount.c cgroup.c devices.c container.c seccomp.c state.c util.c fortify.c
-HDRS = husk.h compat.h json.h
+SRCS = runtime.c manage.c spec.c json.c mount.c safepath.c procfs.c cgroup.c devices.c container.c seccomp.c state.c util.c fortify.c
+HDRS = husk.h compat.h json.h safepath.h
 DEPS_PKGS = musl-tools libseccomp-dev libjsmn-dev busybox-static
 FUZZTIME ?= 60
 

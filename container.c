@@ -43,6 +43,7 @@
 
 #include "compat.h"
 #include "husk.h"
+#include "safepath.h"
 
 enum sync_type { SYNC_GO = 1, SYNC_HOOKS_PLS, SYNC_HOOKS_ACK, SYNC_READY, SYNC_ERR };
 
@@ -254,17 +255,22 @@ static int set_names(const struct spec *s, struct husk_err *e)
 	return 0;
 }
 
-/* linux.sysctl: keys are written below the container's own /proc/sys. */
-static int set_sysctls(const struct spec *s, struct husk_err *e)
+/* linux.sysctl: through the procfs handle, never the container's /proc
+ * (whatever procfs the file is read through, the kernel looks it up in the
+ * init's own network, IPC and UTS namespaces). The keys were checked at
+ * create to be namespaced ones. */
+static int set_sysctls(int proc, const struct spec *s, struct husk_err *e)
 {
 	for (size_t i = 0; i < s->linux.sysctl.n; i++) {
 		const struct kv *kv = &s->linux.sysctl.v[i];
 		char path[512];
-		int n = snprintf(path, sizeof(path), "/proc/sys/%s", kv->key);
-		for (char *p = path + 10; p < path + n; p++)
+		int n = snprintf(path, sizeof(path), "sys/%s", kv->key);
+		if (n >= (int)sizeof(path))
+			return err_set(e, ENAMETOOLONG, "linux.sysctl %s", kv->key);
+		for (char *p = path + 4; p < path + n; p++)
 			if (*p == '.')
 				*p = '/';
-		if (write_file_at(AT_FDCWD, path, kv->value, strlen(kv->value), e) < 0)
+		if (procfs_write(proc, path, kv->value, strlen(kv->value), e) < 0)
 			return err_wrap(e, "linux.sysctl %s: ", kv->key);
 	}
 	return 0;
@@ -281,24 +287,28 @@ static int set_rlimits(const struct process *p, struct husk_err *e)
 	return 0;
 }
 
-static int set_oom_score_adj(const struct process *p, struct husk_err *e)
+static int set_oom_score_adj(int proc, const struct process *p, struct husk_err *e)
 {
 	if (p->oom_score_adj == UNSET)
 		return 0;
 	char buf[32];
 	int n = snprintf(buf, sizeof(buf), "%lld", (long long)p->oom_score_adj);
-	if (write_file_at(AT_FDCWD, "/proc/self/oom_score_adj", buf, (size_t)n, e) < 0)
+	if (procfs_write(proc, "self/oom_score_adj", buf, (size_t)n, e) < 0)
 		return err_wrap(e, "process.oomScoreAdj: ");
 	return 0;
 }
 
-static int cap_last(void)
+/* The highest capability this kernel knows: every one up to it not in the
+ * bounding set is dropped. Read through the handle: a container that fakes
+ * its own /proc/sys/kernel/cap_last_cap ("0") would keep the rest. */
+static int cap_last(int proc)
 {
-	char buf[16] = "";
-	AUTO_FD fd = open("/proc/sys/kernel/cap_last_cap", O_RDONLY | O_CLOEXEC);
-	if (fd < 0 || read(fd, buf, sizeof(buf) - 1) <= 0)
+	char buf[16];
+	struct husk_err e;
+	if (procfs_read(proc, "sys/kernel/cap_last_cap", buf, sizeof(buf), &e) <= 0)
 		return CAP_LAST_CAP;
-	return atoi(buf);
+	int n = atoi(buf);
+	return n >= CAP_LAST_CAP && n < 64 ? n : CAP_LAST_CAP;
 }
 
 static int drop_bounding(const struct caps *caps, int last, struct husk_err *e)
@@ -412,15 +422,16 @@ static int set_affinity(pid_t pid, const struct bitset *cpus)
 
 /* process.apparmorProfile: the profile the program runs under, from its
  * execve on. Checked at create that AppArmor is enabled (apparmor_enabled). */
-static int set_apparmor(const char *profile, struct husk_err *e)
+static int set_apparmor(int proc, const char *profile, struct husk_err *e)
 {
 	if (!profile || !*profile)
 		return 0;
 	char buf[512];
 	int n = snprintf(buf, sizeof(buf), "exec %s", profile);
-	AUTO_FD fd = open("/proc/self/attr/apparmor/exec", O_WRONLY | O_CLOEXEC);
+	struct husk_err e2;
+	AUTO_FD fd = procfs_open(proc, "thread-self/attr/apparmor/exec", O_WRONLY, &e2);
 	if (fd < 0)
-		fd = open("/proc/self/attr/exec", O_WRONLY | O_CLOEXEC);
+		fd = procfs_open(proc, "thread-self/attr/exec", O_WRONLY, &e2);
 	if (fd < 0 || write(fd, buf, (size_t)n) != n)
 		return err_sys(e, "process.apparmorProfile %s", profile);
 	return 0;
@@ -429,14 +440,15 @@ static int set_apparmor(const char *profile, struct husk_err *e)
 /* What the process asks of the kernel for itself, before the user switch
  * drops the capabilities some of it needs (the real-time I/O class and
  * scheduler policies), and before a seccomp filter may deny the calls. */
-static int set_process_kernel(const struct spec *s, const struct process *p, struct husk_err *e)
+static int set_process_kernel(int proc, const struct spec *s, const struct process *p,
+			      struct husk_err *e)
 {
 	if (s->linux.has_personality && personality((unsigned long)s->linux.personality_domain) < 0)
 		return err_sys(e, "linux.personality");
 	if (set_io_priority(p, e) < 0 || set_scheduler(&p->scheduler, e) < 0 ||
 	    set_mem_policy(&s->linux.memory_policy, e) < 0)
 		return -1;
-	return set_apparmor(p->apparmor_profile, e);
+	return set_apparmor(proc, p->apparmor_profile, e);
 }
 
 bool apparmor_enabled(void)
@@ -504,29 +516,41 @@ static int find_program(const struct process *p, char *out, size_t len, struct h
 
 /* ---- in the init: the console ------------------------------------------------ */
 
-/* Mount onto what was checked, not onto a path the image could have
- * turned into a symlink meanwhile (CVE-2025-52565). */
-static int bind_console(const char *name, struct husk_err *e)
+/* Mount the pty's peer onto what was checked, not onto a path the image
+ * could have turned into a symlink meanwhile (CVE-2025-52565). Before
+ * pivot_root, inside the rootfs: the /proc/self/fd names are the host's. */
+static int bind_console(int rootfd, int slave, const char *name, struct husk_err *e)
 {
-	char target[64];
-	AUTO_FD console = open("/dev/console", O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	char p[32], q[32];
+	AUTO_FD console = safe_open(rootfd, "/dev/console", O_PATH, RESOLVE_NO_SYMLINKS);
 	struct stat st;
 	if (console < 0 || fstat(console, &st) < 0)
 		return err_sys(e, "open /dev/console");
 	if (!S_ISREG(st.st_mode) && !S_ISCHR(st.st_mode))
 		return err_set(e, 0, "/dev/console: not a file or a character device");
-	snprintf(target, sizeof(target), "/proc/self/fd/%d", console);
-	if (mount(name, target, NULL, MS_BIND, NULL) < 0)
+	if (mount(safe_fdpath(q, slave), safe_fdpath(p, console), NULL, MS_BIND, NULL) < 0)
 		return err_sys(e, "mount %s on /dev/console", name);
 	return 0;
+}
+
+/* /dev/ptmx: the init's (rootfd >= 0, before pivot_root) resolved inside
+ * the rootfs, then opened through the host's /proc; an exec'd process's
+ * inside the container it has entered. */
+static int open_ptmx(int rootfd)
+{
+	if (rootfd < 0)
+		return open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+	AUTO_FD path = safe_open(rootfd, "/dev/ptmx", O_PATH, 0);
+	char p[32];
+	return path < 0 ? -1 : open(safe_fdpath(p, path), O_RDWR | O_NOCTTY | O_CLOEXEC);
 }
 
 /* The pty comes from the container's own devpts; its master goes to the
  * console socket and its peer becomes the stdio (and, for the init,
  * /dev/console). */
-static int setup_console(const struct process *p, int sock, bool init, struct husk_err *e)
+static int setup_console(const struct process *p, int sock, int rootfd, struct husk_err *e)
 {
-	AUTO_FD master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+	AUTO_FD master = open_ptmx(rootfd);
 	if (master < 0)
 		return err_sys(e, "open /dev/ptmx");
 	int unlock = 0, n;
@@ -542,7 +566,7 @@ static int setup_console(const struct process *p, int sock, bool init, struct hu
 	}
 	char name[64];
 	snprintf(name, sizeof(name), "/dev/pts/%d", n);
-	if (init && bind_console(name, e) < 0)
+	if (rootfd >= 0 && bind_console(rootfd, slave, name, e) < 0)
 		return -1;
 	if (send_fd(sock, master, name) < 0)
 		return err_sys(e, "send the console to the console socket");
@@ -558,6 +582,7 @@ static int setup_console(const struct process *p, int sock, bool init, struct hu
 
 struct init_ctx {
 	struct container *c;
+	int proc;    /* the verified procfs handle (procfs.c) */
 	int sync;    /* this side of the sync channel */
 	int console; /* connected console socket, or -1 */
 	int start;   /* exec.sock, listening */
@@ -589,24 +614,22 @@ static int become_ns_root(struct husk_err *e)
  * we are dumpable for the open itself; the write checks CAP_SYS_TIME, not
  * the mode. No opening for CVE-2019-5736: no process of the container
  * exists yet, and in a user namespace none of its users is the host's root. */
-static int open_timens_offsets(struct husk_err *e)
+static int open_timens_offsets(int proc, struct husk_err *e)
 {
-	int fd = open("/proc/self/timens_offsets", O_WRONLY | O_CLOEXEC);
-	if (fd < 0 && errno == EACCES) {
+	int fd = procfs_open(proc, "self/timens_offsets", O_WRONLY, e);
+	if (fd < 0 && e->errnum == EACCES) {
 		prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
-		fd = open("/proc/self/timens_offsets", O_WRONLY | O_CLOEXEC);
-		int open_errno = errno;
+		fd = procfs_open(proc, "self/timens_offsets", O_WRONLY, e);
 		prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-		errno = open_errno;
 	}
-	return fd >= 0 ? fd : err_sys(e, "linux.timeOffsets: open /proc/self/timens_offsets");
+	return fd >= 0 ? fd : err_wrap(e, "linux.timeOffsets: ");
 }
 
 /* linux.timeOffsets go into a time namespace before any process is in it
  * (they are frozen then), so the init is not cloned into it but makes it:
  * unshare makes it the init's time_for_children, the offsets go in, setns
  * enters it. After the user namespace, which is to own it. */
-static int enter_time_ns(const struct linux_cfg *l, struct husk_err *e)
+static int enter_time_ns(int proc, const struct linux_cfg *l, struct husk_err *e)
 {
 	const struct {
 		const char *name;
@@ -620,13 +643,15 @@ static int enter_time_ns(const struct linux_cfg *l, struct husk_err *e)
 					      (long long)clocks[i].o->secs, (long long)clocks[i].o->nanosecs);
 	if (unshare(CLONE_NEWTIME) < 0)
 		return err_sys(e, "linux.timeOffsets: unshare the time namespace");
-	AUTO_FD offsets = open_timens_offsets(e);
+	AUTO_FD offsets = open_timens_offsets(proc, e);
 	if (offsets < 0)
 		return -1;
 	if (write(offsets, buf, n) != (ssize_t)n)
 		return err_sys(e, "linux.timeOffsets: write /proc/self/timens_offsets");
-	AUTO_FD fd = open("/proc/self/ns/time_for_children", O_RDONLY | O_CLOEXEC);
-	if (fd < 0 || setns(fd, CLONE_NEWTIME) < 0)
+	AUTO_FD fd = procfs_open_ns(proc, "time_for_children", e);
+	if (fd < 0)
+		return err_wrap(e, "linux.timeOffsets: ");
+	if (setns(fd, CLONE_NEWTIME) < 0)
 		return err_sys(e, "linux.timeOffsets: enter the time namespace");
 	return 0;
 }
@@ -636,14 +661,14 @@ static int init_before_pivot(struct init_ctx *x, struct husk_err *e)
 {
 	struct container *c = x->c;
 	const struct spec *s = &c->spec;
-	x->last_cap = cap_last();
+	x->last_cap = cap_last(x->proc);
 	if (join_namespaces(s, true, e) < 0 || join_namespaces(s, false, e) < 0)
 		return -1;
 	if (c->unshare_flags && unshare(c->unshare_flags) < 0)
 		return err_sys(e, "unshare namespaces");
 	if (in_new_userns(s) && become_ns_root(e) < 0)
 		return -1;
-	if (s->linux.has_time_offsets && enter_time_ns(&s->linux, e) < 0)
+	if (s->linux.has_time_offsets && enter_time_ns(x->proc, &s->linux, e) < 0)
 		return -1;
 	if (set_names(s, e) < 0 || mount_prepare_rootfs(s, c->rootfs, e) < 0)
 		return -1;
@@ -655,7 +680,18 @@ static int init_before_pivot(struct init_ctx *x, struct husk_err *e)
 	}
 	/* createContainer hooks run here: in the container's namespaces, but
 	 * before pivot_root, so their paths are the runtime's (runtime.md). */
-	return hooks_run_state(c, HOOK_CREATE_CONTAINER, e);
+	if (hooks_run_state(c, HOOK_CREATE_CONTAINER, e) < 0)
+		return -1;
+	/* The last mounts, still before pivot_root: with the root changed,
+	 * /proc would be the container's, and no path may cross it then. */
+	if (mount_protect_paths(s, c->rootfs, e) < 0)
+		return -1;
+	if (!s->process.terminal)
+		return 0;
+	AUTO_FD rootfd = open(c->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (rootfd < 0)
+		return err_sys(e, "open %s", c->rootfs);
+	return setup_console(&s->process, x->console, rootfd, e);
 }
 
 /* After the root changes: kernel settings, console, credentials. */
@@ -663,12 +699,10 @@ static int init_after_pivot(struct init_ctx *x, struct husk_err *e)
 {
 	struct container *c = x->c;
 	const struct process *p = &c->spec.process;
-	if (set_sysctls(&c->spec, e) < 0)
-		return -1;
-	if (p->terminal && setup_console(p, x->console, true, e) < 0)
+	if (set_sysctls(x->proc, &c->spec, e) < 0)
 		return -1;
 	if (mount_finish_rootfs(&c->spec, e) < 0 || set_rlimits(p, e) < 0 ||
-	    set_oom_score_adj(p, e) < 0)
+	    set_oom_score_adj(x->proc, p, e) < 0)
 		return -1;
 	if (!c->no_new_keyring && syscall(SYS_keyctl, 1 /* KEYCTL_JOIN_SESSION_KEYRING */, c->id) < 0 &&
 	    errno != ENOSYS && errno != EPERM)
@@ -678,7 +712,7 @@ static int init_after_pivot(struct init_ctx *x, struct husk_err *e)
 	 * under it (setgroups, setres[ug]id, prctl, capset, chdir, stat, access,
 	 * close_range, sendto, accept4, read, execve, and fork/wait4 for
 	 * startContainer hooks), so the profile must allow those. */
-	if (set_process_kernel(&c->spec, p, e) < 0)
+	if (set_process_kernel(x->proc, &c->spec, p, e) < 0)
 		return -1;
 	if (!p->no_new_privileges && seccomp_install(c->seccomp, c->st, e) < 0)
 		return -1;
@@ -692,16 +726,20 @@ static int init_after_pivot(struct init_ctx *x, struct husk_err *e)
 }
 
 /* Only 0, 1, 2 and the preserved fds survive the exec (CVE-2024-21626). */
-static int seal_fds(int nfds, struct husk_err *e)
+static int seal_fds(int proc, int nfds, struct husk_err *e)
 {
 	for (int fd = 3; fd < 3 + nfds; fd++)
 		fcntl(fd, F_SETFD, 0);
 	if (sys_close_range(3 + (unsigned)nfds, ~0U, CLOSE_RANGE_CLOEXEC) == 0)
 		return 0;
-	/* before Linux 5.11: walk the open fds instead */
-	DIR *d = opendir("/proc/self/fd");
-	if (!d)
+	/* before Linux 5.11: walk the open fds instead, through the handle */
+	int dfd = procfs_open(proc, "self/fd", O_RDONLY | O_DIRECTORY, e);
+	DIR *d = dfd < 0 ? NULL : fdopendir(dfd);
+	if (!d) {
+		if (dfd >= 0)
+			close(dfd);
 		return err_sys(e, "close_range, and open /proc/self/fd");
+	}
 	struct dirent *de;
 	while ((de = readdir(d))) {
 		int fd = atoi(de->d_name);
@@ -739,6 +777,9 @@ static int init_setup(struct init_ctx *x, struct husk_err *e)
 	 * /proc/PID/exe or ptrace us (already so when husk runs as root). */
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	c->st->pid = m.pid;
+	/* Before anything of the container is joined or mounted: the host's. */
+	if ((x->proc = procfs_open_root(e)) < 0)
+		return -1;
 	fault_point("init.go");
 	if (init_before_pivot(x, e) < 0)
 		return -1;
@@ -752,7 +793,7 @@ static int init_setup(struct init_ctx *x, struct husk_err *e)
 	x->env = build_env(&c->spec.process.env, c->listen_fds);
 	if (!x->env)
 		return err_sys(e, "environment");
-	return seal_fds(x->nfds, e);
+	return seal_fds(x->proc, x->nfds, e);
 }
 
 /* Accept `start`'s connection and read its one byte. */
@@ -954,7 +995,7 @@ int container_clone(struct container *c, int console_sock, struct husk_err *e)
 	int sp[2];
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0)
 		return err_sys(e, "socketpair");
-	struct init_ctx x = {.c = c, .sync = sp[1], .console = console_sock, .start = c->start_fd,
+	struct init_ctx x = {.c = c, .proc = -1, .sync = sp[1], .console = console_sock, .start = c->start_fd,
 			     .nfds = c->listen_fds + c->preserve_fds};
 	int saved_pidns;
 	if (enter_pid_ns(&c->spec, &saved_pidns, e) < 0) {
@@ -1098,22 +1139,24 @@ static int exec_setup(struct exec_req *x, char *program, size_t len, char ***env
 		return err_sys(e, "process.execCPUAffinity.final: sched_setaffinity");
 	if (exec_join(x, e) < 0)
 		return -1;
-	if (p->terminal && setup_console(p, x->console, false, e) < 0)
+	if (p->terminal && setup_console(p, x->console, -1, e) < 0)
 		return -1;
-	if (set_rlimits(p, e) < 0 || set_oom_score_adj(p, e) < 0 || set_io_priority(p, e) < 0 ||
-	    set_scheduler(&p->scheduler, e) < 0 || set_mem_policy(x->mem_policy, e) < 0 ||
-	    set_apparmor(p->apparmor_profile, e) < 0)
+	/* From here the container's own /proc is the container's to arrange
+	 * (with CAP_SYS_ADMIN it can mount over it): only the handle is used. */
+	if (set_rlimits(p, e) < 0 || set_oom_score_adj(x->proc, p, e) < 0 ||
+	    set_io_priority(p, e) < 0 || set_scheduler(&p->scheduler, e) < 0 ||
+	    set_mem_policy(x->mem_policy, e) < 0 || set_apparmor(x->proc, p->apparmor_profile, e) < 0)
 		return -1;
 	if (!p->no_new_privileges && seccomp_install(x->seccomp, x->st, e) < 0)
 		return -1;
-	if (set_user(p, cap_last(), e) < 0 || enter_cwd(p->cwd, e) < 0 ||
+	if (set_user(p, x->last_cap, e) < 0 || enter_cwd(p->cwd, e) < 0 ||
 	    find_program(p, program, len, e) < 0)
 		return -1;
 	if (p->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		return err_sys(e, "prctl PR_SET_NO_NEW_PRIVS");
 	if (!(*env = build_env(&p->env, 0)))
 		return err_sys(e, "environment");
-	if (seal_fds(x->preserve_fds, e) < 0)
+	if (seal_fds(x->proc, x->preserve_fds, e) < 0)
 		return -1;
 	if (p->no_new_privileges && seccomp_install(x->seccomp, x->st, e) < 0)
 		return -1;
@@ -1167,6 +1210,12 @@ int container_exec(struct exec_req *x, struct husk_err *e)
 	if (rootfd < 0)
 		return err_sys(e, "open %s", path);
 	x->rootfd = rootfd;
+	/* husk's own /proc, before the child enters the container's mounts */
+	AUTO_FD proc = procfs_open_root(e);
+	if (proc < 0)
+		return -1;
+	x->proc = proc;
+	x->last_cap = cap_last(proc);
 	int saved[2] = {-1, -1};
 	if (exec_join_for_children(x, saved, e) < 0) {
 		exec_leave_for_children(saved);

@@ -486,6 +486,8 @@ struct exec_req {
 	int console;                   /* gets the pty master when process->terminal */
 	int preserve_fds;
 	int rootfd;                    /* internal: /proc/PID/root */
+	int proc;                      /* internal: the verified procfs handle (the host's) */
+	int last_cap;                  /* internal: the kernel's highest capability */
 	pid_t pid;                     /* out: the new process */
 };
 /* Returns once the process has exec'd the program (or failed, with the
@@ -501,7 +503,9 @@ int mount_prepare_rootfs(const struct spec *s, const char *rootfs, struct husk_e
 /* Make rootfs the root: pivot_root, or MS_MOVE + chroot with --no-pivot and
  * where pivot_root cannot work (initramfs), hiding the host's mounts first. */
 int mount_enter_rootfs(const struct spec *s, const char *rootfs, bool no_pivot, struct husk_err *e);
-/* After the root is changed: maskedPaths, readonlyPaths, root.readonly. */
+/* Before the root is changed: readonlyPaths, then maskedPaths. */
+int mount_protect_paths(const struct spec *s, const char *rootfs, struct husk_err *e);
+/* After it is changed: root.readonly. */
 int mount_finish_rootfs(const struct spec *s, struct husk_err *e);
 
 /* ---- cgroups (cgroup.c) --------------------------------------------------- */

@@ -1,11 +1,12 @@
 /* mount.c: the container's root filesystem: its mounts, /dev, the switch
  * of root, masked and read-only paths.
  *
- * Every path inside the rootfs is resolved with openat2(RESOLVE_IN_ROOT), so
- * no symlink in the image, nor one swapped in through a shared volume, can
- * lead a mkdir, a mknod or a mount out of the rootfs (CVE-2021-30465). The
- * mount then targets the resolved O_PATH fd as /proc/self/fd/N: before the
- * root is changed that is the host's /proc, after it the container's. */
+ * Paths inside the rootfs are resolved by safepath.c (never out of the
+ * rootfs, never into the container's /proc), and every mount lands on the
+ * fd they resolved to; binds get their flags before they are attached.
+ * All of it happens before the root is changed, while /proc is still the
+ * host's in the init's own mount namespace: after pivot_root only "/"
+ * itself is remounted (root.readonly), and no path crosses procfs. */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
@@ -17,298 +18,23 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <sys/vfs.h>
+#include <linux/magic.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "compat.h"
 #include "husk.h"
+#include "safepath.h"
 
 #define LEN(a) (sizeof(a) / sizeof((a)[0]))
 
-/* ---- paths inside the rootfs ---------------------------------------------- */
-
-static const char *fdpath(char buf[32], int fd)
-{
-	snprintf(buf, 32, "/proc/self/fd/%d", fd);
-	return buf;
-}
-
-/* Resolve path with rootfd as "/": "..", absolute symlinks and symlinks to
- * ".." all stay below it. Magic links (/proc/PID/fd/N) could jump anywhere,
- * so they are refused. EAGAIN means a rename raced the lookup: retry. */
-/* The directory fd of the canonical path cur (no symlinks, no "..") below root. */
-static int reopen_dir(int rootfd, const char *cur)
-{
-	return *cur ? openat(rootfd, cur, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
-		    : fcntl(rootfd, F_DUPFD_CLOEXEC, 3);
-}
-
-/* One step of walk_in_root: the component name in dir. A symlink's target
- * is put in front of the rest of the path (an absolute one restarts at the
- * root), so that no link ever leads out. Returns the next dir fd (>= 0),
- * -2 when the rest of the path was replaced, -1 on error. */
-static int walk_step(int rootfd, int dir, const char *name, char *cur, char *rest, size_t len,
-		     uint64_t resolve, int *links)
-{
-	int fd = openat(dir, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-	struct stat st;
-	if (fd < 0 || fstat(fd, &st) < 0)
-		return -1;
-	if (!S_ISLNK(st.st_mode)) {
-		size_t n = strlen(cur);
-		snprintf(cur + n, PATH_MAX - n, "%s%s", n ? "/" : "", name);
-		return fd;
-	}
-	char target[PATH_MAX], joined[PATH_MAX * 2];
-	ssize_t tl = readlinkat(fd, "", target, sizeof(target) - 1);
-	close(fd);
-	if ((resolve & RESOLVE_NO_SYMLINKS) || ++*links > 40)
-		return errno = ELOOP, -1;
-	if (tl < 0)
-		return -1;
-	target[tl] = '\0';
-	if (target[0] == '/')
-		cur[0] = '\0';
-	if ((size_t)snprintf(joined, sizeof(joined), "%s/%s", target, rest) >= len)
-		return errno = ENAMETOOLONG, -1;
-	memcpy(rest, joined, strlen(joined) + 1);
-	(void)rootfd;
-	return -2;
-}
-
-/* openat2(RESOLVE_IN_ROOT) for kernels before 5.6: walk one component at a
- * time with O_NOFOLLOW, resolving "..", and symlinks, against the root. */
-static int walk_in_root(int rootfd, const char *path, int flags, uint64_t resolve)
-{
-	char cur[PATH_MAX] = "", rest[PATH_MAX * 2], name[NAME_MAX + 1];
-	int links = 0;
-	if ((size_t)snprintf(rest, sizeof(rest), "%s", path) >= sizeof(rest))
-		return errno = ENAMETOOLONG, -1;
-	AUTO_FD dir = reopen_dir(rootfd, cur);
-	for (char *p = rest; dir >= 0;) {
-		p += strspn(p, "/");
-		size_t n = strcspn(p, "/");
-		if (n == 0) /* the whole path was walked: dir is the result */
-			return openat(dir, ".", (flags & ~O_NOFOLLOW) | O_CLOEXEC);
-		if (n > NAME_MAX)
-			return errno = ENAMETOOLONG, -1;
-		memcpy(name, p, n);
-		name[n] = '\0';
-		p += n;
-		memmove(rest, p, strlen(p) + 1);
-		p = rest;
-		if (!strcmp(name, "."))
-			continue;
-		if (!strcmp(name, "..")) {
-			char *slash = strrchr(cur, '/');
-			*(slash ? slash : cur) = '\0'; /* ".." at the root stays there */
-		} else if (!*(p + strspn(p, "/")) && !(flags & O_DIRECTORY)) {
-			/* the last component: not followed if a symlink only when asked */
-			int fd = openat(dir, name, flags | O_NOFOLLOW | O_CLOEXEC);
-			struct stat st;
-			if (fd < 0 || fstat(fd, &st) < 0 || !S_ISLNK(st.st_mode))
-				return fd;
-			close(fd);
-		}
-		if (strcmp(name, "..")) {
-			int next = walk_step(rootfd, dir, name, cur, rest, sizeof(rest), resolve, &links);
-			if (next == -1)
-				return -1;
-			if (next >= 0) {
-				close(dir);
-				dir = next;
-				continue;
-			}
-		}
-		close(dir);
-		dir = reopen_dir(rootfd, cur);
-	}
-	return -1;
-}
-
-static int open_in_root(int rootfd, const char *path, int flags, uint64_t resolve)
-{
-	for (int i = 0; i < 16; i++) {
-		int fd = sys_openat2(rootfd, path, (uint64_t)(flags | O_CLOEXEC),
-				     RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS | resolve);
-		if (fd >= 0 || errno != EAGAIN)
-			return fd >= 0 || errno != ENOSYS ? fd : walk_in_root(rootfd, path, flags, resolve);
-	}
-	return -1;
-}
-
-/* "a//b/c/" and "/a/b/c" name the same path inside the root. */
-static bool path_eq(const char *a, const char *b)
-{
-	for (;;) {
-		a += strspn(a, "/");
-		b += strspn(b, "/");
-		if (!*a || !*b)
-			return !*a && !*b;
-		size_t la = strcspn(a, "/"), lb = strcspn(b, "/");
-		if (la != lb || strncmp(a, b, la) != 0)
-			return false;
-		a += la;
-		b += lb;
-	}
-}
-
-/* path is dir or below it; both absolute and clean, as mountinfo prints them. */
-static bool path_under(const char *path, const char *dir)
-{
-	size_t n = strlen(dir);
-	if (n == 1 && dir[0] == '/')
-		return true;
-	return strncmp(path, dir, n) == 0 && (path[n] == '/' || path[n] == '\0');
-}
-
-/* Split path into buf: returns the parent ("/" at the top), *base the last
- * component ("" for the root itself). NULL when path does not fit. */
-static const char *split_path(const char *path, char *buf, size_t len, const char **base)
-{
-	if (snprintf(buf, len, "%s", path) >= (int)len)
-		return NULL;
-	size_t n = strlen(buf);
-	while (n > 1 && buf[n - 1] == '/')
-		buf[--n] = '\0';
-	char *slash = strrchr(buf, '/');
-	if (!slash) {
-		*base = buf;
-		return ".";
-	}
-	*base = slash + 1;
-	if (slash == buf)
-		return "/";
-	*slash = '\0';
-	return buf;
-}
-
-static int mkdirs_depth(int rootfd, const char *path, int depth, struct husk_err *e);
-
-/* name, in the directory dir at path parent, is a dangling symlink: put the
- * path it points to, to be created instead, in out. Images have such links
- * (/etc/resolv.conf to /run/...), and runc creates their target; the target
- * is still resolved inside the root. */
-static int link_target(int dir, const char *parent, const char *name, char *out, size_t len,
-		       struct husk_err *e)
-{
-	char t[PATH_MAX];
-	ssize_t n = readlinkat(dir, name, t, sizeof(t) - 1);
-	if (n < 0)
-		return err_sys(e, "readlink %s/%s", parent, name);
-	t[n] = '\0';
-	bool abs = t[0] == '/';
-	if (snprintf(out, len, "%s/%s", abs ? "" : parent, t) >= (int)len)
-		return err_set(e, ENAMETOOLONG, "readlink %s/%s", parent, name);
-	return 0;
-}
-
-/* Open prefix (whose last component is name, in the directory dir at path
- * parent) as a directory, creating it, or where it points, when missing. */
-static int open_or_mkdir(int rootfd, int dir, const char *parent, const char *prefix,
-			 const char *name, int depth, struct husk_err *e)
-{
-	int fd = open_in_root(rootfd, prefix, O_PATH | O_DIRECTORY, 0);
-	if (fd < 0 && errno == ENOENT) {
-		if (mkdirat(dir, name, 0755) < 0 && errno != EEXIST)
-			return err_sys(e, "mkdir %s", prefix);
-		fd = open_in_root(rootfd, prefix, O_PATH | O_DIRECTORY, 0);
-	}
-	if (fd < 0 && errno == ENOENT) {
-		char target[PATH_MAX];
-		if (link_target(dir, parent, name, target, sizeof(target), e) < 0)
-			return -1;
-		AUTO_FD made = mkdirs_depth(rootfd, target, depth + 1, e);
-		if (made < 0)
-			return -1;
-		fd = open_in_root(rootfd, prefix, O_PATH | O_DIRECTORY, 0);
-	}
-	if (fd < 0)
-		return err_sys(e, "open %s", prefix);
-	return fd;
-}
-
-/* mkdir -p inside the root, one component at a time, each resolved again
- * from the root. Returns an O_PATH fd of the directory. */
-static int mkdirs_depth(int rootfd, const char *path, int depth, struct husk_err *e)
-{
-	char buf[PATH_MAX], parent[PATH_MAX] = "/";
-	if (depth > 40)
-		return err_set(e, ELOOP, "mkdir %s", path);
-	if (snprintf(buf, sizeof(buf), "%s", path) >= (int)sizeof(buf))
-		return err_set(e, ENAMETOOLONG, "mkdir %s", path);
-	AUTO_FD dir = open_in_root(rootfd, "/", O_PATH | O_DIRECTORY, 0);
-	if (dir < 0)
-		return err_sys(e, "open /");
-	char *p = buf;
-	for (;;) {
-		char *name = p + strspn(p, "/");
-		char *end = name + strcspn(name, "/");
-		if (end == name)
-			return take_fd(&dir);
-		char saved = *end;
-		*end = '\0';
-		int next = open_or_mkdir(rootfd, dir, parent, buf, name, depth, e);
-		snprintf(parent, sizeof(parent), "%s", buf);
-		*end = saved;
-		if (next < 0)
-			return -1;
-		close(dir);
-		dir = next;
-		p = end;
-	}
-}
-
-static int mkdirs_in_root(int rootfd, const char *path, struct husk_err *e)
-{
-	return mkdirs_depth(rootfd, path, 0, e);
-}
-
-/* Open the mount point dest, creating it and its parents when missing: a
- * directory, or an empty file when a file is bind-mounted. A dangling
- * symlink there is followed, inside the root. */
-static int make_target_depth(int rootfd, const char *dest, bool file, uint64_t resolve,
-			     int depth, struct husk_err *e)
-{
-	int fd = open_in_root(rootfd, dest, O_PATH, resolve);
-	if (fd < 0 && errno == ENOENT && depth <= 40) {
-		char buf[PATH_MAX], target[PATH_MAX];
-		const char *base, *parent = split_path(dest, buf, sizeof(buf), &base);
-		if (!parent)
-			return err_set(e, ENAMETOOLONG, "open %s", dest);
-		AUTO_FD dir = mkdirs_in_root(rootfd, parent, e);
-		if (dir < 0)
-			return -1;
-		int r = file ? mknodat(dir, base, S_IFREG | 0755, 0) : mkdirat(dir, base, 0755);
-		if (r < 0 && errno != EEXIST)
-			return err_sys(e, "%s %s", file ? "create" : "mkdir", dest);
-		fd = open_in_root(rootfd, dest, O_PATH, resolve);
-		if (fd < 0 && errno == ENOENT && r < 0) {
-			if (link_target(dir, parent, base, target, sizeof(target), e) < 0)
-				return -1;
-			AUTO_FD made = make_target_depth(rootfd, target, file, resolve, depth + 1, e);
-			if (made < 0)
-				return -1;
-			fd = open_in_root(rootfd, dest, O_PATH, resolve);
-		}
-	}
-	if (fd < 0 && errno == ELOOP && (resolve & RESOLVE_NO_SYMLINKS))
-		return err_set(e, ELOOP, "open %s: must be an ordinary directory, not a symlink", dest);
-	if (fd < 0)
-		return err_sys(e, "open %s", dest);
-	return fd;
-}
-
-static int make_target(int rootfd, const char *dest, bool file, uint64_t resolve,
-		       struct husk_err *e)
-{
-	return make_target_depth(rootfd, dest, file, resolve, 0, e);
-}
 
 /* ---- mount options -------------------------------------------------------- */
 
 struct mopts {
 	unsigned long flags;        /* for mount(2) */
+	unsigned long clear;        /* per-mount flags the options cleared (rw, suid...) */
 	unsigned long prop[4];      /* propagation changes, in the given order */
 	size_t n_prop;
 	struct husk_mount_attr rec; /* rro, rnosuid...: mount_setattr(AT_RECURSIVE) */
@@ -390,10 +116,13 @@ static int option_word(struct mopts *o, const char *w, const char *dest, struct 
 {
 	const struct flag_word *f = find_flag(flag_words, LEN(flag_words), w);
 	const struct attr_word *a = find_attr(w);
-	if (f && f->clear)
+	if (f && f->clear) {
 		o->flags &= ~f->flag;
-	else if (f)
+		o->clear |= f->flag;
+	} else if (f) {
 		o->flags |= f->flag;
+		o->clear &= ~f->flag;
+	}
 	else if ((f = find_flag(prop_words, LEN(prop_words), w))) {
 		if (o->n_prop == LEN(o->prop))
 			return err_set(e, E2BIG, "mount on %s: too many propagation options", dest);
@@ -445,59 +174,80 @@ static bool is_bind(const struct mount_entry *m)
 
 /* ---- applying flags ------------------------------------------------------- */
 
-/* statvfs flags to the per-mount MS_* flags a bind remount must keep. */
-static unsigned long kept_flags(unsigned long st)
+/* What a bind of these options asks safe_bind for. */
+static struct safe_bind bind_req(const char *dest, const struct mopts *o)
 {
-	unsigned long ms = st & (ST_RDONLY | ST_NOSUID | ST_NODEV | ST_NOEXEC | ST_NOATIME |
-				 ST_NODIRATIME); /* same values as MS_* */
-	if (st & ST_RELATIME)
-		ms |= MS_RELATIME;
-	return ms;
+	return (struct safe_bind){.dest = dest,
+				  .flags = o->flags & ~(MS_BIND | MS_REC | MS_REMOUNT),
+				  .clear = o->clear,
+				  .rec = (o->flags & MS_REC) != 0,
+				  .prop = o->prop,
+				  .n_prop = o->n_prop,
+				  .rec_attr = o->rec};
 }
 
-/* MS_BIND|MS_REMOUNT sets the per-mount flags to exactly flags. In a user
- * namespace those the host put on the source are locked, and dropping one
- * gives EPERM: retry with them kept. */
-static int remount_bind(int fd, unsigned long flags, const char *what, struct husk_err *e)
+/* A new filesystem has no mounts below it yet: its recursive attributes
+ * (rro, rnosuid...) are its plain flags, given to mount(2) itself, so the
+ * mount is never visible without them. */
+static unsigned long fold_rec(unsigned long flags, const struct husk_mount_attr *r)
 {
-	char p[32];
-	struct statvfs sv;
-	flags &= ~(MS_BIND | MS_REC | MS_REMOUNT);
-	if (mount(NULL, fdpath(p, fd), NULL, MS_BIND | MS_REMOUNT | flags, NULL) == 0)
-		return 0;
-	if (errno == EPERM && fstatvfs(fd, &sv) == 0 &&
-	    mount(NULL, p, NULL, MS_BIND | MS_REMOUNT | flags | kept_flags(sv.f_flag), NULL) == 0)
-		return 0;
-	return err_sys(e, "remount %s", what);
+	static const struct {
+		uint64_t attr;
+		unsigned long ms;
+	} bits[] = {
+		{HUSK_MOUNT_ATTR_RDONLY, MS_RDONLY},	 {HUSK_MOUNT_ATTR_NOSUID, MS_NOSUID},
+		{HUSK_MOUNT_ATTR_NODEV, MS_NODEV},	 {HUSK_MOUNT_ATTR_NOEXEC, MS_NOEXEC},
+		{HUSK_MOUNT_ATTR_NODIRATIME, MS_NODIRATIME}, {HUSK_MOUNT_ATTR_NOSYMFOLLOW, MS_NOSYMFOLLOW},
+	};
+	for (size_t i = 0; i < LEN(bits); i++) {
+		if (r->attr_set & bits[i].attr)
+			flags |= bits[i].ms;
+		else if (r->attr_clr & bits[i].attr)
+			flags &= ~bits[i].ms;
+	}
+	if (r->attr_clr & HUSK_MOUNT_ATTR__ATIME) {
+		flags &= ~(MS_NOATIME | MS_STRICTATIME | MS_RELATIME);
+		uint64_t t = r->attr_set & HUSK_MOUNT_ATTR__ATIME;
+		flags |= t == HUSK_MOUNT_ATTR_NOATIME	    ? MS_NOATIME
+			 : t == HUSK_MOUNT_ATTR_STRICTATIME ? MS_STRICTATIME
+							    : MS_RELATIME;
+	}
+	return flags;
 }
 
-/* What the first mount(2) cannot do: flags of a bind (MS_BIND ignores
- * them), propagation, recursive attributes. They apply to the new mount, so
- * resolve dest again: the lookup now lands on top of it. */
-static int mount_extras(int rootfd, const char *dest, const struct mopts *o, bool remount,
-			struct husk_err *e)
+/* Propagation of a new filesystem mount. mount(2) gives no fd of the
+ * mount it made: find it again, checked to be the one just made on target
+ * (safe_reopen_mount), or refuse. */
+static int fresh_propagation(int rootfd, const char *dest, int target, const struct mopts *o,
+			     struct husk_err *e)
 {
-	struct husk_mount_attr rec = o->rec;
-	if (!remount && !o->n_prop && !rec.attr_set && !rec.attr_clr)
+	if (!o->n_prop)
 		return 0;
-	AUTO_FD fd = open_in_root(rootfd, dest, O_PATH, 0);
+	AUTO_FD fd = safe_reopen_mount(rootfd, dest, target, e);
 	if (fd < 0)
-		return err_sys(e, "open %s", dest);
-	if (remount && remount_bind(fd, o->flags, dest, e) < 0)
 		return -1;
 	char p[32];
 	for (size_t i = 0; i < o->n_prop; i++)
-		if (mount(NULL, fdpath(p, fd), NULL, o->prop[i], NULL) < 0)
+		if (mount(NULL, safe_fdpath(p, fd), NULL, o->prop[i], NULL) < 0)
 			return err_sys(e, "set propagation of %s", dest);
-	if ((rec.attr_set || rec.attr_clr) &&
-	    sys_mount_setattr(fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &rec) < 0)
-		return err_sys(e, "mount_setattr %s", dest);
 	return 0;
 }
 
-static bool bind_needs_remount(const struct mopts *o)
+/* A mount destination must not lead into the container's /proc (procfs.c
+ * says what may be mounted there). */
+static int check_dest(int rootfd, const char *dest, int target, bool source_proc,
+		      struct husk_err *e)
 {
-	return (o->flags & ~(MS_BIND | MS_REC | MS_REMOUNT)) != 0;
+	char where[PATH_MAX];
+	if (safe_path_in_root(rootfd, target, where, sizeof(where), e) < 0)
+		return err_wrap(e, "mount on %s: ", dest);
+	return procfs_check_dest(dest, where, target, source_proc, e);
+}
+
+static bool path_on_procfs(const char *path, int fd)
+{
+	struct statfs sf;
+	return (fd >= 0 ? fstatfs(fd, &sf) : statfs(path, &sf)) == 0 && sf.f_type == PROC_SUPER_MAGIC;
 }
 
 /* ---- /proc/self/mountinfo ------------------------------------------------- */
@@ -588,13 +338,12 @@ static int mount_bind(int rootfd, const struct mount_entry *m, const struct mopt
 		return err_set(e, EINVAL, "mount on %s: a bind mount needs a source", m->destination);
 	if (stat(m->source, &st) < 0)
 		return err_sys(e, "mount %s on %s: stat %s", m->source, m->destination, m->source);
-	AUTO_FD target = make_target(rootfd, m->destination, !S_ISDIR(st.st_mode), 0, e);
-	if (target < 0)
+	AUTO_FD target = safe_make_target(rootfd, m->destination, !S_ISDIR(st.st_mode), 0, e);
+	if (target < 0 ||
+	    check_dest(rootfd, m->destination, target, path_on_procfs(m->source, -1), e) < 0)
 		return -1;
-	char p[32];
-	if (mount(m->source, fdpath(p, target), NULL, MS_BIND | (o->flags & MS_REC), NULL) < 0)
-		return err_sys(e, "mount %s on %s", m->source, m->destination);
-	return mount_extras(rootfd, m->destination, o, bind_needs_remount(o), e);
+	struct safe_bind b = bind_req(m->destination, o);
+	return safe_bind(rootfd, target, m->source, -1, &b, e);
 }
 
 /* A new filesystem instance. proc and sysfs must land on a real directory:
@@ -666,9 +415,10 @@ static int copy_tree(int from, int to, int depth)
 	return r;
 }
 
-static int copy_up(int rootfd, int below, const char *dest, struct husk_err *e)
+/* top: the new tmpfs (safe_reopen_mount), below: what it covers. */
+static int copy_up(int top_path, int below, const char *dest, struct husk_err *e)
 {
-	AUTO_FD top = open_in_root(rootfd, dest, O_RDONLY | O_DIRECTORY, 0);
+	AUTO_FD top = openat(top_path, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	struct stat st;
 	if (top < 0 || fstat(below, &st) < 0 || copy_tree(below, top, 0) < 0)
 		return err_sys(e, "tmpcopyup of %s", dest);
@@ -678,15 +428,20 @@ static int copy_up(int rootfd, int below, const char *dest, struct husk_err *e)
 	return 0;
 }
 
-static int mount_fresh(int rootfd, const struct mount_entry *m, const struct mopts *o,
-		       struct husk_err *e)
+/* A new filesystem instance on dest, with every flag in the mount(2) call
+ * itself. *top (when asked for) gets the new mount, found again and checked.
+ * proc and sysfs must land on a real directory: a symlink there (possibly
+ * swapped in by a shared volume) could redirect them onto a path the
+ * runtime later trusts (runc CVE-2019-19921). */
+static int fresh(int rootfd, const struct mount_entry *m, const struct mopts *o, int *top,
+		 struct husk_err *e)
 {
 	if (!m->type)
 		return err_set(e, EINVAL, "mount on %s: no type given", m->destination);
-	bool kernfs = !strcmp(m->type, "proc") || !strcmp(m->type, "sysfs");
-	AUTO_FD target = make_target(rootfd, m->destination, false,
-				     kernfs ? RESOLVE_NO_SYMLINKS : 0, e);
-	if (target < 0)
+	bool proc = !strcmp(m->type, "proc"), kernfs = proc || !strcmp(m->type, "sysfs");
+	AUTO_FD target = safe_make_target(rootfd, m->destination, false,
+					  kernfs ? RESOLVE_NO_SYMLINKS : 0, e);
+	if (target < 0 || check_dest(rootfd, m->destination, target, proc, e) < 0)
 		return -1;
 	const char *src = m->source ? m->source : m->type;
 	char p[32];
@@ -694,26 +449,48 @@ static int mount_fresh(int rootfd, const struct mount_entry *m, const struct mop
 	AUTO_FD below = o->copyup ? openat(target, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
 	if (o->copyup && below < 0)
 		return err_sys(e, "tmpcopyup: open %s", m->destination);
-	if (mount(src, fdpath(p, target), m->type, o->flags, o->data[0] ? o->data : NULL) < 0)
+	if (mount(src, safe_fdpath(p, target), m->type, fold_rec(o->flags, &o->rec),
+		  o->data[0] ? o->data : NULL) < 0)
 		return err_sys(e, "mount %s on %s", src, m->destination);
-	if (o->copyup && copy_up(rootfd, below, m->destination, e) < 0)
+	if (fresh_propagation(rootfd, m->destination, target, o, e) < 0)
 		return -1;
-	return mount_extras(rootfd, m->destination, o, false, e);
+	if (!o->copyup && !top)
+		return 0;
+	AUTO_FD fd = safe_reopen_mount(rootfd, m->destination, target, e);
+	if (fd < 0 || (o->copyup && copy_up(fd, below, m->destination, e) < 0))
+		return -1;
+	if (top)
+		*top = take_fd(&fd);
+	return 0;
+}
+
+static int mount_fresh(int rootfd, const struct mount_entry *m, const struct mopts *o,
+		       struct husk_err *e)
+{
+	return fresh(rootfd, m, o, NULL, e);
 }
 
 /* "remount" changes a mount that an earlier entry made. */
 static int mount_remount(int rootfd, const struct mount_entry *m, const struct mopts *o,
 			 struct husk_err *e)
 {
-	AUTO_FD fd = open_in_root(rootfd, m->destination, O_PATH, 0);
+	AUTO_FD fd = safe_open(rootfd, m->destination, O_PATH, 0);
 	if (fd < 0)
 		return err_sys(e, "open %s", m->destination);
+	if (check_dest(rootfd, m->destination, fd, path_on_procfs(NULL, fd), e) < 0)
+		return -1;
 	char p[32];
-	if (mount(m->source, fdpath(p, fd), m->type, o->flags, o->data[0] ? o->data : NULL) < 0)
+	if (mount(m->source, safe_fdpath(p, fd), m->type, o->flags, o->data[0] ? o->data : NULL) < 0)
 		return err_sys(e, "remount %s", m->destination);
-	struct mopts rest = *o;
-	rest.flags = 0;
-	return mount_extras(rootfd, m->destination, &rest, false, e);
+	/* a remount needs the mount's own root: fd is the mount itself */
+	for (size_t i = 0; i < o->n_prop; i++)
+		if (mount(NULL, p, NULL, o->prop[i], NULL) < 0)
+			return err_sys(e, "set propagation of %s", m->destination);
+	struct husk_mount_attr rec = o->rec;
+	if ((rec.attr_set || rec.attr_clr) &&
+	    sys_mount_setattr(fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &rec) < 0)
+		return err_sys(e, "mount_setattr %s", m->destination);
+	return 0;
 }
 
 static bool has_cgroupns(const struct spec *s)
@@ -792,14 +569,25 @@ static int mount_cgroup(const struct spec *s, int rootfd, const struct mount_ent
 	snprintf(to.data, sizeof(to.data), "mode=755");
 	to.n_prop = 0;
 	to.rec = (struct husk_mount_attr){0};
-	if (mount_fresh(rootfd, &tm, &to, e) < 0)
+	AUTO_FD top = -1;
+	if (fresh(rootfd, &tm, &to, &top, e) < 0)
 		return -1;
 	char sub[PATH_MAX];
 	if (snprintf(sub, sizeof(sub), "%s/unified", m->destination) >= (int)sizeof(sub))
 		return err_set(e, ENAMETOOLONG, "mount cgroup on %s", m->destination);
 	if (v2 && cgroup2_view(s, rootfd, sub, v2, o, e) < 0)
 		return -1;
-	return mount_extras(rootfd, m->destination, o, (o->flags & MS_RDONLY) != 0, e);
+	char p[32];
+	for (size_t i = 0; i < o->n_prop; i++)
+		if (mount(NULL, safe_fdpath(p, top), NULL, o->prop[i], NULL) < 0)
+			return err_sys(e, "set propagation of %s", m->destination);
+	if ((o->flags & MS_RDONLY) && safe_remount(top, o->flags, m->destination, e) < 0)
+		return -1;
+	struct husk_mount_attr rec = o->rec;
+	if ((rec.attr_set || rec.attr_clr) &&
+	    sys_mount_setattr(top, "", AT_EMPTY_PATH | AT_RECURSIVE, &rec) < 0)
+		return err_sys(e, "mount_setattr %s", m->destination);
+	return 0;
 }
 
 static int mount_one(const struct spec *s, int rootfd, const struct mount_entry *m,
@@ -845,7 +633,7 @@ static int bind_device(int dir, const char *base, const char *path, struct husk_
 	if (!S_ISREG(st.st_mode))
 		return 0; /* the image has its own node there, or a symlink: leave it */
 	char p[32];
-	if (mount(path, fdpath(p, fd), NULL, MS_BIND, NULL) < 0)
+	if (mount(path, safe_fdpath(p, fd), NULL, MS_BIND, NULL) < 0)
 		return err_sys(e, "mount %s on %s", path, path);
 	return 0;
 }
@@ -856,11 +644,11 @@ static int bind_device(int dir, const char *base, const char *path, struct husk_
 static int make_device(int rootfd, int devdir, const struct device_entry *d, struct husk_err *e)
 {
 	char buf[PATH_MAX];
-	const char *base, *parent = split_path(d->path, buf, sizeof(buf), &base);
+	const char *base, *parent = path_split(d->path, buf, sizeof(buf), &base);
 	if (!parent)
 		return err_set(e, ENAMETOOLONG, "mknod %s", d->path);
 	bool in_dev = path_eq(parent, "/dev");
-	AUTO_FD own = in_dev ? -1 : mkdirs_in_root(rootfd, parent, e);
+	AUTO_FD own = in_dev ? -1 : safe_mkdirs(rootfd, parent, e);
 	if (!in_dev && own < 0)
 		return -1;
 	int dir = in_dev ? devdir : own;
@@ -923,7 +711,7 @@ static int dev_links(const struct spec *s, int dev, struct husk_err *e)
  * to bind the pty onto. */
 static int populate_dev(const struct spec *s, int rootfd, struct husk_err *e)
 {
-	AUTO_FD dev = mkdirs_in_root(rootfd, "/dev", e);
+	AUTO_FD dev = safe_mkdirs(rootfd, "/dev", e);
 	if (dev < 0)
 		return -1;
 	mode_t old = umask(0);
@@ -1152,7 +940,7 @@ int mount_enter_rootfs(const struct spec *s, const char *rootfs, bool no_pivot,
 static int open_null(int root, struct husk_err *e)
 {
 	struct stat st;
-	int fd = open_in_root(root, "/dev/null", O_PATH, RESOLVE_NO_SYMLINKS);
+	int fd = safe_open(root, "/dev/null", O_PATH, RESOLVE_NO_SYMLINKS);
 	if (fd < 0)
 		return err_sys(e, "open /dev/null");
 	if (fstat(fd, &st) == 0 && S_ISCHR(st.st_mode) && st.st_rdev == makedev(1, 3))
@@ -1165,7 +953,7 @@ static int open_null(int root, struct husk_err *e)
 static int mask_path(int root, int null, const char *path, struct husk_err *e)
 {
 	struct stat st;
-	AUTO_FD fd = open_in_root(root, path, O_PATH, 0);
+	AUTO_FD fd = safe_open(root, path, O_PATH, 0);
 	if (fd < 0 && errno == ENOENT)
 		return 0;
 	if (fd < 0)
@@ -1174,30 +962,27 @@ static int mask_path(int root, int null, const char *path, struct husk_err *e)
 		return err_sys(e, "stat %s", path);
 	char p[32], q[32];
 	if (S_ISDIR(st.st_mode)) {
-		if (mount("tmpfs", fdpath(p, fd), "tmpfs",
+		if (mount("tmpfs", safe_fdpath(p, fd), "tmpfs",
 			  MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
 			return err_sys(e, "mount tmpfs on %s", path);
 		return 0;
 	}
-	if (mount(fdpath(q, null), fdpath(p, fd), NULL, MS_BIND, NULL) < 0)
+	if (mount(safe_fdpath(q, null), safe_fdpath(p, fd), NULL, MS_BIND, NULL) < 0)
 		return err_sys(e, "mount /dev/null on %s", path);
 	return 0;
 }
 
 static int readonly_path(int root, const char *path, struct husk_err *e)
 {
-	AUTO_FD fd = open_in_root(root, path, O_PATH, 0);
+	AUTO_FD fd = safe_open(root, path, O_PATH, 0);
 	if (fd < 0 && errno == ENOENT)
 		return 0;
 	if (fd < 0)
 		return err_sys(e, "open %s", path);
-	char p[32];
-	if (mount(fdpath(p, fd), p, NULL, MS_BIND | MS_REC, NULL) < 0)
-		return err_sys(e, "mount %s on itself", path);
-	AUTO_FD top = open_in_root(root, path, O_PATH, 0); /* the new bind */
-	if (top < 0)
-		return err_sys(e, "open %s", path);
-	return remount_bind(top, MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, path, e);
+	/* a clone of what is there, read-only before it covers it; its other
+	 * flags (nosuid...) are kept, as runc keeps them */
+	struct safe_bind b = {.dest = path, .flags = MS_RDONLY, .rec = true};
+	return safe_bind(root, fd, path, fd, &b, e);
 }
 
 /* MS_BIND|MS_REMOUNT sets every per-mount flag at once: keep nosuid etc. */
@@ -1206,20 +991,20 @@ static int remount_root_ro(struct husk_err *e)
 	struct statvfs sv;
 	if (statvfs("/", &sv) < 0)
 		return err_sys(e, "statvfs /");
-	unsigned long flags = MS_BIND | MS_REMOUNT | MS_RDONLY | kept_flags(sv.f_flag);
+	unsigned long flags = MS_BIND | MS_REMOUNT | MS_RDONLY | safe_kept_flags(sv.f_flag);
 	if (mount(NULL, "/", NULL, flags, NULL) < 0)
 		return err_sys(e, "remount / read-only");
 	return 0;
 }
 
-/* Runs after the root changed, so paths resolve in the container's root;
- * the /proc/self/fd paths are the container's /proc (which the masked and
- * read-only paths of a config live in). */
-int mount_finish_rootfs(const struct spec *s, struct husk_err *e)
+/* Before the root changes: the paths resolve inside the rootfs (its /proc
+ * is the container's own procfs, mounted by now), and the mounts land on
+ * the fds they resolved to. */
+int mount_protect_paths(const struct spec *s, const char *rootfs, struct husk_err *e)
 {
-	AUTO_FD root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	AUTO_FD root = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (root < 0)
-		return err_sys(e, "open /");
+		return err_sys(e, "open %s", rootfs);
 	const struct strv *ro = &s->linux.readonly_paths, *masked = &s->linux.masked_paths;
 	for (size_t i = 0; i < ro->n; i++)
 		if (readonly_path(root, ro->v[i], e) < 0)
@@ -1232,6 +1017,12 @@ int mount_finish_rootfs(const struct spec *s, struct husk_err *e)
 			if (mask_path(root, null, masked->v[i], e) < 0)
 				return -1;
 	}
+	return 0;
+}
+
+/* After the root changed: root.readonly, on "/" itself (no /proc path). */
+int mount_finish_rootfs(const struct spec *s, struct husk_err *e)
+{
 	if (s->root_readonly && remount_root_ro(e) < 0)
 		return -1;
 	return 0;

@@ -1,7 +1,10 @@
-/* nosys: run a command as if on an older kernel (before 5.3/5.6/5.9): the
- * syscalls husk has fallbacks for fail with ENOSYS under a seccomp filter.
+/* nosys: run a command as if on an older kernel (before 5.2/5.3/5.6/5.9):
+ * the syscalls husk has fallbacks for fail with ENOSYS under a seccomp
+ * filter.
  *   nosys COMMAND ARGS...
- * Covers clone3, pidfd_open, openat2, close_range, mount_setattr. */
+ * Covers clone3, pidfd_open, openat2, close_range, mount_setattr, and the
+ * new mount API's open_tree and move_mount (Linux 5.2, which many boards'
+ * 4.x kernels lack). */
 #include <errno.h>
 #include <linux/audit.h>
 #include <linux/filter.h>
@@ -28,6 +31,8 @@ int main(int argc, char **argv)
 		DENY(437), /* openat2 */
 		DENY(436), /* close_range */
 		DENY(442), /* mount_setattr */
+		DENY(428), /* open_tree */
+		DENY(429), /* move_mount */
 		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
 	};
 	struct sock_fprog prog = {.len = sizeof(f) / sizeof(f[0]), .filter = f};
