@@ -457,23 +457,69 @@ static int set_propagation(int fd, const struct safe_bind *b, struct husk_err *e
 	return 0;
 }
 
-/* A mount just made on target, found again by its path: it must be the
- * root of a mount that sits on a child of target's own parent directory,
- * and not target itself (what a rename racing the lookup would give).
- * Used only where the kernel gives no fd of the new mount. */
+/* The mount id of fd (fdinfo has it since Linux 3.15). */
+static int mnt_id(int fd)
+{
+	char path[64], buf[512];
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+	AUTO_FD f = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n = f < 0 ? -1 : read(f, buf, sizeof(buf) - 1);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	const char *p = strstr(buf, "mnt_id:");
+	return p ? atoi(p + 7) : -1;
+}
+
+/* mountinfo escapes space, tab, newline and backslash as \ooo. */
+static void unescape_octal(char *s)
+{
+	char *o = s;
+	for (; *s; s++) {
+		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' && s[2] <= '7' &&
+		    s[3] >= '0' && s[3] <= '7') {
+			*o++ = (char)((s[1] - '0') * 64 + (s[2] - '0') * 8 + (s[3] - '0'));
+			s += 3;
+		} else {
+			*o++ = *s;
+		}
+	}
+	*o = '\0';
+}
+
+/* Is mount id a child of mount parent, mounted exactly at point? */
+static bool mounted_at(int id, int parent, const char *point, struct husk_err *e)
+{
+	size_t len;
+	AUTO_FREE char *text = read_file_at(AT_FDCWD, "/proc/self/mountinfo", 16 << 20, &len, e);
+	char *save;
+	for (char *l = text ? strtok_r(text, "\n", &save) : NULL; l; l = strtok_r(NULL, "\n", &save)) {
+		int i, p;
+		char mp[PATH_MAX];
+		if (sscanf(l, "%d %d %*s %*s %4095s", &i, &p, mp) != 3 || i != id)
+			continue;
+		unescape_octal(mp);
+		return p == parent && !strcmp(mp, point);
+	}
+	return false;
+}
+
+/* A mount just made on target, found again by its path: it must be a new
+ * mount, a child of target's own mount, mounted exactly on target (a
+ * rename racing the lookup gives anything else). Used only where the
+ * kernel gives no fd of the new mount. */
 int safe_reopen_mount(int rootfd, const char *dest, int target, struct husk_err *e)
 {
-	struct stat below, up0, top, up1;
-	AUTO_FD parent0 = openat(target, "..", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	char p[32], point[PATH_MAX];
 	AUTO_FD fd = safe_open(rootfd, dest, O_PATH, 0);
 	if (fd < 0)
 		return err_sys(e, "open %s", dest);
-	AUTO_FD parent1 = openat(fd, "..", O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (parent0 < 0 || parent1 < 0 || fstat(target, &below) < 0 || fstat(fd, &top) < 0 ||
-	    fstat(parent0, &up0) < 0 || fstat(parent1, &up1) < 0)
-		return err_sys(e, "stat %s", dest);
-	if ((top.st_dev == below.st_dev && top.st_ino == below.st_ino) || up0.st_dev != up1.st_dev ||
-	    up0.st_ino != up1.st_ino)
+	ssize_t n = readlink(safe_fdpath(p, target), point, sizeof(point) - 1);
+	int below = mnt_id(target), top = mnt_id(fd);
+	if (n <= 0 || below < 0 || top < 0)
+		return err_sys(e, "mount on %s: find the new mount", dest);
+	point[n] = '\0';
+	if (top == below || !mounted_at(top, below, point, e))
 		return err_set(e, 0, "mount on %s: the destination changed while it was mounted "
 				     "(a rename race?): refusing", dest);
 	return take_fd(&fd);
