@@ -231,7 +231,9 @@ int procfs_check_dest(const char *dest, const char *where, int target, bool sour
 		return 0;
 	for (size_t i = 0; i < sizeof(proc_binds) / sizeof(proc_binds[0]); i++) {
 		struct stat st;
-		if (strcmp(where, proc_binds[i]))
+		/* named as such (not reached through a symlink), and a plain
+		 * procfs file */
+		if (strcmp(where, proc_binds[i]) || !path_eq(dest, where))
 			continue;
 		if (fd_on_procfs(target) && fstat(target, &st) == 0 && S_ISREG(st.st_mode))
 			return 0;
