@@ -231,9 +231,10 @@ int procfs_check_dest(const char *dest, const char *where, int target, bool sour
 		return 0;
 	for (size_t i = 0; i < sizeof(proc_binds) / sizeof(proc_binds[0]); i++) {
 		struct stat st;
-		/* named as such (not reached through a symlink), and a plain
-		 * procfs file */
-		if (strcmp(where, proc_binds[i]) || !path_eq(dest, where))
+		/* named as such in the config (not reached through an image's
+		 * symlink; /proc/net is procfs's own link to self/net), and a
+		 * plain procfs file */
+		if (!path_eq(dest, proc_binds[i]))
 			continue;
 		if (fd_on_procfs(target) && fstat(target, &st) == 0 && S_ISREG(st.st_mode))
 			return 0;
