@@ -1,0 +1,333 @@
+# t-sec-proc.sh: attacks on husk's writes into /proc (issue 14, findings F1,
+# F2, F5; runc's advisories of November 2025). Each case mounts the attack
+# and then checks the HOST: a host sysctl, a host file, the container's
+# real bounding set. Against husk 0.1.1 the attacks succeed (each case says
+# what happened there); they pass once mount destinations inside /proc are
+# refused, every procfs access goes through a procfs handle opened before
+# the container's mounts, and mount flags are set on detached clones.
+#
+# These tests write HOST sysctls when the attack succeeds. They use only
+# harmless ones (kernel.printk_ratelimit, the host's net.core.somaxconn,
+# net.ipv4.conf.lo.accept_local), remember the host's values first and put
+# them back (sp_save), before any check can fail and again when the test's
+# shell exits.
+
+# ---- the host's sysctls ---------------------------------------------------------
+
+SP_SAVED=""
+
+# sp_file KEY: the host's file of a dotted sysctl key.
+sp_file() {
+	printf '/proc/sys/%s' "$(printf '%s' "$1" | tr . /)"
+}
+
+# sp_save KEY...: remember the host's values (single words) of KEY...;
+# sp_restore writes them back, also on the test's exit.
+sp_save() {
+	for _k in "$@"; do
+		_v=$(cat "$(sp_file "$_k")") || skip "cannot read the host's $_k"
+		SP_SAVED="$SP_SAVED $_k=$_v"
+	done
+	trap sp_restore EXIT
+}
+
+# sp_saved KEY: the value sp_save recorded.
+sp_saved() {
+	for _kv in $SP_SAVED; do
+		[ "${_kv%%=*}" = "$1" ] && printf '%s\n' "${_kv#*=}" && return 0
+	done
+	return 1
+}
+
+sp_restore() {
+	for _kv in $SP_SAVED; do
+		_f=$(sp_file "${_kv%%=*}")
+		[ "$(cat "$_f")" = "${_kv#*=}" ] || echo "${_kv#*=}" >"$_f"
+	done
+}
+
+# sp_other KEY: a value for an attack on KEY that differs from the host's.
+sp_other() {
+	if [ "$(sp_saved "$1")" = 7 ]; then echo 8; else echo 7; fi
+}
+
+# sp_host_unchanged WHAT: every saved host sysctl still has its value;
+# otherwise restore them all, then fail saying what the attack did.
+sp_host_unchanged() {
+	_changed=""
+	for _kv in $SP_SAVED; do
+		_now=$(cat "$(sp_file "${_kv%%=*}")")
+		[ "$_now" = "${_kv#*=}" ] || _changed="$_changed ${_kv%%=*} became '$_now' (was '${_kv#*=}');"
+	done
+	[ -z "$_changed" ] && return 0
+	sp_restore
+	fail "$1: the HOST's sysctl changed:$_changed (restored)
+husk exit ${RC:-?}, stderr: $(cat "$TD/err" 2>/dev/null)
+stdout: $(head -c 500 "$TD/out" 2>/dev/null)"
+}
+
+# sp_refused SUBSTRING WHAT CMD...: CMD (a create or run) is refused as
+# expect_fail wants it (exit 1, one line "husk: ...SUBSTRING...", nothing on
+# stdout), the host's sysctls are unchanged and nothing is left.
+sp_refused() {
+	_sub=$1 _what=$2
+	shift 2
+	hx "$@"
+	sp_host_unchanged "$_what"
+	_err=$(cat "$TD/err")
+	[ "$RC" = 1 ] || fail "$_what: expected husk to refuse (exit 1, '$_sub')
+got exit $RC, stderr: $_err
+stdout: $(head -c 500 "$TD/out")"
+	[ "$(wc -l <"$TD/err")" = 1 ] || fail "$_what: expected one line on stderr, got: $_err"
+	case $_err in
+	"husk: "*"$_sub"*) ;;
+	*) fail "$_what: expected 'husk: ...$_sub...' on stderr, got: $_err" ;;
+	esac
+	[ ! -s "$TD/out" ] || fail "$_what: the container ran: $(head -c 500 "$TD/out")"
+	assert_clean "$ID"
+}
+
+# sp_rootfs: a writable copy of the test rootfs at $B/rootfs (the attacker's
+# image), with /dummy for the volumes' symlinks to point at (not below /tmp,
+# which the default mounts cover with a tmpfs).
+sp_rootfs() {
+	mkdir -p "$B"
+	cp -a "$ROOTFS" "$B/rootfs"
+	mkdir -p "$B/rootfs/dummy"
+	C_ROOT='"path": "rootfs", "readonly": false'
+}
+
+# sp_fd_links DIR: DIR/0..63 -> /dummy, a fake /proc/self/fd: a mount
+# made through /proc/self/fd/N then lands on /dummy.
+sp_fd_links() {
+	mkdir -p "$1"
+	_i=0
+	while [ $_i -lt 64 ]; do
+		ln -s /dummy "$1/$_i"
+		_i=$((_i + 1))
+	done
+}
+
+# ---- F1: mount destinations on the container's /proc -----------------------------
+
+# F1.1: the image links /data to /proc/self/fd, a volume of symlinks is bound
+# on /data, so it covers the init's /proc/self/fd; the read-only remount of
+# /proc/sys goes through /proc/self/fd/N and lands on /dummy: /proc/sys
+# stays writable and uid 0 writes the host's kernel.printk_ratelimit.
+# husk 0.1.1: exit 0, the container prints WROTE, the host value changes.
+t_sec_proc_f1_fd_volume_readonly() {
+	sp_save kernel.printk_ratelimit
+	a=$(sp_other kernel.printk_ratelimit)
+	sp_rootfs
+	ln -s /proc/self/fd "$B/rootfs/data"
+	sp_fd_links "$TD/vol"
+	C_MOUNTS_EXTRA=$(mnt /data bind "$TD/vol" rbind rw)
+	C_LINUX='"readonlyPaths": ["/proc/sys"],'
+	args sh -c "echo $a >/proc/sys/kernel/printk_ratelimit && echo WROTE"
+	mkbundle
+	sp_refused "inside /proc" "a volume on /proc/self/fd, then readonlyPaths" h run -b "$B" "$ID"
+}
+
+# F1.2: the volume covers the init's /proc/self, its oom_score_adj is a
+# symlink to /proc/sys/kernel/printk_ratelimit: process.oomScoreAdj is
+# written into the host's sysctl. husk 0.1.1: the host value becomes 1000.
+t_sec_proc_f1_self_volume_oom() {
+	sp_save kernel.printk_ratelimit
+	[ "$(sp_saved kernel.printk_ratelimit)" != 1000 ] || skip "the host's kernel.printk_ratelimit is 1000 already"
+	sp_rootfs
+	ln -s /proc/self "$B/rootfs/data"
+	sp_fd_links "$TD/vol/fd"
+	ln -s /proc/sys/kernel/printk_ratelimit "$TD/vol/oom_score_adj"
+	C_MOUNTS_EXTRA=$(mnt /data bind "$TD/vol" rbind rw)
+	C_PROCESS='"oomScoreAdj": 1000,'
+	args true
+	mkbundle
+	sp_refused "inside /proc" "a volume on /proc/self, then oomScoreAdj" h run -b "$B" "$ID"
+}
+
+# F1.3: the volume (even read-only) covers /proc/sys/net, its core/somaxconn
+# is a symlink to /proc/sys/kernel/printk_ratelimit: the container's own,
+# allowed net.core.somaxconn goes into the host's sysctl.
+# husk 0.1.1: the host's kernel.printk_ratelimit becomes 77.
+t_sec_proc_f1_sysnet_volume_sysctl() {
+	sp_save kernel.printk_ratelimit net.core.somaxconn
+	[ "$(sp_saved kernel.printk_ratelimit)" != 77 ] || skip "the host's kernel.printk_ratelimit is 77 already"
+	sp_rootfs
+	ln -s /proc/sys/net "$B/rootfs/data"
+	mkdir -p "$TD/vol/core"
+	ln -s /proc/sys/kernel/printk_ratelimit "$TD/vol/core/somaxconn"
+	C_MOUNTS_EXTRA=$(mnt /data bind "$TD/vol" rbind ro)
+	C_LINUX='"sysctl": {"net.core.somaxconn": "77"},'
+	args true
+	mkbundle
+	sp_refused "inside /proc" "a volume on /proc/sys/net, then linux.sysctl" h run -b "$B" "$ID"
+}
+
+# The same volume listed BEFORE the proc mount: its destination resolves
+# under /proc too (the image's /proc/self/fd, later covered by procfs), and
+# is refused as well: whether it is harmful must not depend on the order.
+# husk 0.1.1: creates rootfs/proc/self/fd in the image and runs (exit 0).
+t_sec_proc_f1_dest_before_proc_mount() {
+	sp_save kernel.printk_ratelimit
+	a=$(sp_other kernel.printk_ratelimit)
+	sp_rootfs
+	ln -s /proc/self/fd "$B/rootfs/data"
+	sp_fd_links "$TD/vol"
+	C_MOUNTS="$(mnt /data bind "$TD/vol" rbind rw), $DEFAULT_MOUNTS"
+	C_LINUX='"readonlyPaths": ["/proc/sys"],'
+	args sh -c "echo $a >/proc/sys/kernel/printk_ratelimit && echo WROTE"
+	mkbundle
+	sp_refused "inside /proc" "a volume on /data -> /proc/self/fd before the proc mount" h run -b "$B" "$ID"
+}
+
+# Plain destinations inside /proc, no symlink involved: a tmpfs on
+# /proc/sys/kernel/x, a file bound on a sysctl and on /proc/self/oom_score_adj.
+# husk 0.1.1: the tmpfs fails on procfs's mkdir (another message), the binds run.
+t_sec_proc_f1_dest_plain() {
+	sp_save kernel.printk_ratelimit
+	echo 0 >"$TD/file"
+	for m in "$(mnt /proc/sys/kernel/x tmpfs tmpfs size=1m)" \
+		"$(mnt /proc/sys/kernel/printk_ratelimit bind "$TD/file" bind rw)" \
+		"$(mnt /proc/self/oom_score_adj bind "$TD/file" bind rw)" \
+		"$(mnt /proc/sys bind "$TD" rbind rw)"; do
+		C_MOUNTS_EXTRA=$m
+		args cat /proc/sys/kernel/printk_ratelimit
+		mkbundle
+		sp_refused "inside /proc" "mount $m" h run -b "$B" "$ID"
+	done
+	expect_eq 0 "$(cat "$TD/file")" "the bound host file"
+}
+
+# A bind of a host directory onto /proc itself, in place of procfs or on top
+# of it: a fake procfs whose self/oom_score_adj is a plain host file, so
+# husk writes process.oomScoreAdj into the host's file (and the real one is
+# silently not applied), and whose cap_last_cap says 0. Only a proc mount,
+# or a bind of a procfs, may go on /proc. husk 0.1.1: exit 0, the host's
+# file holds 999.
+t_sec_proc_f1_bind_onto_proc() {
+	sp_save kernel.printk_ratelimit
+	mkdir -p "$TD/fake/sys/kernel" "$TD/fake/self"
+	echo 0 >"$TD/fake/sys/kernel/cap_last_cap"
+	C_PROCESS='"oomScoreAdj": 999,'
+	args cat /proc/sys/kernel/cap_last_cap
+	for where in instead over; do
+		echo 0 >"$TD/fake/self/oom_score_adj"
+		if [ $where = instead ]; then
+			C_MOUNTS="$(mnt /proc bind "$TD/fake" rbind rw),
+				$(printf '%s\n' "$DEFAULT_MOUNTS" | sed '/"type": "proc"/d')"
+		else
+			C_MOUNTS="$DEFAULT_MOUNTS, $(mnt /proc bind "$TD/fake" rbind rw)"
+		fi
+		mkbundle
+		hx h run -b "$B" "$ID"
+		expect_eq 0 "$(cat "$TD/fake/self/oom_score_adj")" \
+			"a host dir bound on /proc $where of procfs: the host file under its self/oom_score_adj (husk exit $RC)"
+		sp_refused "/proc" "a host dir bound on /proc $where of procfs" h run -b "$B" "$ID"
+	done
+}
+
+# lxcfs binds host files on /proc/meminfo, /proc/uptime...: still allowed,
+# and the container reads the files (not an attack: the allowlist works).
+t_sec_proc_f1_lxcfs_allowlist() {
+	printf 'MemTotal:        1234 kB\nMemFree:          567 kB\n' >"$TD/meminfo"
+	printf '4242.00 1.00\n' >"$TD/uptime"
+	C_MOUNTS_EXTRA="$(mnt /proc/meminfo bind "$TD/meminfo" bind ro),
+		$(mnt /proc/uptime bind "$TD/uptime" bind ro)"
+	args sh -c 'cat /proc/meminfo /proc/uptime; echo x 2>/dev/null >/proc/uptime && echo "write: yes"; echo done'
+	mkbundle
+	expect_ok h run -b "$B" "$ID"
+	expect_eq "$(cat "$TD/meminfo" "$TD/uptime"; echo done)" "$(cat "$TD/out")" "what the container read"
+	expect_eq "4242.00 1.00" "$(cat "$TD/uptime")" "the host's file"
+	assert_clean "$ID"
+}
+
+# An allowlisted file reached through a symlink of the image (/data ->
+# /proc/meminfo, /proc2 -> /proc): refused; only the plain path is allowed.
+# husk 0.1.1: runs (exit 0), the binds land on the procfs files.
+t_sec_proc_f1_lxcfs_symlinked() {
+	sp_rootfs
+	printf 'MemTotal: 1 kB\n' >"$TD/meminfo"
+	ln -s /proc/meminfo "$B/rootfs/data"
+	ln -s /proc "$B/rootfs/proc2"
+	args cat /proc/meminfo
+	for d in /data /proc2/uptime; do
+		C_MOUNTS_EXTRA=$(mnt "$d" bind "$TD/meminfo" bind ro)
+		mkbundle
+		sp_refused "inside /proc" "a bind on $d" h run -b "$B" "$ID"
+	done
+}
+
+# ---- F2: linux.sysctl keys the host's namespaces scope --------------------------
+
+# F2: without a network namespace, kernel.printk_ratelimit and
+# net.ipv4.conf.lo.accept_local were written into the HOST's /proc/sys.
+# husk 0.1.1: exit 0, both host values change.
+t_sec_proc_f2_sysctl_host_keys() {
+	sp_save kernel.printk_ratelimit net.ipv4.conf.lo.accept_local
+	lo=$(sp_saved net.ipv4.conf.lo.accept_local)
+	args true
+	C_NS=$(ns pid mount)
+	C_HOSTNAME=""
+	C_LINUX="\"sysctl\": {\"kernel.printk_ratelimit\": \"$(sp_other kernel.printk_ratelimit)\",
+		\"net.ipv4.conf.lo.accept_local\": \"$((1 - lo))\"},"
+	mkbundle
+	sp_refused 'config.json: linux.sysctl: sysctl "kernel.printk_ratelimit" is not in a separate kernel namespace' \
+		"F2's config" h run -b "$B" "$ID"
+	C_LINUX="\"sysctl\": {\"net.ipv4.conf.lo.accept_local\": \"$((1 - lo))\"},"
+	mkbundle
+	sp_refused 'sysctl "net.ipv4.conf.lo.accept_local" not allowed in host network namespace' \
+		"a net.* key without a network namespace" h create -b "$B" "$ID"
+	# every namespace does not make a global key the container's
+	C_NS=$(ns pid ipc uts mount network cgroup)
+	C_LINUX="\"sysctl\": {\"kernel.printk_ratelimit\": \"$(sp_other kernel.printk_ratelimit)\"},"
+	mkbundle
+	sp_refused 'sysctl "kernel.printk_ratelimit" is not in a separate kernel namespace' \
+		"a global key with every namespace" h run -b "$B" "$ID"
+	# the host's network namespace joined by path is the host's
+	C_NS="$(ns pid mount), {\"type\": \"network\", \"path\": \"/proc/$$/ns/net\"}"
+	C_LINUX="\"sysctl\": {\"net.ipv4.conf.lo.accept_local\": \"$((1 - lo))\"},"
+	mkbundle
+	sp_refused "not allowed in host network namespace" "the host's netns joined by path" h run -b "$B" "$ID"
+	# an IPC key without an IPC namespace
+	C_NS=$(ns pid mount network)
+	C_LINUX='"sysctl": {"kernel.shm_rmid_forced": "1"},'
+	mkbundle
+	sp_refused "is not allowed in the host's ipc namespace" "an IPC key without an IPC namespace" h run -b "$B" "$ID"
+	# names that would leave the key's directory
+	C_NS=$(ns pid ipc uts mount network)
+	for k in "net.....kernel.printk_ratelimit" "net/../kernel/printk_ratelimit" "net.core/../../kernel/printk_ratelimit"; do
+		C_LINUX="\"sysctl\": {\"$k\": \"$(sp_other kernel.printk_ratelimit)\"},"
+		mkbundle
+		sp_refused "sysctl \"$k\"" "the key $k" h run -b "$B" "$ID"
+	done
+}
+
+# Keys the container's own namespaces scope are still applied, inside only:
+# net.core.somaxconn with a new network namespace, and with a network
+# namespace joined by path that is not the host's (another container's).
+t_sec_proc_f2_sysctl_allowed() {
+	sp_save net.core.somaxconn
+	C_LINUX='"sysctl": {"net.core.somaxconn": "77", "kernel.shmmni": "77"},'
+	args cat /proc/sys/net/core/somaxconn /proc/sys/kernel/shmmni
+	mkbundle
+	expect_ok h run -b "$B" "$ID"
+	sp_host_unchanged "net.core.somaxconn in a new network namespace"
+	expect_eq "$(printf '77\n77')" "$(cat "$TD/out")" "the sysctls inside"
+	# joined by path: the first container's network namespace
+	C_LINUX=
+	args sleep 100
+	mkbundle "$TD/b1"
+	expect_ok h run -d -b "$TD/b1" "$ID"
+	pid=$(st "$ID" pid)
+	C_NS="$(ns pid ipc uts mount), {\"type\": \"network\", \"path\": \"/proc/$pid/ns/net\"}"
+	C_LINUX='"sysctl": {"net.core.somaxconn": "78"},'
+	args cat /proc/sys/net/core/somaxconn
+	mkbundle
+	expect_ok h run -b "$B" "${ID}b"
+	sp_host_unchanged "net.core.somaxconn in a joined network namespace"
+	expect_eq 78 "$(cat "$TD/out")" "the sysctl in the joined namespace"
+	expect_ok h exec "$ID" cat /proc/sys/net/core/somaxconn
+	expect_eq 78 "$(cat "$TD/out")" "the sysctl seen by the namespace's owner"
+	expect_ok h delete -f "$ID"
+	assert_clean "$ID"
+}
