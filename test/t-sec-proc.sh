@@ -331,3 +331,85 @@ t_sec_proc_f2_sysctl_allowed() {
 	expect_ok h delete -f "$ID"
 	assert_clean "$ID"
 }
+
+# ---- F1.4: the container rearranges its /proc, then the host runs husk exec ----------
+
+# sp_userns_attacker: a container with its own user namespace (0 -> 100000,
+# so its root is not the host's root and cannot write host sysctls itself)
+# and CAP_SYS_ADMIN in it, so it may mount in its own mount namespace. It
+# binds the real /proc/sys/kernel on /tmp/k, then covers /proc with a tmpfs
+# holding a fake self/oom_score_adj (a symlink to /tmp/k/printk_ratelimit),
+# an empty self/fd and a sys/kernel/cap_last_cap of 0. A `husk exec`'d
+# process is the host's uid 0 until its user switch: a write it makes
+# through the container's /proc reaches the host's sysctl, a read believes
+# the fake. Sets pid (the init, on the host) once the attacker is ready.
+sp_userns_attacker() {
+	C_NS=$(ns user pid ipc uts mount network)
+	C_LINUX='"uidMappings": [{"containerID": 0, "hostID": 100000, "size": 65536}],
+		"gidMappings": [{"containerID": 0, "hostID": 100000, "size": 65536}],'
+	C_CAPS='{"bounding": ["CAP_SYS_ADMIN", "CAP_KILL"], "effective": ["CAP_SYS_ADMIN", "CAP_KILL"],
+		"permitted": ["CAP_SYS_ADMIN", "CAP_KILL"]}'
+	args sh -c '
+		mkdir /tmp/k && mount --bind /proc/sys/kernel /tmp/k &&
+		mount -t tmpfs -o mode=755 tmpfs /proc &&
+		mkdir -p /proc/self/fd /proc/sys/kernel &&
+		ln -s /tmp/k/printk_ratelimit /proc/self/oom_score_adj &&
+		echo 0 >/proc/sys/kernel/cap_last_cap && echo ready >/tmp/ready ||
+		echo failed >/tmp/ready
+		exec sleep 1000'
+	mkbundle
+	expect_ok h run -d -b "$B" "$ID"
+	pid=$(st "$ID" pid)
+	wait_file "/proc/$pid/root/tmp/ready"
+	[ "$(cat "/proc/$pid/root/tmp/ready")" = ready ] ||
+		skip "the container could not rearrange its /proc (bind /proc/sys/kernel, tmpfs on /proc in its user namespace)"
+	# the attacker's own root cannot write the host's sysctl: only husk can
+	hx h exec "$ID" sh -c 'echo 3 >/tmp/k/printk_ratelimit && echo WROTE'
+	sp_host_unchanged "the container's root itself (control)"
+}
+
+# sp_process_json FILE EXTRA: an exec process (runc exec -p) running
+# `sleep 100` with runc's three capabilities, and EXTRA fields.
+sp_process_json() {
+	cat >"$1" <<JSON
+{"terminal": false, "user": {"uid": 0, "gid": 0}, "args": ["sleep", "100"],
+ "env": ["PATH=/bin:/usr/bin", "HUSK_TEST_MARK=$MARK"], "cwd": "/",
+ "capabilities": $DEFAULT_CAPS, "noNewPrivileges": true $2}
+JSON
+}
+
+# process.oomScoreAdj of an exec'd process, written through the fake
+# /proc/self/oom_score_adj. husk 0.1.1: the host's kernel.printk_ratelimit
+# becomes 1000 (and the process's own oom_score_adj stays 0).
+t_sec_proc_f1_exec_oom_redirect() {
+	sp_save kernel.printk_ratelimit
+	[ "$(sp_saved kernel.printk_ratelimit)" != 1000 ] || skip "the host's kernel.printk_ratelimit is 1000 already"
+	sp_userns_attacker
+	sp_process_json "$TD/p.json" ', "oomScoreAdj": 1000'
+	hx h exec -d --pid-file "$TD/p.pid" -p "$TD/p.json" "$ID"
+	sp_host_unchanged "husk exec with oomScoreAdj into a container whose /proc is a tmpfs"
+	[ "$RC" = 0 ] || fail "husk exec failed (a procfs handle of its own needs nothing of the container's /proc): $(cat "$TD/err")"
+	epid=$(cat "$TD/p.pid")
+	expect_eq 1000 "$(cat "/proc/$epid/oom_score_adj")" "the exec'd process's oom_score_adj"
+	expect_ok h delete -f "$ID"
+	assert_clean "$ID"
+}
+
+# The fake cap_last_cap of 0: husk drops nothing above cap 0 from the exec'd
+# process's bounding set. The host reads the real one from /proc/PID/status.
+# husk 0.1.1: CapBnd 000001fffffffffe (every capability but CAP_CHOWN)
+# instead of 0000000020000420.
+t_sec_proc_f1_exec_fake_cap_last_cap() {
+	sp_save kernel.printk_ratelimit
+	sp_userns_attacker
+	sp_process_json "$TD/p.json" ''
+	hx h exec -d --pid-file "$TD/p.pid" -p "$TD/p.json" "$ID"
+	sp_host_unchanged "husk exec into a container whose /proc is a tmpfs"
+	[ "$RC" = 0 ] || fail "husk exec failed (a procfs handle of its own needs nothing of the container's /proc): $(cat "$TD/err")"
+	epid=$(cat "$TD/p.pid")
+	expect_eq 0000000020000420 "$(awk '/^CapBnd:/ { print $2 }' "/proc/$epid/status")" \
+		"CapBnd of the exec'd process (the fake cap_last_cap says 0)"
+	expect_eq 0000000020000420 "$(awk '/^CapPrm:/ { print $2 }' "/proc/$epid/status")" "its CapPrm"
+	expect_ok h delete -f "$ID"
+	assert_clean "$ID"
+}
