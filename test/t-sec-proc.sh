@@ -413,3 +413,63 @@ t_sec_proc_f1_exec_fake_cap_last_cap() {
 	expect_ok h delete -f "$ID"
 	assert_clean "$ID"
 }
+
+# ---- F5: a rename race turns a read-only bind into a writable one ----------------
+
+# Container A shares the volume vol at /vol and swaps vol/sw/f (an empty
+# file) with vol/sw/l (a symlink to /proc) with renameat2(RENAME_EXCHANGE)
+# as fast as it can. Container B mounts vol at /vol, then binds a host file
+# read-only on /vol/sw/f. A husk that resolves /vol/sw/f once for the bind
+# and again, by path, for the read-only remount can be raced into
+# remounting the container's /proc read-only and leaving the bind writable:
+# B then overwrites the host file, and husk reported success. With the
+# flags set on a detached clone before it is attached, each round of B is
+# either refused (the destination was the symlink: /proc) or its bind is
+# read-only; the host file never changes.
+# Measured with husk 0.1.1 on the 2-CPU host (a round takes ~16 ms): B
+# overwrote the host file in 11, 15 and 5 of 60 rounds (three runs), 29 and
+# 70 of 300 (10-25 %; the rest: ~50 % refused, the destination being the
+# symlink to /proc; ~35 % read-only). At 10 % a loss, 100 rounds all won by
+# chance is 0.9^100 = 3e-5; 100 rounds take ~2 s here. In the VM (HUSK_VM,
+# TCG ~5x slower) 30 rounds. SP_F5_ROUNDS overrides both.
+t_sec_proc_f5_rename_race_ro_bind() {
+	rounds=${SP_F5_ROUNDS:-100}
+	[ -z "${HUSK_VM:-}" ] || rounds=${SP_F5_ROUNDS:-30}
+	mkdir -p "$TD/vol/sw"
+	: >"$TD/vol/sw/f"
+	ln -s /proc "$TD/vol/sw/l"
+	echo original >"$TD/hostfile"
+	# A: the swapper
+	C_MOUNTS_EXTRA=$(mnt /vol bind "$TD/vol" rbind rw)
+	args probe swap /vol/sw/f /vol/sw/l 50
+	mkbundle "$TD/a"
+	expect_ok h run -d -b "$TD/a" "$ID"
+	# B: the victim's config, with a read-only bind of the host file
+	C_MOUNTS_EXTRA="$(mnt /vol bind "$TD/vol" rbind rw), $(mnt /vol/sw/f bind "$TD/hostfile" bind ro)"
+	args sh -c 'for i in 1 2 3 4 5 6 7 8 9 10; do probe write /vol/sw/f write /vol/sw/l; done 2>/dev/null
+		grep -E " /proc | /vol/sw/[fl] " /proc/self/mountinfo | cut -d" " -f5,6'
+	mkbundle
+	i=0 lost=0 refused=0 ro=0 how=""
+	while [ $i -lt $rounds ]; do
+		i=$((i + 1))
+		hx h run -b "$B" "${ID}b"
+		if [ "$(cat "$TD/hostfile")" != original ]; then
+			lost=$((lost + 1))
+			[ -n "$how" ] || how="round $i: husk exit $RC, B wrote the host file; B's mounts: $(grep '^/' "$TD/out" | tr '\n' ';') $(grep ': ok' "$TD/out" | sort -u | tr '\n' ';')"
+			echo original >"$TD/hostfile"
+		elif [ "$RC" = 1 ] && [ "$(wc -l <"$TD/err")" = 1 ] && grep -q '^husk: ' "$TD/err"; then
+			refused=$((refused + 1))
+		elif [ "$RC" = 0 ]; then
+			ro=$((ro + 1))
+		else
+			h delete -f "${ID}b" </dev/null >/dev/null 2>&1
+			fail "round $i: B neither ran nor was refused in one line: exit $RC, stderr: $(cat "$TD/err")"
+		fi
+		h delete -f "${ID}b" </dev/null >/dev/null 2>&1
+	done
+	expect_ok h delete -f "$ID"
+	echo "F5: $rounds rounds: $lost lost, $refused refused, $ro read-only" >&2
+	[ "$lost" = 0 ] || fail "B overwrote the host file through its read-only bind in $lost of $rounds rounds ($refused refused, $ro read-only); first: $how"
+	expect_eq original "$(cat "$TD/hostfile")" "the host file"
+	assert_clean "$ID"
+}
