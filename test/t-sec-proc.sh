@@ -398,18 +398,29 @@ t_sec_proc_f1_exec_oom_redirect() {
 # The fake cap_last_cap of 0: husk drops nothing above cap 0 from the exec'd
 # process's bounding set. The host reads the real one from /proc/PID/status.
 # husk 0.1.1: CapBnd 000001fffffffffe (every capability but CAP_CHOWN)
-# instead of 0000000020000420.
+# instead of 0000000020000420. The same exec also checks the fd walk: on a
+# kernel without close_range the walk of the fake, empty /proc/self/fd would
+# close nothing, and the host's fds would reach the process.
 t_sec_proc_f1_exec_fake_cap_last_cap() {
 	sp_save kernel.printk_ratelimit
 	sp_userns_attacker
 	sp_process_json "$TD/p.json" ''
+	# fds of the host for the fd walk (without close_range, as on an older
+	# kernel, husk walks /proc/self/fd: here the attacker's empty dir)
+	echo secret >"$TD/secret"
+	exec 5<"$TD/secret" 6<"$TD" 7</
 	hx h exec -d --pid-file "$TD/p.pid" -p "$TD/p.json" "$ID"
+	exec 5<&- 6<&- 7<&-
 	sp_host_unchanged "husk exec into a container whose /proc is a tmpfs"
 	[ "$RC" = 0 ] || fail "husk exec failed (a procfs handle of its own needs nothing of the container's /proc): $(cat "$TD/err")"
 	epid=$(cat "$TD/p.pid")
-	expect_eq 0000000020000420 "$(awk '/^CapBnd:/ { print $2 }' "/proc/$epid/status")" \
-		"CapBnd of the exec'd process (the fake cap_last_cap says 0)"
-	expect_eq 0000000020000420 "$(awk '/^CapPrm:/ { print $2 }' "/proc/$epid/status")" "its CapPrm"
+	bnd=$(awk '/^CapBnd:/ { print $2 }' "/proc/$epid/status")
+	prm=$(awk '/^CapPrm:/ { print $2 }' "/proc/$epid/status")
+	fds=$(ls "/proc/$epid/fd" | sort -n | tr '\n' ' ' | sed 's/ $//')
+	[ "$bnd $prm $fds" = "0000000020000420 0000000020000420 0 1 2" ] ||
+		fail "the exec'd process (the fake cap_last_cap says 0, the fake /proc/self/fd is empty):
+CapBnd $bnd (want 0000000020000420), CapPrm $prm (want 0000000020000420),
+fds $fds (want 0 1 2; the host's shell had 5, 6, 7 open)"
 	expect_ok h delete -f "$ID"
 	assert_clean "$ID"
 }
