@@ -7,7 +7,7 @@ CFLAGS = -std=gnu11 -Os -ffunction-sections -fdata-sections $(WARN) -Ibuild/incl
 	-DJSMN_STRICT -DJSMN_PARENT_LINKS
 LDFLAGS = -static -s -Wl,--gc-sections
 SECCOMP_A = /usr/lib/x86_64-linux-gnu/libseccomp.a
-SRCS = runtime.c manage.c spec.c json.c mount.c safepath.c procfs.c cgroup.c devices.c container.c seccomp.c state.c util.c fortify.c
+SRCS = runtime.c manage.c spec.c json.c mount.c safepath.c procfs.c cgroup.c devices.c container.c seccomp.c state.c sysctl.c util.c fortify.c
 HDRS = husk.h compat.h json.h safepath.h
 DEPS_PKGS = musl-tools libseccomp-dev libjsmn-dev busybox-static
 FUZZTIME ?= 60
@@ -37,9 +37,9 @@ husk-asan: $(SRCS) $(HDRS) build/include/.ok
 	$(HOSTCC) -std=gnu11 -g -O1 -fsanitize=address,undefined -fno-omit-frame-pointer $(WARN) \
 		-DJSMN_STRICT -DJSMN_PARENT_LINKS -o $@ $(SRCS) -lseccomp
 
-build/unit_spec: test/unit_spec.c spec.c json.c util.c husk.h json.h build/include/.ok
+build/unit_spec: test/unit_spec.c spec.c json.c sysctl.c util.c husk.h json.h build/include/.ok
 	$(HOSTCC) -std=gnu11 -g -O1 -fsanitize=address,undefined $(WARN) -DJSMN_STRICT \
-		-DJSMN_PARENT_LINKS -DHUSK_UNIT -o $@ test/unit_spec.c spec.c json.c util.c -lseccomp
+		-DJSMN_PARENT_LINKS -DHUSK_UNIT -o $@ test/unit_spec.c spec.c json.c sysctl.c util.c -lseccomp
 
 # libFuzzer over spec_parse + spec_check_supported, with ASan and UBSan (test/fuzz.sh).
 build/fuzz_spec: test/fuzz_spec.c spec.c json.c util.c $(HDRS) json.h build/include/.ok

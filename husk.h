@@ -371,6 +371,21 @@ const char *spec_rlimit_name(int resource);
 /* Name of a namespace type: "pid", "network", ... */
 const char *spec_ns_name(int type);
 
+/* ---- linux.sysctl: which keys a container may set (sysctl.c) ------------ */
+
+/* The container's own namespaces a key may be scoped by (new, or joined and
+ * not husk's own). */
+#define SYSCTL_OWN_IPC 1u
+#define SYSCTL_OWN_NET 2u
+#define SYSCTL_OWN_UTS 4u
+/* One key (dotted, as in the config), given the SYSCTL_OWN_* the container
+ * has: refused when it is not scoped by one of them, in runc's words, or
+ * when it would not name one file below /proc/sys. Pure. */
+int sysctl_check_key(const char *key, unsigned own, struct husk_err *e);
+/* Every key of linux.sysctl, the namespaces taken from the spec (a joined
+ * one is compared with husk's own through /proc/self/ns). */
+int sysctl_check(const struct spec *s, struct husk_err *e);
+
 /* ---- the parsed command line (runtime.c) --------------------------------- */
 
 extern const char *opt_root;     /* --root, default /run/husk */

@@ -200,7 +200,7 @@ static int check_config(const struct container *c, const struct create_opts *o, 
 				     "on this host");
 	if (!s->process.terminal && o->console_socket)
 		return err_set(e, 0, "--console-socket given but process.terminal is false");
-	return 0;
+	return sysctl_check(s, e); /* a key the host's namespaces scope would set the host */
 }
 
 static int connect_console(const char *path, struct husk_err *e)

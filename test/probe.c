@@ -7,6 +7,9 @@
  *         | syscall NAME ARG...  (NAME's own number of ARGs: see syscall_table)
  *         | escape DIR  (the classic chroot escape: chroot DIR, chdir .. 64 times,
  *           chroot .; then "escape: /NAME" for each entry of the new /)
+ *         | swap A B SECONDS  (renameat2(A, B, RENAME_EXCHANGE) in a loop until
+ *           SECONDS have passed, the attacker's half of a mount-destination race;
+ *           then "swap: N" exchanges, or the first error)
  *   (several may follow each other). "syscall" makes the raw system call, not
  *   libc's wrapper, so that seccomp filters see exactly it.
  * Exit status: 0, or 2 on a usage error. */
@@ -335,11 +338,30 @@ static void escape(const char *dir)
 	closedir(d);
 }
 
+#ifndef RENAME_EXCHANGE
+#define RENAME_EXCHANGE (1 << 1)
+#endif
+
+/* musl has renameat2() only from 1.2.5 on: the raw system call. */
+static void swap(const char *a, const char *b, const char *secs)
+{
+	time_t end = time(NULL) + atoi(secs);
+	long n = 0;
+	while (time(NULL) < end) {
+		for (int i = 0; i < 1000; i++, n++)
+			if (syscall(SYS_renameat2, AT_FDCWD, a, AT_FDCWD, b, RENAME_EXCHANGE) < 0) {
+				printf("swap: %s after %ld\n", errname(errno), n);
+				return;
+			}
+	}
+	printf("swap: %ld\n", n);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
 		fprintf(stderr, "usage: probe ids|caps|fds|mounts|cgroup|rlimits|ns|hostname|env|cwd|pid|tty|clocks"
-				"|write PATH|read PATH|syscall NAME ARG...|escape DIR ...\n");
+				"|write PATH|read PATH|syscall NAME ARG...|escape DIR|swap A B SECONDS ...\n");
 		return 2;
 	}
 	for (int i = 1; i < argc; i++) {
@@ -377,6 +399,10 @@ int main(int argc, char **argv)
 			do_read(argv[++i]);
 		else if (strcmp(w, "escape") == 0 && i + 1 < argc)
 			escape(argv[++i]);
+		else if (strcmp(w, "swap") == 0 && i + 3 < argc) {
+			swap(argv[i + 1], argv[i + 2], argv[i + 3]);
+			i += 3;
+		}
 		else if (strcmp(w, "syscall") == 0 && (i = do_syscall(argc, argv, i)) > 0)
 			fflush(stdout);
 		else {

@@ -790,6 +790,118 @@ static void loading(void)
 				       !strcmp(spec_ns_name(CLONE_NEWNS), "mount"), "");
 }
 
+/* ---- linux.sysctl: which keys a container may set (sysctl.c) --------------- */
+
+/* sysctl_check_key(key, own) accepts it (want NULL) or says exactly want. */
+static void key(const char *k, unsigned own, const char *want)
+{
+	struct husk_err e = {0};
+	char name[160];
+	snprintf(name, sizeof(name), "sysctl %s (own %u)", k, own);
+	for (char *p = name; *p; p++)
+		if ((unsigned char)*p < ' ')
+			*p = '?';
+	int r = sysctl_check_key(k, own, &e);
+	if (!want)
+		return report(name, r == 0, e.msg);
+	report(name, r < 0 && !strcmp(e.msg, want), r < 0 ? e.msg : "accepted");
+}
+
+/* The whole config through sysctl_check: accepted (want NULL) or want in the message. */
+static void sysctl_cfg(const char *name, const char *json, const char *want)
+{
+	struct spec s;
+	struct husk_err e = {0};
+	if (parse_q(&s, json, &e) < 0)
+		return report(name, false, e.msg);
+	int r = sysctl_check(&s, &e);
+	spec_free(&s);
+	if (!want)
+		return report(name, r == 0, e.msg);
+	report(name, r < 0 && strstr(e.msg, want) != NULL, r < 0 ? e.msg : "accepted");
+}
+
+static void sysctls(void)
+{
+	const unsigned all = SYSCTL_OWN_IPC | SYSCTL_OWN_NET | SYSCTL_OWN_UTS;
+	/* issue 14 F2: global keys, whatever the namespaces */
+	key("kernel.printk_ratelimit", all,
+	    "sysctl \"kernel.printk_ratelimit\" is not in a separate kernel namespace");
+	key("kernel.core_pattern", all, "sysctl \"kernel.core_pattern\" is not in a separate kernel namespace");
+	key("vm.overcommit_memory", all, "sysctl \"vm.overcommit_memory\" is not in a separate kernel namespace");
+	key("fs.file-max", all, "sysctl \"fs.file-max\" is not in a separate kernel namespace");
+	key("kernel.nosuchknob", all, "sysctl \"kernel.nosuchknob\" is not in a separate kernel namespace");
+	key("kernel", all, "sysctl \"kernel\" is not in a separate kernel namespace");
+	key("netfilter.x", all, "sysctl \"netfilter.x\" is not in a separate kernel namespace");
+	/* net.*: a network namespace of its own */
+	key("net.ipv4.conf.lo.accept_local", 0,
+	    "sysctl \"net.ipv4.conf.lo.accept_local\" not allowed in host network namespace");
+	key("net.core.somaxconn", SYSCTL_OWN_IPC | SYSCTL_OWN_UTS,
+	    "sysctl \"net.core.somaxconn\" not allowed in host network namespace");
+	key("net.core.somaxconn", SYSCTL_OWN_NET, NULL);
+	key("net.ipv4.ip_forward", SYSCTL_OWN_NET, NULL);
+	key("net.ipv4.conf.eth0-1.forwarding", SYSCTL_OWN_NET, NULL);
+	key("net", SYSCTL_OWN_NET, "sysctl \"net\" is not in a separate kernel namespace");
+	/* IPC: the SysV knobs and fs.mqueue.* */
+	const char *ipc[] = {"kernel.msgmax", "kernel.msgmnb", "kernel.msgmni", "kernel.sem", "kernel.shmall",
+			     "kernel.shmmax", "kernel.shmmni", "kernel.shm_rmid_forced",
+			     "fs.mqueue.msg_max", "fs.mqueue.queues_max"};
+	for (size_t i = 0; i < sizeof(ipc) / sizeof(ipc[0]); i++) {
+		char want[128];
+		snprintf(want, sizeof(want), "sysctl \"%s\" is not allowed in the host's ipc namespace", ipc[i]);
+		key(ipc[i], SYSCTL_OWN_IPC, NULL);
+		key(ipc[i], SYSCTL_OWN_NET | SYSCTL_OWN_UTS, want);
+	}
+	key("kernel.shm_next_id", all, "sysctl \"kernel.shm_next_id\" is not in a separate kernel namespace");
+	key("fs.mqueue", SYSCTL_OWN_IPC, "sysctl \"fs.mqueue\" is not in a separate kernel namespace");
+	key("kernel.shmmax.x", SYSCTL_OWN_IPC, "sysctl \"kernel.shmmax.x\" is not in a separate kernel namespace");
+	/* UTS */
+	key("kernel.hostname", SYSCTL_OWN_UTS, NULL);
+	key("kernel.domainname", SYSCTL_OWN_UTS, NULL);
+	key("kernel.hostname", SYSCTL_OWN_IPC | SYSCTL_OWN_NET,
+	    "sysctl \"kernel.hostname\" is not in a separate kernel namespace");
+	key("kernel.domainname", 0, "sysctl \"kernel.domainname\" is not in a separate kernel namespace");
+	/* names that would not be one file below /proc/sys */
+	key("", all, "sysctl \"\": empty name");
+	key("net..core.somaxconn", all, "sysctl \"net..core.somaxconn\": empty component in the name");
+	key("net.core.", all, "sysctl \"net.core.\": empty component in the name");
+	key(".net.core", all, "sysctl \".net.core\": empty component in the name");
+	key("net.....kernel.printk_ratelimit", all,
+	    "sysctl \"net.....kernel.printk_ratelimit\": empty component in the name");
+	key("net/../kernel/printk_ratelimit", all,
+	    "sysctl \"net/../kernel/printk_ratelimit\": '/' in the name (components are separated by '.')");
+	key("net.ipv4/../../kernel.printk_ratelimit", all,
+	    "sysctl \"net.ipv4/../../kernel.printk_ratelimit\": '/' in the name (components are separated by '.')");
+	key("net.core.somaxconn/", all,
+	    "sysctl \"net.core.somaxconn/\": '/' in the name (components are separated by '.')");
+	key("net.core.some maxconn", all, "sysctl \"net.core.some maxconn\": space or control character in the name");
+	key("net.core.x\ny", all, "sysctl \"net.core.x?y\": space or control character in the name");
+	/* from a config: the namespaces decide */
+#define NS(l, sysctl) "{'ociVersion':'1.0.0','root':{'path':'r'},'linux':{'namespaces':[" l "],'sysctl':{" sysctl "}}}"
+	sysctl_cfg("sysctl F2 config", NS("{'type':'mount'},{'type':'pid'}",
+					  "'kernel.printk_ratelimit':'9','net.ipv4.conf.lo.accept_local':'1'"),
+		   "config.json: linux.sysctl: sysctl \"kernel.printk_ratelimit\" is not in a separate kernel namespace");
+	sysctl_cfg("sysctl net without netns", NS("{'type':'mount'},{'type':'ipc'},{'type':'uts'}",
+						  "'net.ipv4.ip_forward':'1'"),
+		   "sysctl \"net.ipv4.ip_forward\" not allowed in host network namespace");
+	sysctl_cfg("sysctl net with netns", NS("{'type':'mount'},{'type':'network'}", "'net.ipv4.ip_forward':'1'"), NULL);
+	sysctl_cfg("sysctl ipc with ipcns", NS("{'type':'ipc'}", "'kernel.shmmax':'1','fs.mqueue.msg_max':'9'"), NULL);
+	sysctl_cfg("sysctl ipc without ipcns", NS("{'type':'network'}", "'kernel.shmmax':'1'"),
+		   "sysctl \"kernel.shmmax\" is not allowed in the host's ipc namespace");
+	sysctl_cfg("sysctl uts", NS("{'type':'uts'}", "'kernel.domainname':'x'"), NULL);
+	sysctl_cfg("sysctl none", NS("", ""), NULL);
+	/* joined by path: husk's own namespace is the host's */
+	sysctl_cfg("sysctl host netns by path", NS("{'type':'network','path':'/proc/self/ns/net'}",
+						   "'net.ipv4.ip_forward':'1'"),
+		   "not allowed in host network namespace");
+	sysctl_cfg("sysctl host ipcns by path", NS("{'type':'ipc','path':'/proc/self/ns/ipc'}", "'kernel.sem':'1'"),
+		   "not allowed in the host's ipc namespace");
+	sysctl_cfg("sysctl missing netns path", NS("{'type':'network','path':'/nonexistent/ns'}",
+						   "'net.ipv4.ip_forward':'1'"),
+		   "config.json: linux.namespaces[0]: net namespace /nonexistent/ns");
+#undef NS
+}
+
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0); /* lines whole among the parser's warnings */
@@ -807,6 +919,7 @@ int main(int argc, char **argv)
 	for (int i = 0; i < 4; i++)
 		default_config(i & 1, i & 2);
 	loading();
+	sysctls();
 	printf("%d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;
 }
