@@ -336,6 +336,18 @@ static void remove_parents(const char *path, const char *top)
 	}
 }
 
+/* A cgroup kept at delete: the child cgroups the container made go, and so
+ * does husk's device program. */
+static int keep_cleaned(const char *path, struct husk_err *e)
+{
+	if (remove_children(path) < 0)
+		return err_sys(e, "remove the cgroups in %s", path);
+	AUTO_FD dfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return errno == ENOENT ? 0 : err_sys(e, "open cgroup %s", path);
+	return devices_detach(dfd, path, e);
+}
+
 /* top "" means husk made no dir: the cgroup existed before create (an
  * empty one, see check_joinable), and it stays; only the child cgroups the
  * container made in it go. */
@@ -346,7 +358,7 @@ int cgroup_remove(const char *path, const char *top, struct husk_err *e)
 	if (cgroup_check_recorded(path, e) < 0)
 		return -1;
 	if (!top[0])
-		return remove_children(path) < 0 ? err_sys(e, "remove the cgroups in %s", path) : 0;
+		return keep_cleaned(path, e);
 	if (remove_tree(path) < 0)
 		return err_sys(e, "remove cgroup %s", path);
 	remove_parents(path, top);

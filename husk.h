@@ -556,6 +556,9 @@ uint64_t cgroup_oom_kills(const char *path);
  * program and attach it to the cgroup with BPF_F_ALLOW_MULTI. */
 int devices_attach(int cgroup_fd, const char *path, const struct device_rule *rules, size_t n,
 		   struct husk_err *e);
+/* Detach the device programs husk attached to the cgroup (by their name),
+ * for a cgroup that existed before create and stays after delete. */
+int devices_detach(int cgroup_fd, const char *path, struct husk_err *e);
 
 /* ---- seccomp (seccomp.c) ------------------------------------------------- */
 

@@ -245,22 +245,35 @@ t_sec_cgroup_frozen() {
 	assert_clean "$ID"
 }
 
+# sech_open_kmsg_in CGROUP: a host shell moved into CGROUP opens /dev/kmsg
+# (1:11, outside runc's default allow-list): fails while a deny-all device
+# program of husk's is attached there.
+sech_open_kmsg_in() {
+	sh -c "echo \$\$ >'$1/cgroup.procs' && exec 3</dev/kmsg" 2>/dev/null
+}
+
 # An empty cgroup that exists before create is used, and stays after delete:
-# delete removes only what husk made.
+# delete removes only what husk made (and detaches its device program).
 t_sec_cgroup_preexisting_kept() {
 	sech_cg
 	VCG=$CG/husk-keep-$RUNID
 	mkdir "$VCG" || skip "cannot make a cgroup in $CG"
 	trap sech_victim_cleanup EXIT
-	C_LINUX="\"cgroupsPath\": \"${VCG#"$CG"}\","
+	C_LINUX="\"cgroupsPath\": \"${VCG#"$CG"}\", \"resources\": {\"devices\": [{\"allow\": false, \"access\": \"rwm\"}]},"
 	args sleep 1000
 	mkbundle
+	sech_open_kmsg_in "$VCG" || skip "control: a host shell cannot open /dev/kmsg at all"
 	expect_ok h run -d -b "$B" "$ID"
 	pid=$(st "$ID" pid)
 	expect_line "0::${VCG#"$CG"}" "/proc/$pid/cgroup"
+	sech_open_kmsg_in "$VCG" && fail "control: the container's deny-all device rule does not apply in $VCG"
 	expect_ok h delete -f "$ID"
 	[ -d "$VCG" ] || fail "delete -f removed the cgroup that existed before create"
 	expect_eq "" "$(cat "$VCG/cgroup.procs")" "processes left in $VCG"
+	sech_open_kmsg_in "$VCG" || fail "husk's device program is still attached to the kept cgroup $VCG"
+	expect_ok h run -d -b "$B" "$ID"
+	expect_ok h delete -f "$ID"
+	sech_open_kmsg_in "$VCG" || fail "husk's device program is still attached to $VCG after a second container"
 	args true
 	mkbundle
 	expect_ok h run -b "$B" "$ID"
