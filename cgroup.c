@@ -95,6 +95,10 @@ static int cgroup_path(const struct spec *s, const char *mnt, const char *id, ch
 		return err_set(e, 0, "linux.cgroupsPath \"%s\": must not contain \"..\"", cp);
 	if (cp && strchr(cp, ':'))
 		return err_set(e, 0, "linux.cgroupsPath \"%s\": systemd cgroup paths are not supported", cp);
+	/* The root holds every process of the host: delete would kill them all. */
+	if (cp && cp[0] == '/' && !cp[strspn(cp, "/")])
+		return err_set(e, 0, "linux.cgroupsPath \"%s\": the root of the cgroup2 hierarchy "
+				     "cannot be a container's cgroup", cp);
 	if (!cp || !*cp)
 		snprintf(out, len, "%s/husk/%s", mnt, id);
 	else if (cp[0] == '/')
@@ -130,23 +134,50 @@ static int make_dirs(char *path, size_t root_len, char *top, size_t top_len, str
 	}
 }
 
+/* "key value" lines (cgroup.events, memory.stat...): key's value, 0 if absent. */
+static uint64_t keyed(const char *text, const char *key);
+
+/* A cgroupsPath may name a cgroup that exists already. Joining one that
+ * holds processes (a host service's) would put the container beside them,
+ * and delete --force would kill them; in a frozen one the init would hang.
+ * runc 1.2 refuses both. cgroup.events says it for the whole subtree
+ * (populated) and for frozen ancestors too (frozen). */
+static int check_joinable(int dfd, const char *path, struct husk_err *e)
+{
+	AUTO_FREE char *ev = read_file_at(dfd, "cgroup.events", 4096, NULL, e);
+	if (!ev)
+		return err_wrap(e, "cgroup %s: ", path);
+	if (keyed(ev, "populated"))
+		return err_set(e, 0, "cgroup %s already holds processes: refusing to create a "
+				     "container in it", path);
+	char fz = '0';
+	AUTO_FD ffd = openat(dfd, "cgroup.freeze", O_RDONLY | O_CLOEXEC); /* absent before 5.2 */
+	if (keyed(ev, "frozen") || (ffd >= 0 && read(ffd, &fz, 1) == 1 && fz == '1'))
+		return err_set(e, 0, "cgroup %s is frozen: refusing to create a container in it", path);
+	return 0;
+}
+
 int cgroup_create(const struct spec *s, const char *id, char *path, size_t len, char *top,
 		  size_t top_len, struct husk_err *e)
 {
 	char mnt[4096];
+	top[0] = '\0';
 	if (find_cgroup2_mount(mnt, sizeof(mnt)) < 0)
 		return -2;
-	if (cgroup_path(s, mnt, id, path, len, e) < 0)
-		return -1;
-	if (make_dirs(path, strlen(mnt), top, top_len, e) < 0)
-		return -1;
-	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0) {
-		err_sys(e, "open cgroup %s", path);
-		cgroup_remove(path, top, e);
+	int r = cgroup_path(s, mnt, id, path, len, e);
+	if (r == 0)
+		r = make_dirs(path, strlen(mnt), top, top_len, e);
+	AUTO_FD fd = r < 0 ? -1 : open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (r == 0)
+		r = fd < 0 ? err_sys(e, "open cgroup %s", path) : check_joinable(fd, path, e);
+	if (r < 0) {
+		/* undo only what husk made: a cgroup that was there stays as it was */
+		if (top[0])
+			cgroup_remove(path, top, &(struct husk_err){0});
+		path[0] = top[0] = '\0';
 		return -1;
 	}
-	return fd;
+	return take_fd(&fd);
 }
 
 int cgroup_enter(int cgroup_fd, pid_t pid, struct husk_err *e)
@@ -220,13 +251,19 @@ int cgroup_pids(const char *path, pid_t **out, size_t *n, struct husk_err *e)
 /* cgroup.kill (Linux 5.14) kills everything at once, also processes forked
  * meanwhile, in the whole subtree. Otherwise: freeze, signal every process
  * of the subtree, thaw (a frozen cgroup cannot fork behind our back). A
- * paused container is thawed after SIGKILL so that nothing waits on it. */
-int cgroup_kill_all(const char *path, int sig, struct husk_err *e)
+ * paused container is thawed after SIGKILL so that nothing waits on it.
+ * Not cgroup.kill in a cgroup that outlives the container (made is false:
+ * it existed before create): Linux 6.18 then SIGKILLs every child later
+ * born into it by clone3(CLONE_INTO_CGROUP) (its kill_seq no longer
+ * matches), so the next container there would die at birth. */
+int cgroup_kill_all(const char *path, int sig, bool made, struct husk_err *e)
 {
+	if (cgroup_check_recorded(path, e) < 0)
+		return -1;
 	AUTO_FD dfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0)
 		return errno == ENOENT ? 0 : err_sys(e, "open cgroup %s", path);
-	if (sig == SIGKILL && write_file_at(dfd, "cgroup.kill", "1", 1, e) == 0) {
+	if (made && sig == SIGKILL && write_file_at(dfd, "cgroup.kill", "1", 1, e) == 0) {
 		write_file_at(dfd, "cgroup.freeze", "0", 1, e);
 		return 0;
 	}
@@ -257,21 +294,32 @@ static int rmdir_retry(const char *path)
 	return -1;
 }
 
-/* The cgroup and the child cgroups the container made in it (cgroupns). */
-static int remove_tree(const char *path)
+static int remove_tree(const char *path);
+
+/* The child cgroups the container made in its cgroup (cgroupns). */
+static int remove_children(const char *path)
 {
 	DIR *d = opendir(path);
-	if (d) {
-		struct dirent *de;
-		char sub[4096];
-		while ((de = readdir(d))) {
-			if (de->d_type != DT_DIR || de->d_name[0] == '.')
-				continue;
-			if ((size_t)snprintf(sub, sizeof(sub), "%s/%s", path, de->d_name) < sizeof(sub))
-				remove_tree(sub);
-		}
-		closedir(d);
+	if (!d)
+		return errno == ENOENT ? 0 : -1;
+	struct dirent *de;
+	char sub[4096];
+	int r = 0;
+	while ((de = readdir(d))) {
+		if (de->d_type != DT_DIR || de->d_name[0] == '.')
+			continue;
+		if ((size_t)snprintf(sub, sizeof(sub), "%s/%s", path, de->d_name) < sizeof(sub) &&
+		    remove_tree(sub) < 0)
+			r = -1;
 	}
+	closedir(d);
+	return r;
+}
+
+/* The cgroup and its child cgroups. */
+static int remove_tree(const char *path)
+{
+	remove_children(path);
 	return rmdir_retry(path);
 }
 
@@ -288,10 +336,29 @@ static void remove_parents(const char *path, const char *top)
 	}
 }
 
+/* A cgroup kept at delete: the child cgroups the container made go, and so
+ * does husk's device program. */
+static int keep_cleaned(const char *path, struct husk_err *e)
+{
+	if (remove_children(path) < 0)
+		return err_sys(e, "remove the cgroups in %s", path);
+	AUTO_FD dfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return errno == ENOENT ? 0 : err_sys(e, "open cgroup %s", path);
+	return devices_detach(dfd, path, e);
+}
+
+/* top "" means husk made no dir: the cgroup existed before create (an
+ * empty one, see check_joinable), and it stays; only the child cgroups the
+ * container made in it go. */
 int cgroup_remove(const char *path, const char *top, struct husk_err *e)
 {
 	if (!path[0])
 		return 0;
+	if (cgroup_check_recorded(path, e) < 0)
+		return -1;
+	if (!top[0])
+		return keep_cleaned(path, e);
 	if (remove_tree(path) < 0)
 		return err_sys(e, "remove cgroup %s", path);
 	remove_parents(path, top);
@@ -299,12 +366,47 @@ int cgroup_remove(const char *path, const char *top, struct husk_err *e)
 }
 
 /* One rmdir when nothing is left in the cgroup (the common end of a run):
- * 0 if it is gone, -1 if it still holds processes or child cgroups. */
+ * 0 if it is gone, -1 if it still holds processes or child cgroups, or is
+ * not husk's to remove (then cgroup_kill_all and cgroup_remove decide). */
 int cgroup_remove_if_empty(const char *path, const char *top)
 {
+	struct husk_err e;
+	if (path[0] && (!top[0] || cgroup_check_recorded(path, &e) < 0))
+		return -1;
 	if (path[0] && rmdir(path) < 0 && errno != ENOENT)
 		return -1;
 	remove_parents(path, top);
+	return 0;
+}
+
+/* True when no component of path is "." or "..". */
+static bool plain_path(const char *path)
+{
+	for (const char *p = path; (p = strstr(p, "/.")); p++)
+		if (p[2] == '/' || !p[2] || (p[2] == '.' && (p[3] == '/' || !p[3])))
+			return false;
+	return true;
+}
+
+/* A cgroup path read back from state.json, before husk kills or removes
+ * anything in it: husk records only paths below the cgroup2 mount, never
+ * its root (which holds every process of the host), without "." or "..".
+ * Anything else is not what husk wrote. A path that does not exist is
+ * fine: there is nothing to kill or remove. */
+int cgroup_check_recorded(const char *path, struct husk_err *e)
+{
+	char mnt[4096];
+	struct stat sb;
+	if (!path[0] || (lstat(path, &sb) < 0 && errno == ENOENT))
+		return 0;
+	if (find_cgroup2_mount(mnt, sizeof(mnt)) < 0)
+		return err_set(e, 0, "cgroup %s: no cgroup v2 is mounted: refusing to kill or remove "
+				     "anything in it", path);
+	size_t n = strlen(mnt);
+	if (strncmp(path, mnt, n) || path[n] != '/' || !path[n + strspn(path + n, "/")] ||
+	    !plain_path(path + n))
+		return err_set(e, 0, "cgroup %s: not a cgroup below the cgroup2 mount %s: refusing "
+				     "to kill or remove anything in it", path, mnt);
 	return 0;
 }
 
@@ -719,8 +821,13 @@ int cgroup_apply(int cgroup_fd, const char *path, const struct resources *r, boo
 		if (n)
 			return err_set(e, 0, "%s: no cgroup v2 is mounted, so husk cannot apply limits",
 				       nds[0].field);
+		/* The device rules exist only as a program attached to the cgroup:
+		 * without one, the container would run with every device open to
+		 * it (mknod and write /dev/kmsg, a disk). Refused, never skipped. */
 		if (r->n_devices)
-			log_debug("linux.resources.devices: not enforced: no cgroup v2 is mounted");
+			return err_set(e, 0, "linux.resources.devices: cannot be enforced: no cgroup v2 "
+					     "is mounted (husk refuses to run the container with its "
+					     "devices unrestricted)");
 		return 0;
 	}
 	if (enable_controllers(path, nds, n, e) < 0 || set_pids(cgroup_fd, path, r, e) < 0 ||
@@ -756,7 +863,6 @@ int cgroup_freeze(const char *path, bool frozen, struct husk_err *e)
 
 /* ---- stats ----------------------------------------------------------------- */
 
-/* "key value" lines (memory.stat, cpu.stat, memory.events): key's value, 0 if absent. */
 static uint64_t keyed(const char *text, const char *key)
 {
 	size_t n = strlen(key);

@@ -17,7 +17,8 @@
  * The program tests the rules from the last to the first and returns at the
  * first match: the same as "last match wins".
  * The program stays attached after husk exits (the attachment holds it) and
- * goes away with the cgroup. */
+ * goes away with the cgroup; in a cgroup that existed before create (kept at
+ * delete), devices_detach takes it off by its name. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <stdio.h>
@@ -113,6 +114,8 @@ static void assemble(struct prog *p, const struct device_rule *rules, size_t n)
 	emit(p, BPF_JMP | BPF_EXIT, 0, 0, 0, 0);
 }
 
+#define PROG_NAME "husk_devices" /* < BPF_OBJ_NAME_LEN */
+
 static long sys_bpf(int cmd, union bpf_attr *a)
 {
 	return syscall(SYS_bpf, cmd, a, sizeof(*a));
@@ -127,6 +130,7 @@ static int load(const struct prog *p, const char *path, struct husk_err *e)
 	a.insns = (uint64_t)(uintptr_t)p->v;
 	a.insn_cnt = (uint32_t)p->n;
 	a.license = (uint64_t)(uintptr_t)"GPL";
+	memcpy(a.prog_name, PROG_NAME, sizeof(PROG_NAME)); /* Linux 4.15, as the prog type */
 	int fd = (int)sys_bpf(BPF_PROG_LOAD, &a);
 	if (fd >= 0)
 		return fd;
@@ -173,5 +177,55 @@ int devices_attach(int cgroup_fd, const char *path, const struct device_rule *ru
 				  "(BPF_PROG_ATTACH, needs CONFIG_CGROUP_BPF)", path);
 	log_debug("linux.resources.devices: %zu rules + %zu defaults, %d BPF instructions, attached "
 		  "to %s", n, NALLOWED, p->n, path);
+	return 0;
+}
+
+/* The program id's name is husk's own. */
+static bool is_ours(uint32_t id, int *fd_out)
+{
+	union bpf_attr a;
+	struct bpf_prog_info info;
+	memset(&a, 0, sizeof(a));
+	a.prog_id = id;
+	AUTO_FD fd = (int)sys_bpf(BPF_PROG_GET_FD_BY_ID, &a);
+	if (fd < 0)
+		return false;
+	memset(&info, 0, sizeof(info));
+	memset(&a, 0, sizeof(a));
+	a.info.bpf_fd = (uint32_t)fd;
+	a.info.info_len = sizeof(info);
+	a.info.info = (uint64_t)(uintptr_t)&info;
+	if (sys_bpf(BPF_OBJ_GET_INFO_BY_FD, &a) < 0 || strcmp(info.name, PROG_NAME))
+		return false;
+	*fd_out = take_fd(&fd);
+	return true;
+}
+
+/* A cgroup that outlives the container keeps no device program of husk's:
+ * the next container (or the host's processes) would obey it too, and at
+ * 64 programs no more can be attached. The host's own programs stay. */
+int devices_detach(int cgroup_fd, const char *path, struct husk_err *e)
+{
+	uint32_t ids[64];
+	union bpf_attr a;
+	memset(&a, 0, sizeof(a));
+	a.query.target_fd = (uint32_t)cgroup_fd;
+	a.query.attach_type = BPF_CGROUP_DEVICE;
+	a.query.prog_ids = (uint64_t)(uintptr_t)ids;
+	a.query.prog_cnt = 64;
+	if (sys_bpf(BPF_PROG_QUERY, &a) < 0)
+		return errno == EINVAL || errno == ENOSYS ? 0 : err_sys(e, "cgroup %s: BPF_PROG_QUERY", path);
+	for (uint32_t i = 0, n = a.query.prog_cnt; i < n && i < 64; i++) {
+		AUTO_FD fd = -1;
+		if (!is_ours(ids[i], &fd))
+			continue;
+		union bpf_attr d;
+		memset(&d, 0, sizeof(d));
+		d.target_fd = (uint32_t)cgroup_fd;
+		d.attach_bpf_fd = (uint32_t)fd;
+		d.attach_type = BPF_CGROUP_DEVICE;
+		if (sys_bpf(BPF_PROG_DETACH, &d) < 0)
+			return err_sys(e, "cgroup %s: detach husk's device program", path);
+	}
 	return 0;
 }

@@ -79,6 +79,8 @@ void seccomp_features(FILE *f);
 
 /* Open the --log file once (main, after the options). */
 int log_open(struct husk_err *e);
+/* fd is the --log file's (so not one the caller passed to husk). */
+bool log_is_fd(int fd);
 /* A connected AF_UNIX stream socket; what names it in errors. */
 int unix_connect(const char *path, const char *what, struct husk_err *e);
 
@@ -526,8 +528,10 @@ int mount_finish_rootfs(const struct spec *s, struct husk_err *e);
 /* ---- cgroups (cgroup.c) --------------------------------------------------- */
 
 /* Create the container's cgroup dir (path out, and top: the topmost dir
- * husk had to create) and return an O_DIRECTORY fd to it. Returns -2 with
- * no error when no cgroup v2 is mounted, -1 with *e filled on failure. */
+ * husk had to create, "" when it existed) and return an O_DIRECTORY fd to
+ * it. An existing cgroup that holds processes or is frozen is refused.
+ * Returns -2 with no error when no cgroup v2 is mounted, -1 with *e filled
+ * (and path "") on failure, having removed only what it made. */
 int cgroup_create(const struct spec *s, const char *id, char *path, size_t len, char *top,
 		  size_t top_len, struct husk_err *e);
 bool cgroup_available(void);
@@ -535,16 +539,22 @@ bool cgroup_available(void);
 int cgroup_path_for(const struct spec *s, const char *id, char *out, size_t len);
 /* Place pid when clone3(CLONE_INTO_CGROUP) could not. */
 int cgroup_enter(int cgroup_fd, pid_t pid, struct husk_err *e);
-/* Send sig to every process in the cgroup (cgroup.kill for SIGKILL). */
-int cgroup_kill_all(const char *path, int sig, struct husk_err *e);
+/* Send sig to every process in the cgroup (cgroup.kill for SIGKILL when
+ * made: husk created the cgroup, the state's cgroup_top is set). */
+int cgroup_kill_all(const char *path, int sig, bool made, struct husk_err *e);
 /* Remove the cgroup (and the child cgroups made in it), and its parents up
- * to top that husk created and left empty. */
+ * to top that husk created and left empty. top "": the cgroup existed before
+ * create, and only its child cgroups are removed. */
 int cgroup_remove(const char *path, const char *top, struct husk_err *e);
 int cgroup_remove_if_empty(const char *path, const char *top);
+/* A cgroup path from state.json is one husk could have recorded (below the
+ * cgroup2 mount, not its root, no "." or ".."), or does not exist. */
+int cgroup_check_recorded(const char *path, struct husk_err *e);
 /* Apply linux.resources to the cgroup at fd/path: enable the controllers the
  * limits need in the parents, write every limit, attach the device program
  * (not on update). Only the fields r sets are written, so update passes a
- * partial r. fd -2 (no cgroup v2 mounted): refuse any limit. Errors name the
+ * partial r. fd -2 (no cgroup v2 mounted): refuse any limit and any
+ * device rule (they would not be enforced). Errors name the
  * field ("linux.resources.memory.limit: ..."). */
 int cgroup_apply(int cgroup_fd, const char *path, const struct resources *r, bool update,
 		 struct husk_err *e);
@@ -565,6 +575,9 @@ uint64_t cgroup_oom_kills(const char *path);
  * program and attach it to the cgroup with BPF_F_ALLOW_MULTI. */
 int devices_attach(int cgroup_fd, const char *path, const struct device_rule *rules, size_t n,
 		   struct husk_err *e);
+/* Detach the device programs husk attached to the cgroup (by their name),
+ * for a cgroup that existed before create and stays after delete. */
+int devices_detach(int cgroup_fd, const char *path, struct husk_err *e);
 
 /* ---- seccomp (seccomp.c) ------------------------------------------------- */
 
@@ -581,8 +594,12 @@ void seccomp_free(struct seccomp_filter *f);
 
 int state_valid_id(const char *id, struct husk_err *e);
 const char *state_status_name(enum status st);
-/* Open (and with create, make) --root; returns an O_DIRECTORY fd. */
+/* Open (and with create, make) --root; returns an O_DIRECTORY fd. A root
+ * not owned by the caller (euid), or writable by group or others, is
+ * refused: its state.json files say what delete kills and removes. */
 int state_open_root(bool create, struct husk_err *e);
+/* Open <root>/<id> (no symlink), refused on the same terms as the root. */
+int state_open_dir(int rootfd, const char *id, struct husk_err *e);
 /* mkdir <root>/<id>: the atomic guard ("already exists"); returns its fd. */
 int state_create_dir(int rootfd, const char *id, struct husk_err *e);
 int state_remove_dir(int rootfd, const char *id, struct husk_err *e);

@@ -30,7 +30,8 @@ static int load_cgroup(int argc, char **argv, const struct opt *t, const char *c
 		               "%s: container %s has no cgroup (no cgroup v2 was mounted when it "
 		               "was created)",
 		               cmd, st->id);
-	return 0;
+	/* pause and update write into it: only a cgroup husk could have recorded */
+	return cgroup_check_recorded(st->cgroup, e);
 }
 
 /* ---- pause, resume ------------------------------------------------------- */

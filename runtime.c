@@ -310,6 +310,26 @@ static int listen_fds_from_env(void)
 	return n > 0 && n < 65536 ? n : 0;
 }
 
+/* The fds handed on as they are, 3 .. 3+L+N-1 (L from socket activation,
+ * then N from --preserve-fds), must be ones the caller opened: a gap would
+ * be filled by whatever husk opens next (the state root, the state dir, the
+ * cgroup), and the container would get a handle on the host. So they are
+ * checked before husk opens anything; the one fd opened earlier, --log's,
+ * lands in such a gap and counts as one. Once they are all open, every fd
+ * husk opens is above them, and the init and exec seal those (seal_fds). */
+static int check_passed_fds(int listen_fds, int preserve_fds, struct husk_err *e)
+{
+	struct stat sb;
+	for (int fd = 3; fd < 3 + listen_fds + preserve_fds; fd++) {
+		if (!log_is_fd(fd) && fstat(fd, &sb) == 0)
+			continue;
+		if (fd < 3 + listen_fds)
+			return err_set(e, 0, "LISTEN_FDS=%d: fd %d is not open", listen_fds, fd);
+		return err_set(e, 0, "--preserve-fds %d: fd %d is not open", preserve_fds, fd);
+	}
+	return 0;
+}
+
 struct created {
 	struct container c;
 	struct state st;
@@ -345,8 +365,10 @@ static int create_cgroup(struct created *k, struct husk_err *e)
 	c->cgroup_fd = cgroup_create(&c->spec, c->id, k->st.cgroup, sizeof(k->st.cgroup),
 				     k->st.cgroup_top, sizeof(k->st.cgroup_top), e);
 	/* Rootless, as runc: without a delegated cgroup, a container that asks
-	 * for no limit runs without one. */
+	 * for no limit and no device rule runs without one (device rules live
+	 * in the cgroup: cgroup_apply below refuses them without one too). */
 	if (c->cgroup_fd == -1 && geteuid() != 0 && !c->spec.linux.resources.present &&
+	    !c->spec.linux.resources.n_devices &&
 	    (e->errnum == EACCES || e->errnum == EPERM || e->errnum == EROFS)) {
 		log_debug("rootless: %s: running without a cgroup", e->msg);
 		k->st.cgroup[0] = k->st.cgroup_top[0] = '\0';
@@ -435,7 +457,8 @@ static int do_create(struct created *k, const char *id, struct create_opts *o, s
 	c->no_pivot = o->no_pivot;
 	c->no_new_keyring = o->no_new_keyring;
 	c->listen_fds = listen_fds_from_env();
-	if (parse_int(o->preserve_fds, "--preserve-fds", &c->preserve_fds, e) < 0)
+	if (parse_int(o->preserve_fds, "--preserve-fds", &c->preserve_fds, e) < 0 ||
+	    check_passed_fds(c->listen_fds, c->preserve_fds, e) < 0)
 		return -1;
 	if (resolve_bundle(c, o, e) < 0 || check_config(c, o, e) < 0)
 		return -1;
@@ -533,7 +556,7 @@ static int start_loaded(int dirfd, struct state *st, struct husk_err *e)
 		struct husk_err e2;
 		signal_init(st, SIGKILL, &e2);
 		if (st->cgroup[0])
-			cgroup_kill_all(st->cgroup, SIGKILL, &e2);
+			cgroup_kill_all(st->cgroup, SIGKILL, st->cgroup_top[0], &e2);
 		return -1;
 	}
 	return 0;
@@ -568,7 +591,7 @@ static int destroy(int rootfd, int dirfd, struct state *st, struct husk_err *e)
 	 * daemons; a paused container) are killed first. */
 	bool empty = cgroup_remove_if_empty(st->cgroup, st->cgroup_top) == 0;
 	if (!empty)
-		cgroup_kill_all(st->cgroup, SIGKILL, e);
+		cgroup_kill_all(st->cgroup, SIGKILL, st->cgroup_top[0], e);
 	fault_point("delete.killed");
 	st->status = ST_STOPPED;
 	/* runtime.md: a failing poststop hook is only a warning. */
@@ -796,7 +819,7 @@ static int cmd_kill(int argc, char **argv, struct husk_err *e)
 	else if (st.status == ST_STOPPED)
 		r = err_set(e, 0, "cannot kill container %s: container not running", st.id);
 	else if (all && st.cgroup[0])
-		r = cgroup_kill_all(st.cgroup, sig, e);
+		r = cgroup_kill_all(st.cgroup, sig, st.cgroup_top[0], e);
 	else
 		r = signal_init(&st, sig, e);
 	state_release(&st);
@@ -807,17 +830,24 @@ static int cmd_kill(int argc, char **argv, struct husk_err *e)
  * --force still cleans it up, from what the dir says. */
 static int force_delete_partial(const char *id, struct husk_err *e)
 {
+	/* a root or state dir others control is refused, not cleaned up */
 	AUTO_FD rootfd = state_open_root(false, e);
 	if (rootfd < 0)
-		return 0;
+		return e->errnum == ENOENT ? 0 : -1;
 	struct state st = {.status = ST_STOPPED};
 	snprintf(st.id, sizeof(st.id), "%s", id);
+	AUTO_FD dirfd = state_open_dir(rootfd, id, e);
+	if (dirfd < 0 && e->errnum != ENOENT)
+		return -1;
 	/* killed before state.json: its cgroup (and the init, if one was
-	 * born in it) is where the saved config says */
-	AUTO_FD dirfd = openat(rootfd, id, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	 * born in it) is where the saved config says. Husk made the default
+	 * one (/husk/<id>) itself; a cgroupsPath may have existed before, and
+	 * is then kept (see cgroup_remove). */
 	struct spec s;
 	if (dirfd >= 0 && load_saved_config(dirfd, &s, e) == 0) {
 		cgroup_path_for(&s, id, st.cgroup, sizeof(st.cgroup));
+		if (!s.linux.cgroups_path || !*s.linux.cgroups_path)
+			snprintf(st.cgroup_top, sizeof(st.cgroup_top), "%s", st.cgroup);
 		spec_free(&s);
 	}
 	return destroy(rootfd, -1, &st, e);
@@ -920,7 +950,11 @@ static int cmd_list(int argc, char **argv, struct husk_err *e)
 		return -1;
 	if (strcmp(format, "table") && strcmp(format, "json"))
 		return err_set(e, 0, "list: invalid format \"%s\" (table or json)", format);
+	/* no root yet: an empty list; a root others control: refused (a state
+	 * dir others control is skipped, as a corrupt one is) */
 	AUTO_FD rootfd = state_open_root(false, e);
+	if (rootfd < 0 && e->errnum != ENOENT)
+		return -1;
 	list_all(rootfd, quiet, !strcmp(format, "json"));
 	return 0;
 }
@@ -1043,11 +1077,18 @@ static int do_exec(struct exec_opts *o, const char *id, char **cmd, int ncmd, st
 	AUTO_FD local = -1;
 	struct exec_req x = {.st = &st, .console = -1};
 	int r = -1;
-	if ((rootfd = state_open_root(false, e)) < 0)
-		err_set(e, 0, "container %s does not exist", id);
-	else if (state_load(rootfd, id, &st, &dirfd, e) == 0 && exec_check_state(&st, o, e) == 0 &&
-		 load_saved_config(dirfd, &cs, e) == 0)
+	/* exec passes no LISTEN_FDS: only --preserve-fds, checked first (see
+	 * check_passed_fds) */
+	if (parse_int(o->preserve_fds, "--preserve-fds", &x.preserve_fds, e) < 0 ||
+	    check_passed_fds(0, x.preserve_fds, e) < 0)
+		return -1;
+	if ((rootfd = state_open_root(false, e)) < 0) {
+		if (e->errnum == ENOENT)
+			err_set(e, 0, "container %s does not exist", id);
+	} else if (state_load(rootfd, id, &st, &dirfd, e) == 0 && exec_check_state(&st, o, e) == 0 &&
+		   load_saved_config(dirfd, &cs, e) == 0) {
 		r = 0;
+	}
 	if (r == 0 && o->process) {
 		r = load_process_file(o->process, &ps, e);
 		x.process = &ps.process;
@@ -1060,8 +1101,6 @@ static int do_exec(struct exec_opts *o, const char *id, char **cmd, int ncmd, st
 	if (r == 0 && x.process->apparmor_profile && *x.process->apparmor_profile &&
 	    !apparmor_enabled())
 		r = err_set(e, 0, "exec: process.apparmorProfile: AppArmor is not enabled on this host");
-	if (r == 0)
-		r = parse_int(o->preserve_fds, "--preserve-fds", &x.preserve_fds, e);
 	if (r == 0 && x.process->terminal && o->console_socket)
 		r = (console = connect_console(o->console_socket, e)) < 0 ? -1 : 0;
 	else if (r == 0 && x.process->terminal) {

@@ -40,6 +40,25 @@ const char *state_status_name(enum status st)
 	return names[st];
 }
 
+/* The root and each <root>/<id> decide what delete kills and removes (the
+ * recorded pid and cgroup): one that another user owns (and so can chmod)
+ * or can write could hold a forged state.json aimed at the host. kind:
+ * "state root" or "state dir", for the message. */
+static int check_private(int fd, const char *what, const char *kind, struct husk_err *e)
+{
+	struct stat sb;
+	if (fstat(fd, &sb) < 0)
+		return err_sys(e, "%s", what);
+	if (sb.st_uid != geteuid())
+		return err_set(e, 0, "%s: owned by uid %u, not by the caller (uid %u): refusing a %s "
+				     "others control", what, (unsigned)sb.st_uid, (unsigned)geteuid(), kind);
+	if (sb.st_mode & 022)
+		return err_set(e, 0, "%s: writable by %s (0%o): refusing a %s others control", what,
+			       sb.st_mode & 002 ? "others" : "its group", (unsigned)(sb.st_mode & 07777),
+			       kind);
+	return 0;
+}
+
 int state_open_root(bool create, struct husk_err *e)
 {
 	if (create && mkdir(opt_root, 0700) < 0 && errno != EEXIST) {
@@ -57,10 +76,26 @@ int state_open_root(bool create, struct husk_err *e)
 		if (mkdir(opt_root, 0700) < 0 && errno != EEXIST)
 			return err_sys(e, "mkdir %s", opt_root);
 	}
-	int fd = open(opt_root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	AUTO_FD fd = open(opt_root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return err_sys(e, "open %s", opt_root);
-	return fd;
+	char what[4200];
+	snprintf(what, sizeof(what), "--root %s", opt_root);
+	if (check_private(fd, what, "state root", e) < 0)
+		return -1;
+	return take_fd(&fd);
+}
+
+int state_open_dir(int rootfd, const char *id, struct husk_err *e)
+{
+	AUTO_FD fd = openat(rootfd, id, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return err_sys(e, "open %s/%s", opt_root, id);
+	char what[4200];
+	snprintf(what, sizeof(what), "state dir %s/%s", opt_root, id);
+	if (check_private(fd, what, "state dir", e) < 0)
+		return -1;
+	return take_fd(&fd);
 }
 
 int state_create_dir(int rootfd, const char *id, struct husk_err *e)
@@ -320,12 +355,9 @@ int state_load(int rootfd, const char *id, struct state *st, int *dirfd_out, str
 	memset(st, 0, sizeof(*st));
 	if (state_valid_id(id, e) < 0)
 		return -1;
-	AUTO_FD dfd = openat(rootfd, id, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
-	if (dfd < 0) {
-		if (errno == ENOENT)
-			return err_set(e, 0, "container %s does not exist", id);
-		return err_sys(e, "open %s/%s", opt_root, id);
-	}
+	AUTO_FD dfd = state_open_dir(rootfd, id, e);
+	if (dfd < 0)
+		return e->errnum == ENOENT ? err_set(e, 0, "container %s does not exist", id) : -1;
 	AUTO_FREE char *js = read_file_at(dfd, "state.json", 1 << 20, NULL, e);
 	if (!js) {
 		if (e->errnum == ENOENT) /* a create still in progress, or killed midway */

@@ -244,6 +244,13 @@ int log_open(struct husk_err *e)
 	return 0;
 }
 
+/* The --log file is opened before --preserve-fds is checked, on the lowest
+ * free fd: a gap in the caller's fds that the check must still see as one. */
+bool log_is_fd(int fd)
+{
+	return fd >= 0 && fd == log_fd;
+}
+
 /* One line to the --log file, or to stderr when there is none; one write()
  * so that lines from the parent and the init do not interleave. */
 static void log_line(const char *level, const char *msg)

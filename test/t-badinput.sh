@@ -49,7 +49,7 @@ t_bad_root_readonly() {
 	args sleep 100
 	mkbundle
 	mkdir -p "$TD/ro"
-	mount -t tmpfs -o ro,size=64k tmpfs "$TD/ro" || skip "cannot mount a tmpfs"
+	mount -t tmpfs -o ro,size=64k,mode=0700 tmpfs "$TD/ro" || skip "cannot mount a tmpfs"
 	expect_fail "Read-only file system" hr --root "$TD/ro" create -b "$B" "$ID"
 	expect_fail "Read-only file system" hr --root "$TD/ro/state" create -b "$B" "$ID"
 	expect_fail "Read-only file system" hr --root "$TD/ro/state" run -b "$B" "$ID"
