@@ -244,10 +244,12 @@ static int check_dest(int rootfd, const char *dest, int target, bool source_proc
 	return procfs_check_dest(dest, where, target, source_proc, e);
 }
 
-static bool path_on_procfs(const char *path, int fd)
+/* A bind's source (path) or a remount's target (fd) is on procfs. */
+static bool on_procfs(const char *path, int fd)
 {
 	struct statfs sf;
-	return (fd >= 0 ? fstatfs(fd, &sf) : statfs(path, &sf)) == 0 && sf.f_type == PROC_SUPER_MAGIC;
+	int r = path ? statfs(path, &sf) : fstatfs(fd, &sf);
+	return r == 0 && sf.f_type == PROC_SUPER_MAGIC;
 }
 
 /* ---- /proc/self/mountinfo ------------------------------------------------- */
@@ -340,7 +342,7 @@ static int mount_bind(int rootfd, const struct mount_entry *m, const struct mopt
 		return err_sys(e, "mount %s on %s: stat %s", m->source, m->destination, m->source);
 	AUTO_FD target = safe_make_target(rootfd, m->destination, !S_ISDIR(st.st_mode), 0, e);
 	if (target < 0 ||
-	    check_dest(rootfd, m->destination, target, path_on_procfs(m->source, -1), e) < 0)
+	    check_dest(rootfd, m->destination, target, on_procfs(m->source, -1), e) < 0)
 		return -1;
 	struct safe_bind b = bind_req(m->destination, o);
 	return safe_bind(rootfd, target, m->source, -1, &b, e);
@@ -477,7 +479,7 @@ static int mount_remount(int rootfd, const struct mount_entry *m, const struct m
 	AUTO_FD fd = safe_open(rootfd, m->destination, O_PATH, 0);
 	if (fd < 0)
 		return err_sys(e, "open %s", m->destination);
-	if (check_dest(rootfd, m->destination, fd, path_on_procfs(NULL, fd), e) < 0)
+	if (check_dest(rootfd, m->destination, fd, on_procfs(NULL, fd), e) < 0)
 		return -1;
 	char p[32];
 	if (mount(m->source, safe_fdpath(p, fd), m->type, o->flags, o->data[0] ? o->data : NULL) < 0)
