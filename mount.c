@@ -271,22 +271,6 @@ static void mnt_table_free(struct mnt_table *t)
 	free(t->text);
 }
 
-/* mountinfo escapes space, tab, newline and backslash as \ooo. */
-static void unescape(char *s)
-{
-	char *o = s;
-	for (; *s; s++) {
-		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' && s[2] <= '7' &&
-		    s[3] >= '0' && s[3] <= '7') {
-			*o++ = (char)((s[1] - '0') * 64 + (s[2] - '0') * 8 + (s[3] - '0'));
-			s += 3;
-		} else {
-			*o++ = *s;
-		}
-	}
-	*o = '\0';
-}
-
 /* "36 35 98:0 /root /point opts [optional...] - fstype source superopts" */
 static bool parse_mnt(char *line, struct mnt *m)
 {
@@ -307,8 +291,8 @@ static bool parse_mnt(char *line, struct mnt *m)
 	}
 	if (!m->fstype)
 		return false;
-	unescape(m->root);
-	unescape(m->point);
+	path_unescape(m->root);
+	path_unescape(m->point);
 	return true;
 }
 

@@ -472,7 +472,7 @@ static int mnt_id(int fd)
 }
 
 /* mountinfo escapes space, tab, newline and backslash as \ooo. */
-static void unescape_octal(char *s)
+void path_unescape(char *s)
 {
 	char *o = s;
 	for (; *s; s++) {
@@ -498,7 +498,7 @@ static bool mounted_at(int id, int parent, const char *point, struct husk_err *e
 		char mp[PATH_MAX];
 		if (sscanf(l, "%d %d %*s %*s %4095s", &i, &p, mp) != 3 || i != id)
 			continue;
-		unescape_octal(mp);
+		path_unescape(mp);
 		return p == parent && !strcmp(mp, point);
 	}
 	return false;

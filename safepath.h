@@ -26,6 +26,9 @@ bool path_under(const char *path, const char *dir);
 /* The parent of path in buf ("/" at the top), *base its last component. */
 const char *path_split(const char *path, char *buf, size_t len, const char **base);
 
+/* Undo mountinfo's \ooo escapes in place. */
+void path_unescape(char *s);
+
 unsigned long safe_kept_flags(unsigned long statvfs_flags);
 /* Set the per-mount flags of the mount whose root fd is (MS_BIND|MS_REMOUNT). */
 int safe_remount(int fd, unsigned long flags, const char *what, struct husk_err *e);

@@ -69,12 +69,20 @@ got exit $RC, stderr: $(cat "$TD/err")"
 # expect_fail SUBSTRING CMD...: exit status 1, exactly one line on stderr,
 # starting "husk: " and containing SUBSTRING, nothing on stdout.
 expect_fail() {
-	_sub=$1
-	shift
+	expect_refused 1 "$@"
+}
+
+# expect_refused STATUS SUBSTRING CMD...: the same with exit status STATUS
+# (255 for a refused `husk exec`, as runc).
+expect_refused() {
+	_want=$1
+	_sub=$2
+	shift 2
 	hx "$@"
 	_err=$(cat "$TD/err")
-	[ "$RC" = 1 ] || fail "expected exit 1 from: $*
-got exit $RC, stderr: $_err"
+	[ "$RC" = "$_want" ] || fail "expected exit $_want from: $*
+got exit $RC, stderr: $_err
+stdout: $(head -c 500 "$TD/out")"
 	[ "$(wc -l <"$TD/err")" = 1 ] || fail "expected exactly one line on stderr from: $*
 got: $_err"
 	case $_err in

@@ -4,24 +4,6 @@
 
 # ---- helpers ------------------------------------------------------------------
 
-# sech_exec_fail SUBSTRING CMD...: `husk exec` refused: status 255 (as runc),
-# one line on stderr starting "husk: " and containing SUBSTRING, no stdout.
-sech_exec_fail() {
-	_sub=$1
-	shift
-	hx "$@"
-	_err=$(cat "$TD/err")
-	[ "$RC" = 255 ] || fail "expected exit 255 from: $*
-got exit $RC, stderr: $_err
-stdout: $(head -c 500 "$TD/out")"
-	[ "$(wc -l <"$TD/err")" = 1 ] || fail "expected one line on stderr from: $*
-got: $_err"
-	case $_err in "husk: "*"$_sub"*) ;; *) fail "expected 'husk: ...$_sub...' from: $*
-got: $_err" ;; esac
-	[ ! -s "$TD/out" ] || fail "expected nothing on stdout from: $*
-got: $(cat "$TD/out")"
-}
-
 # sech_cg: the cgroup2 mount in $CG, or skip.
 sech_cg() {
 	CG=$(cgroup2_dir)
@@ -106,9 +88,9 @@ t_sec_preserve_fds_gap_exec() {
 	expect_ok h run -d -b "$B" "$ID"
 	init=$(st "$ID" pid)
 	prog='for n in 3 4 5 6 7 8; do cat /proc/self/fd/$n/../SECRET.'"$ID"' 2>/dev/null; echo "fd $n: $(readlink /proc/self/fd/$n)"; done'
-	sech_exec_fail "--preserve-fds 1: fd 3 is not open" h exec --preserve-fds 1 "$ID" sh -c "$prog"
+	expect_refused 255 "--preserve-fds 1: fd 3 is not open" h exec --preserve-fds 1 "$ID" sh -c "$prog"
 	exec 3<"$B/config.json"
-	sech_exec_fail "--preserve-fds 3: fd 4 is not open" h exec --preserve-fds 3 "$ID" sh -c "$prog"
+	expect_refused 255 "--preserve-fds 3: fd 4 is not open" h exec --preserve-fds 3 "$ID" sh -c "$prog"
 	expect_eq "$init" "$(marked_pids | tr '\n' ' ' | sed 's/ $//')" "processes of the container after the refused execs (the init only)"
 	expect_eq running "$(st "$ID" status)" "status after the refused execs"
 	expect_ok h exec --preserve-fds 1 "$ID" sh -c "$prog"
@@ -132,7 +114,7 @@ t_sec_preserve_fds_log() {
 	args sleep 1000
 	mkbundle
 	expect_ok h run -d -b "$B" "$ID"
-	sech_exec_fail "--preserve-fds 1: fd 3 is not open" h --log "$TD/husk.log" exec --preserve-fds 1 "$ID" sh -c 'echo LEAKED-INTO-LOG >&3'
+	expect_refused 255 "--preserve-fds 1: fd 3 is not open" h --log "$TD/husk.log" exec --preserve-fds 1 "$ID" sh -c 'echo LEAKED-INTO-LOG >&3'
 	expect_ok h delete -f "$ID"
 	grep -q LEAKED "$TD/husk.log" && fail "the container wrote into husk's --log: $(cat "$TD/husk.log")"
 	grep -q 'fd 3 is not open' "$TD/husk.log" || fail "the refusal is not in the log: $(cat "$TD/husk.log")"
@@ -300,7 +282,7 @@ sech_refused() {
 		expect_fail "$1" hr --root "$R" $c
 		sech_victim_intact "after $c"
 	done
-	sech_exec_fail "$1" hr --root "$R" exec forged true
+	expect_refused 255 "$1" hr --root "$R" exec forged true
 	expect_fail "$1" hr --root "$R" create -b "$B" "$ID"
 	expect_fail "$1" hr --root "$R" run -b "$B" "$ID"
 	sech_victim_intact "after exec, create, run"
@@ -335,7 +317,7 @@ t_sec_root_others_control() {
 	for c in "delete -f forged" "kill forged KILL" "state forged" "start forged" "pause forged"; do
 		expect_fail "state dir $R/forged: writable by others (0777): refusing a state dir others control" hr --root "$R" $c
 	done
-	sech_exec_fail "state dir $R/forged: writable by others" hr --root "$R" exec forged true
+	expect_refused 255 "state dir $R/forged: writable by others" hr --root "$R" exec forged true
 	chmod 700 "$R/forged"
 	chown 65534 "$R/forged"
 	expect_fail "state dir $R/forged: owned by uid 65534" hr --root "$R" delete -f forged
