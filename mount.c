@@ -966,16 +966,19 @@ static int readonly_path(int root, const char *path, struct husk_err *e)
 	if (fd < 0)
 		return err_sys(e, "open %s", path);
 	/* The root itself: its mount is husk's own bind of the rootfs, made
-	 * read-only as root.readonly would (a bind on top of it would not be
-	 * the process's root). */
+	 * read-only as root.readonly would, its other flags kept (a bind on
+	 * top of it would not be the process's root, and noexec there would
+	 * leave nothing to run). */
 	struct stat a, b;
 	struct statvfs sv;
 	if (fstat(fd, &a) == 0 && fstat(root, &b) == 0 && a.st_dev == b.st_dev &&
 	    a.st_ino == b.st_ino && fstatvfs(root, &sv) == 0)
 		return safe_remount(root, MS_RDONLY | safe_kept_flags(sv.f_flag), path, e);
-	/* a clone of what is there, read-only before it covers it; its other
-	 * flags (nosuid...) are kept, as runc keeps them */
-	struct safe_bind req = {.dest = path, .flags = MS_RDONLY, .rec = true};
+	/* a clone of what is there, read-only, nosuid, nodev and noexec
+	 * before it covers it */
+	struct safe_bind req = {.dest = path,
+				.flags = MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+				.rec = true};
 	return safe_bind(root, fd, path, fd, &req, e);
 }
 

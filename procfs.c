@@ -62,26 +62,27 @@ int procfs_open_root(struct husk_err *e)
 	return take_fd(&fd);
 }
 
-/* "self/x" -> "4242/x", "thread-self/x" -> "4242/task/4242/x": procfs's own
- * links, read through the handle, so that the walk needs no symlink. */
+/* "self/x" -> "4242/x", "thread-self/x" -> "4242/task/4243/x": procfs's own
+ * links, read through the handle (so in its pid namespace, the host's:
+ * getpid() in a container would give the container's pid), so that the
+ * walk needs no symlink. */
 static int expand_self(int proc, const char *path, char *out, size_t len, struct husk_err *e)
 {
-	const char *rest = NULL;
-	bool thread = false;
+	const char *link = NULL;
 	if (!strncmp(path, "self/", 5) || !strcmp(path, "self"))
-		rest = path + 4;
+		link = "self";
 	else if (!strncmp(path, "thread-self/", 12) || !strcmp(path, "thread-self"))
-		rest = path + 11, thread = true;
-	if (!rest)
+		link = "thread-self";
+	if (!link)
 		return snprintf(out, len, "%s", path) < (int)len ? 0 : err_set(e, ENAMETOOLONG, "/proc/%s", path);
-	char pid[32];
-	ssize_t n = readlinkat(proc, "self", pid, sizeof(pid) - 1);
+	char target[64];
+	ssize_t n = readlinkat(proc, link, target, sizeof(target) - 1);
 	if (n <= 0)
-		return err_sys(e, "readlink /proc/self");
-	pid[n] = '\0';
-	int r = thread ? snprintf(out, len, "%s/task/%d%s", pid, (int)gettid(), rest)
-		       : snprintf(out, len, "%s%s", pid, rest);
-	return r < (int)len ? 0 : err_set(e, ENAMETOOLONG, "/proc/%s", path);
+		return err_sys(e, "readlink /proc/%s", link);
+	target[n] = '\0';
+	return snprintf(out, len, "%s%s", target, path + strlen(link)) < (int)len
+		       ? 0
+		       : err_set(e, ENAMETOOLONG, "/proc/%s", path);
 }
 
 /* Our own constant paths and validated sysctl keys only: no "", ".", "..". */
