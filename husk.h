@@ -15,7 +15,7 @@
 /* GNU C predefines `linux` as 1; the config's "linux" object keeps its name. */
 #undef linux
 
-#define HUSK_VERSION "0.1.1"
+#define HUSK_VERSION "0.1.2"
 #define HUSK_SPEC_VERSION "1.3.0"
 
 /* ---- errors (util.c) ---------------------------------------------------- */
