@@ -7,8 +7,8 @@ CFLAGS = -std=gnu11 -Os -ffunction-sections -fdata-sections $(WARN) -Ibuild/incl
 	-DJSMN_STRICT -DJSMN_PARENT_LINKS
 LDFLAGS = -static -s -Wl,--gc-sections
 SECCOMP_A = /usr/lib/x86_64-linux-gnu/libseccomp.a
-SRCS = runtime.c manage.c spec.c json.c mount.c safepath.c procfs.c cgroup.c devices.c container.c seccomp.c state.c sysctl.c util.c fortify.c
-HDRS = husk.h compat.h json.h safepath.h
+SRCS = runtime.c guard.c manage.c spec.c json.c mount.c safepath.c procfs.c cgroup.c cgstats.c devices.c container.c process.c seccomp.c state.c sysctl.c util.c fortify.c
+HDRS = husk.h compat.h json.h safepath.h process.h
 DEPS_PKGS = musl-tools libseccomp-dev libjsmn-dev busybox-static
 FUZZTIME ?= 60
 

@@ -43,6 +43,7 @@
 
 #include "compat.h"
 #include "husk.h"
+#include "process.h"
 #include "safepath.h"
 
 enum sync_type { SYNC_GO = 1, SYNC_HOOKS_PLS, SYNC_HOOKS_ACK, SYNC_READY, SYNC_ERR };
@@ -276,167 +277,6 @@ static int set_sysctls(int proc, const struct spec *s, struct husk_err *e)
 	return 0;
 }
 
-static int set_rlimits(const struct process *p, struct husk_err *e)
-{
-	for (size_t i = 0; i < p->n_rlimits; i++) {
-		struct rlimit rl = {p->rlimits[i].soft, p->rlimits[i].hard};
-		if (setrlimit(p->rlimits[i].resource, &rl) < 0)
-			return err_sys(e, "process.rlimits[%zu]: setrlimit %s", i,
-				       spec_rlimit_name(p->rlimits[i].resource));
-	}
-	return 0;
-}
-
-static int set_oom_score_adj(int proc, const struct process *p, struct husk_err *e)
-{
-	if (p->oom_score_adj == UNSET)
-		return 0;
-	char buf[32];
-	int n = snprintf(buf, sizeof(buf), "%lld", (long long)p->oom_score_adj);
-	if (procfs_write(proc, "self/oom_score_adj", buf, (size_t)n, e) < 0)
-		return err_wrap(e, "process.oomScoreAdj: ");
-	return 0;
-}
-
-/* The highest capability this kernel knows: every one up to it not in the
- * bounding set is dropped. Read through the handle: a container that fakes
- * its own /proc/sys/kernel/cap_last_cap ("0") would keep the rest. */
-static int cap_last(int proc)
-{
-	char buf[16];
-	struct husk_err e;
-	if (procfs_read(proc, "sys/kernel/cap_last_cap", buf, sizeof(buf), &e) <= 0)
-		return CAP_LAST_CAP;
-	int n = atoi(buf);
-	return n >= CAP_LAST_CAP && n < 64 ? n : CAP_LAST_CAP;
-}
-
-static int drop_bounding(const struct caps *caps, int last, struct husk_err *e)
-{
-	for (int cap = 0; cap <= last; cap++)
-		if (!(caps->bounding & (1ULL << cap)) && prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 &&
-		    errno != EINVAL)
-			return err_sys(e, "drop capability %d from the bounding set", cap);
-	return 0;
-}
-
-static int set_caps(const struct caps *caps, int last, struct husk_err *e)
-{
-	struct __user_cap_header_struct h = {.version = _LINUX_CAPABILITY_VERSION_3};
-	struct __user_cap_data_struct d[2];
-	for (int i = 0; i < 2; i++) {
-		d[i].effective = (uint32_t)(caps->effective >> (32 * i));
-		d[i].permitted = (uint32_t)(caps->permitted >> (32 * i));
-		d[i].inheritable = (uint32_t)(caps->inheritable >> (32 * i));
-	}
-	if (sys_capset(&h, d) < 0)
-		return err_sys(e, "process.capabilities: capset");
-	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
-		return err_sys(e, "process.capabilities: clear ambient");
-	/* An ambient capability needs to be permitted and inheritable too;
-	 * runc's own `spec` (1.1) asks for ambient ones without inheritable,
-	 * and runc runs it: warn, as config.md asks, and go on. */
-	for (int cap = 0; cap <= last; cap++)
-		if ((caps->ambient & (1ULL << cap)) &&
-		    prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0) < 0)
-			log_warn("process.capabilities.ambient: capability %d not raised: %s", cap,
-				 errno == EPERM ? "not in the permitted and inheritable sets"
-						: strerror(errno));
-	return 0;
-}
-
-/* Groups and ids, keeping the permitted capabilities across setresuid so that
- * the configured sets can be applied after it, as the user's own. */
-static int set_user(const struct process *p, int last, struct husk_err *e)
-{
-	if (p->caps.present && drop_bounding(&p->caps, last, e) < 0)
-		return -1;
-	/* setgroups is denied in a user namespace whose gid_map was written
-	 * unprivileged; clearing the host's groups is then moot. */
-	if (setgroups(p->n_additional_gids, (gid_t *)p->additional_gids) < 0 &&
-	    (errno != EPERM || p->n_additional_gids))
-		return err_sys(e, "setgroups");
-	if (setresgid(p->gid, p->gid, p->gid) < 0)
-		return err_sys(e, "setresgid %u", p->gid);
-	if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
-		return err_sys(e, "prctl PR_SET_KEEPCAPS");
-	if (setresuid(p->uid, p->uid, p->uid) < 0)
-		return err_sys(e, "setresuid %u", p->uid);
-	prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0);
-	if (p->caps.present && set_caps(&p->caps, last, e) < 0)
-		return -1;
-	if (p->umask != UNSET)
-		umask((mode_t)p->umask);
-	return 0;
-}
-
-/* process.ioPriority: for the process and what it forks. */
-static int set_io_priority(const struct process *p, struct husk_err *e)
-{
-	if (!p->has_io_priority)
-		return 0;
-	int prio = (p->io_priority_class << 13) | (int)(p->io_priority == UNSET ? 0 : p->io_priority);
-	if (syscall(SYS_ioprio_set, 1 /* IOPRIO_WHO_PROCESS */, 0, prio) < 0)
-		return err_sys(e, "process.ioPriority: ioprio_set");
-	return 0;
-}
-
-/* process.scheduler: for the process and what it forks (but see
- * SCHED_FLAG_RESET_ON_FORK). SCHED_FIFO and SCHED_RR take CAP_SYS_NICE in
- * the host's user namespace, a higher priority than the rlimit allows too. */
-static int set_scheduler(const struct scheduler *sc, struct husk_err *e)
-{
-	if (!sc->present)
-		return 0;
-	struct husk_sched_attr a = {
-		.size = sizeof(a),
-		.sched_policy = (uint32_t)sc->policy,
-		.sched_flags = sc->flags,
-		.sched_nice = (int32_t)sc->nice,
-		.sched_priority = (uint32_t)sc->priority,
-		.sched_runtime = (uint64_t)sc->runtime,
-		.sched_deadline = (uint64_t)sc->deadline,
-		.sched_period = (uint64_t)sc->period,
-	};
-	if (sys_sched_setattr(0, &a, 0) < 0)
-		return err_sys(e, "process.scheduler: sched_setattr");
-	return 0;
-}
-
-/* linux.memoryPolicy: kept across fork and execve. */
-static int set_mem_policy(const struct mem_policy *m, struct husk_err *e)
-{
-	if (!m || !m->present)
-		return 0;
-	int mode = m->mode | (int)m->flags;
-	if (sys_set_mempolicy(mode, m->has_nodes ? m->nodes.bits : NULL,
-			      m->has_nodes ? BITSET_MAX + 1 : 0) < 0)
-		return err_sys(e, "linux.memoryPolicy: set_mempolicy");
-	return 0;
-}
-
-static int set_affinity(pid_t pid, const struct bitset *cpus)
-{
-	return (int)syscall(SYS_sched_setaffinity, pid, sizeof(cpus->bits), cpus->bits);
-}
-
-/* process.apparmorProfile: the profile the program runs under, from its
- * execve on. Checked at create that AppArmor is enabled (apparmor_enabled). */
-static int set_apparmor(int proc, const char *profile, struct husk_err *e)
-{
-	if (!profile || !*profile)
-		return 0;
-	char buf[512];
-	int n = snprintf(buf, sizeof(buf), "exec %s", profile);
-	struct husk_err e2;
-	AUTO_FD fd = procfs_open(proc, "thread-self/attr/apparmor/exec", O_WRONLY, &e2);
-	if (fd < 0)
-		fd = procfs_open(proc, "thread-self/attr/exec", O_WRONLY, &e2);
-	if (fd < 0 || write(fd, buf, (size_t)n) != n)
-		return err_sys(e, "process.apparmorProfile %s", profile);
-	return 0;
-}
-
 /* What the process asks of the kernel for itself, before the user switch
  * drops the capabilities some of it needs (the real-time I/O class and
  * scheduler policies), and before a seccomp filter may deny the calls. */
@@ -445,138 +285,12 @@ static int set_process_kernel(int proc, const struct spec *s, const struct proce
 {
 	if (s->linux.has_personality && personality((unsigned long)s->linux.personality_domain) < 0)
 		return err_sys(e, "linux.personality");
-	if (set_io_priority(p, e) < 0 || set_scheduler(&p->scheduler, e) < 0 ||
-	    set_mem_policy(&s->linux.memory_policy, e) < 0)
+	if (process_io_priority(p, e) < 0 || process_scheduler(&p->scheduler, e) < 0 ||
+	    process_mem_policy(&s->linux.memory_policy, e) < 0)
 		return -1;
-	return set_apparmor(proc, p->apparmor_profile, e);
+	return process_apparmor(proc, p->apparmor_profile, e);
 }
 
-bool apparmor_enabled(void)
-{
-	char c = 'N';
-	AUTO_FD fd = open("/sys/module/apparmor/parameters/enabled", O_RDONLY | O_CLOEXEC);
-	return fd >= 0 && read(fd, &c, 1) == 1 && c == 'Y';
-}
-
-/* A cwd outside the container's root (CVE-2024-21626: a leaked fd as
- * /proc/self/fd/N) shows up in getcwd as "(unreachable)" or fails. */
-static int enter_cwd(const char *cwd, struct husk_err *e)
-{
-	char buf[4096];
-	if (chdir(cwd) < 0)
-		return err_sys(e, "process.cwd: chdir %s", cwd);
-	if (!getcwd(buf, sizeof(buf)) || buf[0] != '/')
-		return err_set(e, 0, "process.cwd %s: outside the container's root", cwd);
-	return 0;
-}
-
-static const char *env_get(const struct strv *env, const char *name)
-{
-	size_t n = strlen(name);
-	for (size_t i = 0; i < env->n; i++)
-		if (!strncmp(env->v[i], name, n) && env->v[i][n] == '=')
-			return env->v[i] + n + 1;
-	return NULL;
-}
-
-static int check_executable(const char *path, struct husk_err *e)
-{
-	struct stat st;
-	if (stat(path, &st) < 0 && errno == ENOENT)
-		return err_set(e, 0, "exec %s: no such file or directory", path);
-	if (stat(path, &st) < 0)
-		return err_sys(e, "exec %s", path);
-	if (!S_ISREG(st.st_mode) || access(path, X_OK) < 0)
-		return err_set(e, 0, "exec %s: permission denied", path);
-	return 0;
-}
-
-/* args[0] through the container's PATH, as execvp would, but checked now so
- * that `create` fails (and clients see exit 127's words) rather than `start`. */
-static int find_program(const struct process *p, char *out, size_t len, struct husk_err *e)
-{
-	const char *name = p->args.v[0];
-	if (strchr(name, '/')) {
-		snprintf(out, len, "%s", name);
-		return check_executable(out, e);
-	}
-	const char *path = env_get(&p->env, "PATH");
-	if (!path)
-		path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
-	while (*path) {
-		size_t dl = strcspn(path, ":");
-		snprintf(out, len, "%.*s/%s", (int)dl, path, name);
-		struct stat st;
-		if (dl && stat(out, &st) == 0 && S_ISREG(st.st_mode) && access(out, X_OK) == 0)
-			return 0;
-		path += dl + (path[dl] == ':');
-	}
-	return err_set(e, 0, "exec: \"%s\": executable file not found in $PATH", name);
-}
-
-/* ---- in the init: the console ------------------------------------------------ */
-
-/* Mount the pty's peer onto what was checked, not onto a path the image
- * could have turned into a symlink meanwhile (CVE-2025-52565). Before
- * pivot_root, inside the rootfs: the /proc/self/fd names are the host's. */
-static int bind_console(int rootfd, int slave, const char *name, struct husk_err *e)
-{
-	char p[32], q[32];
-	AUTO_FD console = safe_open(rootfd, "/dev/console", O_PATH, RESOLVE_NO_SYMLINKS);
-	struct stat st;
-	if (console < 0 || fstat(console, &st) < 0)
-		return err_sys(e, "open /dev/console");
-	if (!S_ISREG(st.st_mode) && !S_ISCHR(st.st_mode))
-		return err_set(e, 0, "/dev/console: not a file or a character device");
-	if (mount(safe_fdpath(q, slave), safe_fdpath(p, console), NULL, MS_BIND, NULL) < 0)
-		return err_sys(e, "mount %s on /dev/console", name);
-	return 0;
-}
-
-/* /dev/ptmx: the init's (rootfd >= 0, before pivot_root) resolved inside
- * the rootfs, then opened through the host's /proc; an exec'd process's
- * inside the container it has entered. */
-static int open_ptmx(int rootfd)
-{
-	if (rootfd < 0)
-		return open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
-	AUTO_FD path = safe_open(rootfd, "/dev/ptmx", O_PATH, 0);
-	char p[32];
-	return path < 0 ? -1 : open(safe_fdpath(p, path), O_RDWR | O_NOCTTY | O_CLOEXEC);
-}
-
-/* The pty comes from the container's own devpts; its master goes to the
- * console socket and its peer becomes the stdio (and, for the init,
- * /dev/console). */
-static int setup_console(const struct process *p, int sock, int rootfd, struct husk_err *e)
-{
-	AUTO_FD master = open_ptmx(rootfd);
-	if (master < 0)
-		return err_sys(e, "open /dev/ptmx");
-	int unlock = 0, n;
-	if (ioctl(master, TIOCSPTLCK, &unlock) < 0 || ioctl(master, TIOCGPTN, &n) < 0)
-		return err_sys(e, "unlock the pty");
-	AUTO_FD slave = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
-	if (slave < 0)
-		return err_sys(e, "open the pty's peer");
-	if (p->console_width) {
-		struct winsize ws = {.ws_row = (unsigned short)p->console_height,
-				     .ws_col = (unsigned short)p->console_width};
-		ioctl(slave, TIOCSWINSZ, &ws);
-	}
-	char name[64];
-	snprintf(name, sizeof(name), "/dev/pts/%d", n);
-	if (rootfd >= 0 && bind_console(rootfd, slave, name, e) < 0)
-		return -1;
-	if (send_fd(sock, master, name) < 0)
-		return err_sys(e, "send the console to the console socket");
-	if (setsid() < 0 || ioctl(slave, TIOCSCTTY, 0) < 0)
-		return err_sys(e, "make %s the controlling terminal", name);
-	for (int fd = 0; fd < 3; fd++)
-		if (dup2(slave, fd) < 0)
-			return err_sys(e, "dup2 the console");
-	return 0;
-}
 
 /* ---- in the init: the whole setup, in order ---------------------------------- */
 
@@ -661,7 +375,7 @@ static int init_before_pivot(struct init_ctx *x, struct husk_err *e)
 {
 	struct container *c = x->c;
 	const struct spec *s = &c->spec;
-	x->last_cap = cap_last(x->proc);
+	x->last_cap = process_cap_last(x->proc);
 	if (join_namespaces(s, true, e) < 0 || join_namespaces(s, false, e) < 0)
 		return -1;
 	if (c->unshare_flags && unshare(c->unshare_flags) < 0)
@@ -691,18 +405,18 @@ static int init_before_pivot(struct init_ctx *x, struct husk_err *e)
 	AUTO_FD rootfd = open(c->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (rootfd < 0)
 		return err_sys(e, "open %s", c->rootfs);
-	return setup_console(&s->process, x->console, rootfd, e);
+	return process_console(&s->process, x->console, rootfd, e);
 }
 
-/* After the root changes: kernel settings, console, credentials. */
+/* After the root changes: kernel settings, credentials. */
 static int init_after_pivot(struct init_ctx *x, struct husk_err *e)
 {
 	struct container *c = x->c;
 	const struct process *p = &c->spec.process;
 	if (set_sysctls(x->proc, &c->spec, e) < 0)
 		return -1;
-	if (mount_finish_rootfs(&c->spec, e) < 0 || set_rlimits(p, e) < 0 ||
-	    set_oom_score_adj(x->proc, p, e) < 0)
+	if (mount_finish_rootfs(&c->spec, e) < 0 || process_rlimits(p, e) < 0 ||
+	    process_oom_score_adj(x->proc, p, e) < 0)
 		return -1;
 	if (!c->no_new_keyring && syscall(SYS_keyctl, 1 /* KEYCTL_JOIN_SESSION_KEYRING */, c->id) < 0 &&
 	    errno != ENOSYS && errno != EPERM)
@@ -716,55 +430,13 @@ static int init_after_pivot(struct init_ctx *x, struct husk_err *e)
 		return -1;
 	if (!p->no_new_privileges && seccomp_install(c->seccomp, c->st, e) < 0)
 		return -1;
-	if (set_user(p, x->last_cap, e) < 0 || enter_cwd(p->cwd, e) < 0)
+	if (process_user(p, x->last_cap, e) < 0 || process_enter_cwd(p->cwd, e) < 0)
 		return -1;
-	if (find_program(p, x->program, sizeof(x->program), e) < 0)
+	if (process_find_program(p, x->program, sizeof(x->program), e) < 0)
 		return -1;
 	if (p->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		return err_sys(e, "prctl PR_SET_NO_NEW_PRIVS");
 	return 0;
-}
-
-/* Only 0, 1, 2 and the preserved fds survive the exec (CVE-2024-21626). */
-static int seal_fds(int proc, int nfds, struct husk_err *e)
-{
-	for (int fd = 3; fd < 3 + nfds; fd++)
-		fcntl(fd, F_SETFD, 0);
-	if (sys_close_range(3 + (unsigned)nfds, ~0U, CLOSE_RANGE_CLOEXEC) == 0)
-		return 0;
-	/* before Linux 5.11: walk the open fds instead, through the handle */
-	int dfd = procfs_open(proc, "self/fd", O_RDONLY | O_DIRECTORY, e);
-	DIR *d = dfd < 0 ? NULL : fdopendir(dfd);
-	if (!d) {
-		if (dfd >= 0)
-			close(dfd);
-		return err_sys(e, "close_range, and open /proc/self/fd");
-	}
-	struct dirent *de;
-	while ((de = readdir(d))) {
-		int fd = atoi(de->d_name);
-		if (fd >= 3 + nfds && fd != dirfd(d))
-			fcntl(fd, F_SETFD, FD_CLOEXEC);
-	}
-	closedir(d);
-	return 0;
-}
-
-static char **build_env(const struct strv *env, int listen_fds)
-{
-	char **v = calloc(env->n + 3, sizeof(char *));
-	if (!v)
-		return NULL;
-	size_t n = 0;
-	for (size_t i = 0; i < env->n; i++)
-		v[n++] = env->v[i];
-	if (listen_fds > 0) {
-		static char fds[32];
-		snprintf(fds, sizeof(fds), "LISTEN_FDS=%d", listen_fds);
-		v[n++] = fds;
-		v[n++] = "LISTEN_PID=1";
-	}
-	return v;
 }
 
 static int init_setup(struct init_ctx *x, struct husk_err *e)
@@ -790,10 +462,10 @@ static int init_setup(struct init_ctx *x, struct husk_err *e)
 	if (init_after_pivot(x, e) < 0)
 		return -1;
 	fault_point("init.set-up");
-	x->env = build_env(&c->spec.process.env, c->listen_fds);
+	x->env = process_env(&c->spec.process.env, c->listen_fds);
 	if (!x->env)
 		return err_sys(e, "environment");
-	return seal_fds(x->proc, x->nfds, e);
+	return process_seal_fds(x->proc, x->nfds, e);
 }
 
 /* Accept `start`'s connection and read its one byte. */
@@ -995,8 +667,8 @@ int container_clone(struct container *c, int console_sock, struct husk_err *e)
 	int sp[2];
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0)
 		return err_sys(e, "socketpair");
-	struct init_ctx x = {.c = c, .proc = -1, .sync = sp[1], .console = console_sock, .start = c->start_fd,
-			     .nfds = c->listen_fds + c->preserve_fds};
+	struct init_ctx x = {.c = c, .proc = -1, .sync = sp[1], .console = console_sock,
+			     .start = c->start_fd, .nfds = c->listen_fds + c->preserve_fds};
 	int saved_pidns;
 	if (enter_pid_ns(&c->spec, &saved_pidns, e) < 0) {
 		close(sp[0]);
@@ -1135,28 +807,28 @@ static int exec_setup(struct exec_req *x, char *program, size_t len, char ***env
 {
 	const struct process *p = x->process;
 	/* Born in the container's cgroup: execCPUAffinity.final applies now. */
-	if (p->exec_affinity.has_final && set_affinity(0, &p->exec_affinity.final) < 0)
+	if (p->exec_affinity.has_final && process_affinity(0, &p->exec_affinity.final) < 0)
 		return err_sys(e, "process.execCPUAffinity.final: sched_setaffinity");
 	if (exec_join(x, e) < 0)
 		return -1;
-	if (p->terminal && setup_console(p, x->console, -1, e) < 0)
+	if (p->terminal && process_console(p, x->console, -1, e) < 0)
 		return -1;
 	/* From here the container's own /proc is the container's to arrange
 	 * (with CAP_SYS_ADMIN it can mount over it): only the handle is used. */
-	if (set_rlimits(p, e) < 0 || set_oom_score_adj(x->proc, p, e) < 0 ||
-	    set_io_priority(p, e) < 0 || set_scheduler(&p->scheduler, e) < 0 ||
-	    set_mem_policy(x->mem_policy, e) < 0 || set_apparmor(x->proc, p->apparmor_profile, e) < 0)
+	if (process_rlimits(p, e) < 0 || process_oom_score_adj(x->proc, p, e) < 0 ||
+	    process_io_priority(p, e) < 0 || process_scheduler(&p->scheduler, e) < 0 ||
+	    process_mem_policy(x->mem_policy, e) < 0 || process_apparmor(x->proc, p->apparmor_profile, e) < 0)
 		return -1;
 	if (!p->no_new_privileges && seccomp_install(x->seccomp, x->st, e) < 0)
 		return -1;
-	if (set_user(p, x->last_cap, e) < 0 || enter_cwd(p->cwd, e) < 0 ||
-	    find_program(p, program, len, e) < 0)
+	if (process_user(p, x->last_cap, e) < 0 || process_enter_cwd(p->cwd, e) < 0 ||
+	    process_find_program(p, program, len, e) < 0)
 		return -1;
 	if (p->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		return err_sys(e, "prctl PR_SET_NO_NEW_PRIVS");
-	if (!(*env = build_env(&p->env, 0)))
+	if (!(*env = process_env(&p->env, 0)))
 		return err_sys(e, "environment");
-	if (seal_fds(x->proc, x->preserve_fds, e) < 0)
+	if (process_seal_fds(x->proc, x->preserve_fds, e) < 0)
 		return -1;
 	if (p->no_new_privileges && seccomp_install(x->seccomp, x->st, e) < 0)
 		return -1;
@@ -1191,7 +863,7 @@ static int exec_enter_affinity(const struct process *p, struct bitset *own, stru
 	memset(own, 0, sizeof(*own));
 	if (syscall(SYS_sched_getaffinity, 0, sizeof(own->bits), own->bits) < 0)
 		return err_sys(e, "sched_getaffinity");
-	if (set_affinity(0, &p->exec_affinity.initial) < 0)
+	if (process_affinity(0, &p->exec_affinity.initial) < 0)
 		return err_sys(e, "process.execCPUAffinity.initial: sched_setaffinity");
 	return 0;
 }
@@ -1199,7 +871,7 @@ static int exec_enter_affinity(const struct process *p, struct bitset *own, stru
 static void exec_leave_affinity(const struct process *p, const struct bitset *own)
 {
 	if (p->exec_affinity.has_initial)
-		set_affinity(0, own);
+		process_affinity(0, own);
 }
 
 int container_exec(struct exec_req *x, struct husk_err *e)
@@ -1215,7 +887,7 @@ int container_exec(struct exec_req *x, struct husk_err *e)
 	if (proc < 0)
 		return -1;
 	x->proc = proc;
-	x->last_cap = cap_last(proc);
+	x->last_cap = process_cap_last(proc);
 	int saved[2] = {-1, -1};
 	if (exec_join_for_children(x, saved, e) < 0) {
 		exec_leave_for_children(saved);
@@ -1268,7 +940,7 @@ int container_exec(struct exec_req *x, struct husk_err *e)
 		struct husk_err e2;
 		cgroup_enter(cg, x->pid, &e2);
 		if (x->process->exec_affinity.has_final)
-			set_affinity(x->pid, &x->process->exec_affinity.final);
+			process_affinity(x->pid, &x->process->exec_affinity.final);
 	}
 	return 0;
 }

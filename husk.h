@@ -388,6 +388,15 @@ int sysctl_check_key(const char *key, unsigned own, struct husk_err *e);
  * one is compared with husk's own through /proc/self/ns). */
 int sysctl_check(const struct spec *s, struct husk_err *e);
 
+/* ---- husk's own process, before it acts (guard.c) --------------------------- */
+
+/* Re-exec husk from a sealed memfd copy unless it runs from one, or from a
+ * read-only filesystem. Returns only on error; 0 when nothing needs doing. */
+int guard_sealed(char **argv, struct husk_err *e);
+/* fds 3 .. 3+listen_fds+preserve_fds-1 are open, and none is husk's --log:
+ * checked before husk opens anything. */
+int guard_passed_fds(int listen_fds, int preserve_fds, struct husk_err *e);
+
 /* ---- the parsed command line (runtime.c) --------------------------------- */
 
 extern const char *opt_root;     /* --root, default /run/husk */
@@ -567,6 +576,8 @@ int cgroup_pids(const char *path, pid_t **pids, size_t *n, struct husk_err *e);
 int cgroup_stats(FILE *f, const char *id, const char *path, struct husk_err *e);
 /* memory.events' oom_kill count (0 without the memory controller). */
 uint64_t cgroup_oom_kills(const char *path);
+/* "key value" lines (cgroup.events, memory.stat...): key's value, 0 if absent. */
+uint64_t cgroup_keyed(const char *text, const char *key);
 
 /* ---- the device cgroup as eBPF (devices.c) ------------------------------- */
 

@@ -15,9 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <sys/mman.h>
-#include <sys/sendfile.h>
-#include <sys/statvfs.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -310,26 +307,6 @@ static int listen_fds_from_env(void)
 	return n > 0 && n < 65536 ? n : 0;
 }
 
-/* The fds handed on as they are, 3 .. 3+L+N-1 (L from socket activation,
- * then N from --preserve-fds), must be ones the caller opened: a gap would
- * be filled by whatever husk opens next (the state root, the state dir, the
- * cgroup), and the container would get a handle on the host. So they are
- * checked before husk opens anything; the one fd opened earlier, --log's,
- * lands in such a gap and counts as one. Once they are all open, every fd
- * husk opens is above them, and the init and exec seal those (seal_fds). */
-static int check_passed_fds(int listen_fds, int preserve_fds, struct husk_err *e)
-{
-	struct stat sb;
-	for (int fd = 3; fd < 3 + listen_fds + preserve_fds; fd++) {
-		if (!log_is_fd(fd) && fstat(fd, &sb) == 0)
-			continue;
-		if (fd < 3 + listen_fds)
-			return err_set(e, 0, "LISTEN_FDS=%d: fd %d is not open", listen_fds, fd);
-		return err_set(e, 0, "--preserve-fds %d: fd %d is not open", preserve_fds, fd);
-	}
-	return 0;
-}
-
 struct created {
 	struct container c;
 	struct state st;
@@ -458,7 +435,7 @@ static int do_create(struct created *k, const char *id, struct create_opts *o, s
 	c->no_new_keyring = o->no_new_keyring;
 	c->listen_fds = listen_fds_from_env();
 	if (parse_int(o->preserve_fds, "--preserve-fds", &c->preserve_fds, e) < 0 ||
-	    check_passed_fds(c->listen_fds, c->preserve_fds, e) < 0)
+	    guard_passed_fds(c->listen_fds, c->preserve_fds, e) < 0)
 		return -1;
 	if (resolve_bundle(c, o, e) < 0 || check_config(c, o, e) < 0)
 		return -1;
@@ -1080,7 +1057,7 @@ static int do_exec(struct exec_opts *o, const char *id, char **cmd, int ncmd, st
 	/* exec passes no LISTEN_FDS: only --preserve-fds, checked first (see
 	 * check_passed_fds) */
 	if (parse_int(o->preserve_fds, "--preserve-fds", &x.preserve_fds, e) < 0 ||
-	    check_passed_fds(0, x.preserve_fds, e) < 0)
+	    guard_passed_fds(0, x.preserve_fds, e) < 0)
 		return -1;
 	if ((rootfd = state_open_root(false, e)) < 0) {
 		if (e->errnum == ENOENT)
@@ -1363,51 +1340,6 @@ static int dispatch(int argc, char **argv, struct husk_err *e)
 	return err_set(e, 0, "unknown command \"%s\" (see husk --help)", cmd);
 }
 
-/* CVE-2019-5736: a container that execs /proc/self/exe of its init (or of
- * an exec'd process) at its execve runs the host's husk, and can then open
- * that file through /proc and rewrite it. Non-dumpable processes are not
- * enough for this: the exec'd husk is the container's, dumpable again.
- * So the commands that make container processes run from a sealed memfd
- * copy of husk: /proc/self/exe is then the copy, which cannot be written.
- * A husk on a read-only filesystem (squashfs, erofs: most boards) cannot be
- * rewritten anyway and skips the copy, as crun does. Returns only on error;
- * 0 when nothing needs doing. */
-static int run_sealed(char **argv, struct husk_err *e)
-{
-	AUTO_FD self = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
-	struct statfs sf;
-	if (self < 0)
-		return err_sys(e, "open /proc/self/exe");
-	int seals = fcntl(self, F_GET_SEALS); /* -1 (EINVAL) for anything but a memfd */
-	if (seals >= 0 && (seals & F_SEAL_WRITE))
-		return 0; /* this is the copy already */
-	if (fstatfs(self, &sf) == 0 && (sf.f_flags & ST_RDONLY))
-		return 0;
-	struct stat st;
-	/* MFD_EXEC (6.3): executable even under vm.memfd_noexec=1 */
-	AUTO_FD copy = memfd_create("husk", MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_EXEC);
-	if (copy < 0 && errno == EINVAL)
-		copy = memfd_create("husk", MFD_CLOEXEC | MFD_ALLOW_SEALING);
-	if (copy < 0 || fstat(self, &st) < 0)
-		return err_sys(e, "a sealed copy of husk: memfd_create");
-	for (off_t left = st.st_size; left > 0;) {
-		ssize_t n = sendfile(copy, self, NULL, (size_t)left);
-		if (n <= 0)
-			return err_sys(e, "a sealed copy of husk: sendfile");
-		left -= n;
-	}
-	if (fcntl(copy, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) < 0)
-		return err_sys(e, "a sealed copy of husk: seal");
-	extern char **environ;
-	syscall(SYS_execveat, copy, "", argv, environ, AT_EMPTY_PATH);
-	/* no execveat (before 3.19, or valgrind): through /proc, which is
-	 * resolved before close-on-exec shuts the fd */
-	char path[64];
-	snprintf(path, sizeof(path), "/proc/self/fd/%d", copy);
-	execve(path, argv, environ);
-	return err_sys(e, "a sealed copy of husk: exec");
-}
-
 static bool makes_container_processes(const char *cmd)
 {
 	return !strcmp(cmd, "create") || !strcmp(cmd, "run") || !strcmp(cmd, "exec");
@@ -1417,7 +1349,7 @@ int main(int argc, char **argv)
 {
 	struct husk_err e = {0};
 	int i = parse_global(argc, argv, &e);
-	if (i > 0 && makes_container_processes(argv[i]) && run_sealed(argv, &e) < 0)
+	if (i > 0 && makes_container_processes(argv[i]) && guard_sealed(argv, &e) < 0)
 		i = -1;
 	int r = i <= 0 ? i : dispatch(argc - i, argv + i, &e);
 	if (r < 0) {
