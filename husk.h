@@ -16,6 +16,9 @@
 #undef linux
 
 #define HUSK_VERSION "0.1.2"
+#ifndef HUSK_COMMIT
+#define HUSK_COMMIT "" /* the Makefile passes the git commit it builds from */
+#endif
 #define HUSK_SPEC_VERSION "1.3.0"
 
 /* ---- errors (util.c) ---------------------------------------------------- */

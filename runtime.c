@@ -1316,7 +1316,11 @@ static int parse_global(int argc, char **argv, struct husk_err *e)
 	if (systemd)
 		return err_set(e, 0, "--systemd-cgroup: systemd cgroup driver not supported");
 	if (version) {
-		printf("husk version %s\nspec: %s\n", HUSK_VERSION, HUSK_SPEC_VERSION);
+		printf("husk version %s\n", HUSK_VERSION);
+		if (*HUSK_COMMIT)
+			printf("commit: %s\n", HUSK_COMMIT);
+		printf("spec: %s\nlibseccomp: %u.%u.%u\n", HUSK_SPEC_VERSION, seccomp_version()->major,
+		       seccomp_version()->minor, seccomp_version()->micro);
 		return 0;
 	}
 	if (help || i >= argc) {

@@ -5,18 +5,28 @@
 # die MESSAGE: NAME: MESSAGE on stderr, a failed result line, exit 1.
 die() { echo "$NAME: $*" >&2; echo "0 passed, 1 failed, 0 skipped"; exit 1; }
 
-# vm_kernel DIR: Debian's cloud kernel in DIR (vmlinuz; config, its config;
-# package, its name), downloaded once (apt-get download) and shared by both
-# VMs. It has what they need built in, so no modules are kept.
+# vm_kernel DIR [ARCH]: Debian's kernel for ARCH (Debian's name; the host's
+# by default) in DIR (vmlinuz; config, its config; package, its name),
+# downloaded once (apt-get download) and shared by the VMs. The metapackage
+# names the real package: linux-image-cloud-amd64 / -cloud-arm64 (cgroups,
+# namespaces, seccomp, devtmpfs, initrd, the serial console built in) and,
+# for 32-bit ARM, which has no cloud flavour, linux-image-armmp-lpae. No
+# modules are kept: what the VMs need is built in.
 vm_kernel() {
 	[ -f "$1/vmlinuz" ] && return 0
-	_dl=$(dirname "$1")/dl
+	_arch=${2:-$(dpkg --print-architecture)}
+	case $_arch in
+	armhf) _meta=linux-image-armmp-lpae ;;
+	*) _meta=linux-image-cloud-$_arch ;;
+	esac
+	_dl=$1.dl
 	# The metapackage names the current one; stale lists: update, try again.
-	kpkg() { apt-cache depends linux-image-cloud-amd64 2>/dev/null |
-		sed -n 's/.*Depends: \(linux-image-[^ ]*\)/\1/p' | head -n 1; }
-	kget() { pkg=$(kpkg) && [ -n "$pkg" ] && (cd "$_dl" && apt-get download "$pkg" >/dev/null 2>&1); }
+	kpkg() { apt-cache depends "$_meta:$_arch" 2>/dev/null |
+		sed -n 's/.*Depends: \(linux-image-[^ :]*\).*/\1/p' | head -n 1; }
+	kget() { pkg=$(kpkg) && [ -n "$pkg" ] && (cd "$_dl" && apt-get download "$pkg:$_arch" >/dev/null 2>&1); }
 	rm -rf "$_dl" && mkdir -p "$_dl" || exit 1
-	kget || { apt-get update -q >/dev/null && kget; } || die "cannot download the cloud kernel ($pkg)"
+	kget || { apt-get update -q >/dev/null && kget; } ||
+		die "cannot download Debian's kernel for $_arch ($_meta${pkg:+: $pkg}; is $_arch in dpkg --print-foreign-architectures?)"
 	dpkg-deb -x "$_dl"/*.deb "$_dl/x" || die "dpkg-deb failed"
 	# Keep the kernel and its config; the modules (100 MB) are not needed.
 	mkdir -p "$1" && cp "$_dl"/x/boot/config-* "$1/config" && echo "$pkg" >"$1/package" &&
