@@ -54,9 +54,9 @@ static int find_cgroup2_mount(char *out, size_t len)
 	while (found < 0 && fgets(line, sizeof(line), f)) {
 		char mnt[4096], fstype[64];
 		char *sep = strstr(line, " - ");
-		if (!sep || sscanf(sep + 3, "%63s", fstype) != 1 || strcmp(fstype, "cgroup2"))
+		if (!sep || field(sep + 3, 0, fstype, sizeof(fstype)) < 0 || strcmp(fstype, "cgroup2"))
 			continue;
-		if (sscanf(line, "%*s %*s %*s %*s %4095s", mnt) == 1 && statfs(mnt, &sf) == 0 &&
+		if (field(line, 4, mnt, sizeof(mnt)) == 0 && statfs(mnt, &sf) == 0 &&
 		    sf.f_type == CGROUP2_SUPER_MAGIC) {
 			snprintf(out, len, "%s", mnt);
 			found = 0;

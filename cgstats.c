@@ -2,6 +2,7 @@
  * (`husk events`): cpu.stat, memory.stat and memory.events, io.stat,
  * hugetlb, pids; and the "key value" reader cgroup.c shares. */
 #define _GNU_SOURCE
+#include <ctype.h>
 #include <dirent.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -83,11 +84,13 @@ static void stats_memory(FILE *f, int dfd)
 	for (char *p = st; *p;) {
 		char key[128];
 		unsigned long long v;
-		if (sscanf(p, "%127s %llu", key, &v) == 2) {
+		char *nl = strchr(p, '\n');
+		if (nl)
+			*nl = '\0';
+		if (field(p, 0, key, sizeof(key)) == 0 && field_u64(p, 1, 10, &v) == 0) {
 			fprintf(f, "%s\"%s\":%llu", first ? "" : ",", key, v);
 			first = false;
 		}
-		char *nl = strchr(p, '\n');
 		p = nl ? nl + 1 : p + strlen(p);
 	}
 	fprintf(f, "},\"event_count\":{\"low\":%" PRIu64 ",\"high\":%" PRIu64 ",\"max\":%" PRIu64
@@ -109,8 +112,10 @@ static void stats_blkio(FILE *f, int dfd)
 		for (char *p = s; *p;) {
 			char *nl = strchr(p, '\n');
 			size_t len = nl ? (size_t)(nl - p) : strlen(p);
-			unsigned maj, min;
-			if (sscanf(p, "%u:%u", &maj, &min) == 2) {
+			char *end;
+			unsigned maj = (unsigned)strtoul(p, &end, 10), min = 0;
+			if (end != p && *end == ':' && isdigit((unsigned char)end[1]) &&
+			    (min = (unsigned)strtoul(end + 1, &end, 10), *end == ' ')) {
 				for (int op = 1; op <= 2; op++) {
 					char *k = strstr(p, lists[l][op]);
 					uint64_t v = k && k < p + len ? strtoull(k + strlen(lists[l][op]), NULL, 10) : 0;

@@ -67,6 +67,12 @@ int write_file_atomic_at(int dirfd, const char *name, const char *data, size_t l
 			 struct husk_err *e);
 /* Read a whole file (at most max bytes) into a NUL-terminated malloc'd buffer. */
 char *read_file_at(int dirfd, const char *path, size_t max, size_t *len, struct husk_err *e);
+/* The n-th (from 0) blank-separated field of line into buf; -1 when line has
+ * fewer fields or it does not fit. (No scanf in husk: it and strtod pull
+ * musl's float scanner, 15 KB of a static arm64 binary.) */
+int field(const char *line, int n, char *buf, size_t len);
+/* field() as a number (base 10, or 16): -1 unless the whole field is one. */
+int field_u64(const char *line, int n, int base, unsigned long long *v);
 
 /* RFC 3339 UTC with nanoseconds, as containerd and runc's logrus write it. */
 void time_rfc3339(char *buf, size_t len);

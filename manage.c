@@ -125,22 +125,37 @@ int cmd_ps(int argc, char **argv, struct husk_err *e)
 
 /* ---- events -------------------------------------------------------------- */
 
-/* A Go duration as runc's --interval takes it ("5s", "100ms", "1m30s" is
- * not needed: one number and one unit), or plain seconds. */
+/* A Go duration as runc's --interval takes it ("5s", "100ms", "1.5s";
+ * "1m30s" is not needed: one number and one unit), or plain seconds.
+ * Parsed by hand, in nanoseconds: no strtod (see field() in util.c). */
 static int parse_duration(const char *s, long *ms, struct husk_err *e)
 {
 	static const struct {
 		const char *unit;
-		double ms;
-	} units[] = {{"ns", 1e-6}, {"us", 1e-3},   {"ms", 1}, {"s", 1000},
-	             {"m", 60000}, {"h", 3600000}, {"", 1000}};
-	char *end;
-	double v = strtod(s, &end);
-	for (size_t i = 0; end != s && i < sizeof(units) / sizeof(units[0]); i++) {
-		if (strcmp(end, units[i].unit))
+		unsigned long long ns;
+	} units[] = {{"ns", 1},		  {"us", 1000ULL},	     {"ms", 1000000ULL},   {"s", 1000000000ULL},
+		     {"m", 60000000000ULL}, {"h", 3600000000000ULL}, {"", 1000000000ULL}};
+	unsigned long long num = 0, den = 1;
+	const char *p = s;
+	int digits = 0;
+	for (bool frac = false; (*p >= '0' && *p <= '9') || (*p == '.' && !frac); p++) {
+		if (*p == '.') {
+			frac = true;
 			continue;
-		double t = v * units[i].ms;
-		if (t < 1 || t > 86400000.0)
+		}
+		if (++digits > 12)
+			break;
+		num = num * 10 + (unsigned long long)(*p - '0');
+		den *= frac ? 10 : 1;
+	}
+	for (size_t i = 0; digits && digits <= 12 && i < sizeof(units) / sizeof(units[0]); i++) {
+		if (strcmp(p, units[i].unit))
+			continue;
+		unsigned long long t; /* num/den units, in ms */
+		if (__builtin_mul_overflow(num, units[i].ns, &t))
+			break;
+		t = t / den / 1000000;
+		if (t < 1 || t > 86400000ULL)
 			break;
 		*ms = (long)t;
 		return 0;

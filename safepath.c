@@ -494,12 +494,13 @@ static bool mounted_at(int id, int parent, const char *point, struct husk_err *e
 	AUTO_FREE char *text = read_file_at(AT_FDCWD, "/proc/self/mountinfo", 16 << 20, &len, e);
 	char *save;
 	for (char *l = text ? strtok_r(text, "\n", &save) : NULL; l; l = strtok_r(NULL, "\n", &save)) {
-		int i, p;
+		unsigned long long i, p;
 		char mp[PATH_MAX];
-		if (sscanf(l, "%d %d %*s %*s %4095s", &i, &p, mp) != 3 || i != id)
+		if (field_u64(l, 0, 10, &i) < 0 || field_u64(l, 1, 10, &p) < 0 || field(l, 4, mp, sizeof(mp)) < 0 ||
+		    i != (unsigned long long)id)
 			continue;
 		path_unescape(mp);
-		return p == parent && !strcmp(mp, point);
+		return p == (unsigned long long)parent && !strcmp(mp, point);
 	}
 	return false;
 }

@@ -151,16 +151,15 @@ int proc_start_time(pid_t pid, unsigned long long *start, char *pstate)
 	char *p = strrchr(buf, ')');
 	if (!p)
 		return -1;
-	char st;
+	char st[2];
 	unsigned long long t;
 	/* after ')': state ppid pgrp session tty tpgid flags minflt cminflt majflt
 	 * cmajflt utime stime cutime cstime priority nice threads itrealvalue starttime */
-	if (sscanf(p + 1, " %c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d %*d %llu",
-		   &st, &t) != 2)
+	if (field(p + 1, 0, st, sizeof(st)) < 0 || field_u64(p + 1, 19, 10, &t) < 0)
 		return -1;
 	*start = t;
 	if (pstate)
-		*pstate = st;
+		*pstate = st[0];
 	return 0;
 }
 
@@ -256,8 +255,10 @@ static int get_string(const char *js, const char *key, char *out, size_t outlen)
 		if (c == '\\') {
 			p++;
 			if (*p == 'u') {
-				unsigned v;
-				if (sscanf(p + 1, "%4x", &v) != 1)
+				char hex[5] = {0};
+				unsigned long long v;
+				memcpy(hex, p + 1, strnlen(p + 1, 4));
+				if (strlen(hex) != 4 || field_u64(hex, 0, 16, &v) < 0)
 					return -1;
 				c = (char)v;
 				p += 4;

@@ -1,5 +1,6 @@
 /* util.c: the one error value, logging, and small file helpers. */
 #define _GNU_SOURCE
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -137,6 +138,36 @@ int write_file_atomic_at(int dirfd, const char *name, const char *data, size_t l
 		return -1;
 	}
 	return 0;
+}
+
+int field(const char *line, int n, char *buf, size_t len)
+{
+	const char *p = line;
+	for (int i = 0;; i++) {
+		while (*p == ' ' || *p == '\t' || *p == '\n')
+			p++;
+		size_t w = strcspn(p, " \t\n");
+		if (!w)
+			return -1;
+		if (i == n) {
+			if (w >= len)
+				return -1;
+			memcpy(buf, p, w);
+			buf[w] = '\0';
+			return 0;
+		}
+		p += w;
+	}
+}
+
+int field_u64(const char *line, int n, int base, unsigned long long *v)
+{
+	char buf[32], *end;
+	if (field(line, n, buf, sizeof(buf)) < 0 || !isxdigit((unsigned char)buf[0]))
+		return -1;
+	errno = 0;
+	*v = strtoull(buf, &end, base);
+	return *end || errno ? -1 : 0;
 }
 
 char *read_file_at(int dirfd, const char *path, size_t max, size_t *len, struct husk_err *e)

@@ -292,7 +292,10 @@ t_cgroup_ps() {
 t_cgroup_events_stream() {
 	cg_need
 	cg_start sleep 100
-	h events --interval 100ms "$ID" >"$TD/ev" 2>"$TD/everr" &
+	for _i in 0.5ms 1.5x 1..5s 1e3s 25h 99999999999999h; do
+		expect_fail "events: invalid --interval \"$_i\"" h events --interval "$_i" "$ID"
+	done
+	h events --interval 0.1s "$ID" >"$TD/ev" 2>"$TD/everr" &
 	_ev=$!
 	sleep 1
 	expect_ok h kill "$ID" KILL

@@ -280,6 +280,19 @@ t_args_relative_to_cwd() {
 	assert_clean "$ID"
 }
 
+# Values above 2^32 and "unlimited" (2^64-1) are 64-bit on every
+# architecture: on 32-bit ARM they must neither wrap nor be refused.
+t_rlimit_above_4g() {
+	hard=$(awk '/^Max file size/ { print $5 }' /proc/self/limits)
+	[ "$hard" = unlimited ] || skip "hard RLIMIT_FSIZE $hard is not unlimited"
+	C_PROCESS='"rlimits": [{"type": "RLIMIT_FSIZE", "soft": 5368709120, "hard": 8589934593},
+		{"type": "RLIMIT_CPU", "soft": 4294967297, "hard": 18446744073709551615}],'
+	run_probe rlimits
+	expect_line "RLIMIT_FSIZE: 5368709120 8589934593"
+	expect_line "RLIMIT_CPU: 4294967297 unlimited"
+	assert_clean "$ID"
+}
+
 t_rlimit_soft_above_hard() {
 	C_PROCESS='"rlimits": [{"type": "RLIMIT_NOFILE", "soft": 2048, "hard": 1024}],'
 	mkbundle

@@ -902,6 +902,28 @@ static void sysctls(void)
 #undef NS
 }
 
+/* util.c's field() and field_u64(), husk's replacement for sscanf over
+ * mountinfo, /proc/PID/stat and cgroup files. */
+static void fields(void)
+{
+	const char *mi = "36 35 98:0 /mnt1 /mnt\\040x rw,noatime master:1 - ext3 /dev/root rw\n";
+	char b[16];
+	unsigned long long v;
+	report("field 0", field(mi, 0, b, sizeof(b)) == 0 && !strcmp(b, "36"), b);
+	report("field 4", field(mi, 4, b, sizeof(b)) == 0 && !strcmp(b, "/mnt\\040x"), b);
+	report("field past the end", field(mi, 11, b, sizeof(b)) < 0, "");
+	report("field too long", field("0123456789abcdef", 0, b, sizeof(b)) < 0, "");
+	report("field fits", field("0123456789abcde", 0, b, sizeof(b)) == 0, "");
+	report("field blanks", field(" \t a\t\tb \n", 1, b, sizeof(b)) == 0 && !strcmp(b, "b"), b);
+	report("field empty", field("", 0, b, sizeof(b)) < 0 && field(" \n", 0, b, sizeof(b)) < 0, "");
+	report("u64 big", field_u64("x 18446744073709551615", 1, 10, &v) == 0 && v == UINT64_MAX, "");
+	report("u64 overflow", field_u64("18446744073709551616", 0, 10, &v) < 0, "");
+	report("u64 hex", field_u64("00e9", 0, 16, &v) == 0 && v == 0xe9, "");
+	report("u64 junk", field_u64("12x", 0, 10, &v) < 0 && field_u64("-1", 0, 10, &v) < 0 &&
+			       field_u64("+1", 0, 10, &v) < 0, "");
+	report("u64 missing", field_u64("1", 1, 10, &v) < 0, "");
+}
+
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0); /* lines whole among the parser's warnings */
@@ -920,6 +942,7 @@ int main(int argc, char **argv)
 		default_config(i & 1, i & 2);
 	loading();
 	sysctls();
+	fields();
 	printf("%d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;
 }
