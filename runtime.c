@@ -791,12 +791,15 @@ static int cmd_kill(int argc, char **argv, struct husk_err *e)
 	int r = load_one(argc, argv, t, "kill", &a, &st, &rootfd, &dirfd, e);
 	fault_point("kill.loaded");
 	int sig = r < 0 ? -1 : parse_signal(a.npos > 1 ? a.pos[1] : "TERM", e);
+	/* --all signals whatever is still in the cgroup, also once the init
+	 * is gone (as runc: containerd's shim sends `kill --all ID 9` when the
+	 * init exits, for what it left behind); a plain kill needs the init. */
 	if (sig < 0)
 		r = -1;
-	else if (st.status == ST_STOPPED)
-		r = err_set(e, 0, "cannot kill container %s: container not running", st.id);
 	else if (all && st.cgroup[0])
 		r = cgroup_kill_all(st.cgroup, sig, st.cgroup_top[0], e);
+	else if (st.status == ST_STOPPED)
+		r = err_set(e, 0, "cannot kill container %s: container not running", st.id);
 	else
 		r = signal_init(&st, sig, e);
 	state_release(&st);

@@ -235,6 +235,26 @@ t_kill_all() {
 	assert_clean "$ID"
 }
 
+# kill --all of a stopped container signals what its init left in the
+# cgroup and succeeds (runc; containerd's shim relies on it); a plain kill
+# of a stopped container still fails.
+t_kill_all_stopped() {
+	args sh -c 'sleep 1000 & echo ready; exit 0'
+	C_NS=$(ns ipc uts mount)
+	mkbundle
+	h run -d -b "$B" "$ID" </dev/null >"$TD/rout" 2>"$TD/err" || fail "run -d: $(cat "$TD/err")"
+	wait_status "$ID" stopped
+	[ "$(marked_pids | wc -l)" -ge 1 ] || fail "the init left no process behind"
+	expect_fail "container not running" h kill "$ID" KILL
+	[ "$(marked_pids | wc -l)" -ge 1 ] || fail "a failed kill signalled something"
+	expect_ok h kill --all "$ID" KILL
+	_n=300
+	while [ "$(marked_pids | wc -l)" -gt 0 ] && [ $_n -gt 0 ]; do sleep 0.1; _n=$((_n - 1)); done
+	expect_eq 0 "$(marked_pids | wc -l)" "processes left after kill --all of a stopped container"
+	expect_ok h delete "$ID"
+	assert_clean "$ID"
+}
+
 # delete --force of a container without a pid namespace kills all of it.
 t_delete_force_kills_all() {
 	args sh -c 'sleep 1000 & sleep 1000 & echo ready; wait'
