@@ -214,9 +214,16 @@ static int hook_run(const struct hook *h, const char *kind, const char *state_js
 int hooks_run(const struct hooks *hooks, enum hook_kind kind, const char *state_json,
 	      struct husk_err *e)
 {
-	for (size_t i = 0; i < hooks[kind].n; i++)
-		if (hook_run(&hooks[kind].v[i], hook_names[kind], state_json, e) < 0)
-			return -1;
+	for (size_t i = 0; i < hooks[kind].n; i++) {
+		if (hook_run(&hooks[kind].v[i], hook_names[kind], state_json, e) < 0) {
+			if (kind != HOOK_POSTSTOP)
+				return -1;
+			/* runtime.md: a failing poststop hook is a warning; the
+			 * remaining hooks and the lifecycle go on */
+			char buf[512];
+			log_warn("%s", err_text(e, buf, sizeof(buf)));
+		}
+	}
 	return 0;
 }
 

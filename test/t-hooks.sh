@@ -219,15 +219,17 @@ t_hook_poststart_fails() {
 	assert_clean "$ID"
 }
 
-# A failing poststop hook is only a warning: delete still succeeds.
+# A failing poststop hook is only a warning: the hooks after it still run
+# (runtime.md, step 13) and delete succeeds.
 t_hook_poststop_fails() {
 	write_hook_script
-	C_TOP="\"hooks\": {\"poststop\": [$(hostkind poststop HOOK_EXIT=3)]},"
+	C_TOP="\"hooks\": {\"poststop\": [$(hostkind poststop HOOK_EXIT=3), $(hostkind poststop2)]},"
 	args true
 	mkbundle
 	expect_ok h run --keep -b "$B" "$ID"
 	expect_ok h delete "$ID"
-	expect_eq "poststop " "$(order)" "hooks run"
+	expect_match "warning: .*poststop.*3" "$(cat "$TD/err")" "delete's warning"
+	expect_eq "poststop poststop2 " "$(order)" "hooks run"
 	assert_clean "$ID"
 }
 
