@@ -754,7 +754,9 @@ int mount_prepare_rootfs(const struct spec *s, const char *rootfs, struct husk_e
 	/* runc's default is rslave: host mounts still reach the container, and
 	 * nothing mounted here goes back to the host. */
 	unsigned long prop = s->linux.rootfs_propagation;
-	if (!prop)
+	/* "unbindable" belongs to the container's own root (set once it is
+	 * entered): here it would make the rootfs's bind onto itself fail. */
+	if (!prop || (prop & MS_UNBINDABLE))
 		prop = MS_SLAVE | MS_REC;
 	if (mount(NULL, "/", NULL, prop, NULL) < 0)
 		return err_sys(e, "set propagation of /");

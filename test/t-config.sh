@@ -138,6 +138,29 @@ t_rootfs_propagation() {
 	assert_clean "$ID"
 }
 
+# All four values, as the container's own mountinfo shows its "/", with the
+# host's mounts shared (a private mount namespace of the test's, so that
+# "slave" has a master to show).
+t_rootfs_propagation_all() {
+	command -v unshare >/dev/null || skip "no unshare(1)"
+	for _p in shared slave private unbindable; do
+		C_LINUX="\"rootfsPropagation\": \"$_p\","
+		args probe mounts
+		mkbundle
+		hx unshare -m --propagation shared "$HUSK" --root "$ROOT" run -b "$B" "$ID"
+		[ "$RC" = 0 ] || fail "rootfsPropagation $_p: run exited $RC: $(cat "$TD/err")"
+		_l=$(grep '^/: ' "$TD/out" | tail -n 1)
+		case $_p in
+		shared) expect_match ' shared:[0-9]+' "$_l" "/ with $_p" ;;
+		slave) expect_match ' master:[0-9]+' "$_l" "/ with $_p" ;;
+		unbindable) expect_match ' unbindable' "$_l" "/ with $_p" ;;
+		esac
+		[ "$_p" = shared ] || expect_no_match 'shared:' "$_l" "/ with $_p"
+		[ "$_p" = slave ] || expect_no_match 'master:' "$_l" "/ with $_p"
+		assert_clean "$ID"
+	done
+}
+
 t_rootfs_propagation_bad() {
 	C_LINUX='"rootfsPropagation": "sideways",'
 	mkbundle
