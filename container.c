@@ -433,11 +433,12 @@ static int init_after_pivot(struct init_ctx *x, struct husk_err *e)
 	 * under it (setgroups, setres[ug]id, prctl, capset, chdir, stat, access,
 	 * close_range, sendto, accept4, read, execve, and fork/wait4 for
 	 * startContainer hooks), so the profile must allow those. */
-	if (set_process_kernel(x->proc, &c->spec, p, e) < 0)
+	int cwd;
+	if (set_process_kernel(x->proc, &c->spec, p, e) < 0 || (cwd = process_enter_cwd(p->cwd, false, e)) < 0)
 		return -1;
 	if (!p->no_new_privileges && seccomp_install(c->seccomp, c->st, e) < 0)
 		return -1;
-	if (process_user(p, x->last_cap, e) < 0 || process_enter_cwd(p->cwd, e) < 0)
+	if (process_user(p, x->last_cap, e) < 0 || (cwd && process_enter_cwd(p->cwd, true, e) < 0))
 		return -1;
 	if (process_find_program(p, x->program, sizeof(x->program), e) < 0)
 		return -1;
@@ -826,9 +827,10 @@ static int exec_setup(struct exec_req *x, char *program, size_t len, char ***env
 	    process_io_priority(p, e) < 0 || process_scheduler(&p->scheduler, e) < 0 ||
 	    process_mem_policy(x->mem_policy, e) < 0 || process_apparmor(x->proc, p->apparmor_profile, e) < 0)
 		return -1;
-	if (!p->no_new_privileges && seccomp_install(x->seccomp, x->st, e) < 0)
+	int cwd = process_enter_cwd(p->cwd, false, e);
+	if (cwd < 0 || (!p->no_new_privileges && seccomp_install(x->seccomp, x->st, e) < 0))
 		return -1;
-	if (process_user(p, x->last_cap, e) < 0 || process_enter_cwd(p->cwd, e) < 0 ||
+	if (process_user(p, x->last_cap, e) < 0 || (cwd && process_enter_cwd(p->cwd, true, e) < 0) ||
 	    process_find_program(p, program, len, e) < 0)
 		return -1;
 	if (p->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)

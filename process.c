@@ -197,12 +197,19 @@ bool apparmor_enabled(void)
 }
 
 /* A cwd outside the container's root (CVE-2024-21626: a leaked fd as
- * /proc/self/fd/N) shows up in getcwd as "(unreachable)" or fails. */
-int process_enter_cwd(const char *cwd, struct husk_err *e)
+ * /proc/self/fd/N) shows up in getcwd as "(unreachable)" or fails.
+ * Called before the user switch and the container's seccomp filter, as
+ * runc does, so that husk's own check never depends on what the profile
+ * allows; a cwd that root may not enter there (a user namespace, NFS's
+ * root_squash) returns 1: enter it again, with again set, after the switch. */
+int process_enter_cwd(const char *cwd, bool again, struct husk_err *e)
 {
 	char buf[4096];
-	if (chdir(cwd) < 0)
+	if (chdir(cwd) < 0) {
+		if (!again && (errno == EACCES || errno == EPERM))
+			return 1;
 		return err_sys(e, "process.cwd: chdir %s", cwd);
+	}
 	if (!getcwd(buf, sizeof(buf)) || buf[0] != '/')
 		return err_set(e, 0, "process.cwd %s: outside the container's root", cwd);
 	return 0;

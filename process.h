@@ -19,7 +19,7 @@ int process_mem_policy(const struct mem_policy *m, struct husk_err *e);
 int process_affinity(pid_t pid, const struct bitset *cpus);
 int process_apparmor(int proc, const char *profile, struct husk_err *e);
 /* chdir, refused when the result is outside the root (CVE-2024-21626). */
-int process_enter_cwd(const char *cwd, struct husk_err *e);
+int process_enter_cwd(const char *cwd, bool again, struct husk_err *e);
 /* args[0] through the process's PATH, checked executable, into out. */
 int process_find_program(const struct process *p, char *out, size_t len, struct husk_err *e);
 /* A pty from the container's devpts: the master to sock, the peer as stdio.

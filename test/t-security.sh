@@ -252,6 +252,26 @@ t_sec_cwd_proc_fd() {
 	assert_clean "$ID"
 }
 
+# husk's own cwd check (chdir + getcwd) runs before the container's
+# seccomp filter, also when noNewPrivileges is false (the filter is then
+# loaded before the user switch): a profile that denies getcwd is the
+# container's business, not a reason for create or exec to fail.
+t_sec_cwd_check_before_filter() {
+	C_NNP=false
+	C_CWD=/tmp
+	C_LINUX='"seccomp": {"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [
+		{"names": ["getcwd"], "action": "SCMP_ACT_ERRNO"}]},'
+	args sleep 1000
+	mkbundle
+	expect_ok h run -d -b "$B" "$ID"
+	_n=300
+	while ! h exec "$ID" true </dev/null >/dev/null 2>&1 && [ $_n -gt 0 ]; do sleep 0.1; _n=$((_n - 1)); done
+	expect_ok h exec --cwd /tmp "$ID" probe cwd
+	expect_line "cwd: EPERM"
+	expect_ok h delete -f "$ID"
+	assert_clean "$ID"
+}
+
 # ---- CVE-2021-30465 and friends: symlinks in the image ----------------------------
 
 # Mount destinations through symlinks that point out of the rootfs, and
