@@ -428,6 +428,10 @@ static int init_after_pivot(struct init_ctx *x, struct husk_err *e)
 	if (!c->no_new_keyring && syscall(SYS_keyctl, 1 /* KEYCTL_JOIN_SESSION_KEYRING */, c->id) < 0 &&
 	    errno != ENOSYS && errno != EPERM)
 		return err_sys(e, "join a new session keyring");
+	/* No process (config.md allows it until start): the init only holds
+	 * the container's namespaces until delete; start refuses. */
+	if (!c->spec.has_process)
+		return 0;
 	/* Without no_new_privs, loading a filter takes CAP_SYS_ADMIN, which the
 	 * user switch may drop: load it now, as runc does. What follows then runs
 	 * under it (setgroups, setres[ug]id, prctl, capset, chdir, stat, access,

@@ -426,6 +426,7 @@ struct state {
 	char owner[64];
 	char *annotations_json; /* the config's annotations object, verbatim; may be NULL */
 	unsigned hooks;         /* bit k: the config has hooks of kind k (enum hook_kind) */
+	bool no_process;        /* the config has no process: start must fail (runtime.md) */
 	enum status status; /* derived, not stored */
 };
 

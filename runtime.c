@@ -165,6 +165,7 @@ static int parse_signal(const char *s, struct husk_err *e)
 struct create_opts {
 	const char *bundle, *console_socket, *pid_file, *preserve_fds;
 	bool no_pivot, no_new_keyring, detach, keep;
+	bool create_only; /* create, not run */
 	char bundle_buf[4096], sock_buf[4096], pid_buf[4096];
 };
 
@@ -173,8 +174,9 @@ static int check_config(const struct container *c, const struct create_opts *o, 
 {
 	const struct spec *s = &c->spec;
 	bool mnt = false, user = false, uts = false;
-	if (!s->has_process || !s->process.args.n)
-		return err_set(e, 0, "config.json: process.args: required to create a container");
+	/* config.md: process is required only by start (which then fails) */
+	if (!s->has_process && !o->create_only)
+		return err_set(e, 0, "config.json: process: required to run a container");
 	for (size_t i = 0; i < s->linux.n_namespaces; i++) {
 		mnt |= s->linux.namespaces[i].type == CLONE_NEWNS;
 		uts |= s->linux.namespaces[i].type == CLONE_NEWUTS;
@@ -252,6 +254,7 @@ static void fill_state(struct state *st, const struct container *c)
 	st->annotations_json = annotations_json(&c->spec.annotations);
 	for (int k = 0; k < HOOK_KINDS; k++)
 		st->hooks |= c->spec.hooks[k].n ? 1u << k : 0;
+	st->no_process = !c->spec.has_process;
 	st->status = ST_CREATING;
 }
 
@@ -505,6 +508,9 @@ static int start_loaded(int dirfd, struct state *st, struct husk_err *e)
 {
 	if (st->status == ST_STOPPED)
 		return err_set(e, 0, "cannot start container %s: container not running", st->id);
+	if (st->status == ST_CREATED && st->no_process)
+		return err_set(e, 0, "cannot start container %s: its config.json has no process "
+				     "(required to start)", st->id);
 	if (st->status != ST_CREATED)
 		return err_set(e, 0, "cannot start container %s: it is %s, not created", st->id,
 			       state_status_name(st->status));
@@ -721,7 +727,7 @@ static int cmd_create(int argc, char **argv, struct husk_err *e)
 	struct args a;
 	if (parse_opts(t, argc, argv, &a, 1, e) < 0 || want_id(&a, "create", e) < 0)
 		return -1;
-	o.detach = true;
+	o.detach = o.create_only = true;
 	absolutize(&o);
 	struct created k = {0};
 	int r = do_create(&k, a.pos[0], &o, e);

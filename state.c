@@ -222,8 +222,8 @@ int state_write(int dirfd, const struct state *st, struct husk_err *e)
 		free(buf);
 		return err_sys(e, "write state.json");
 	}
-	fprintf(f, "{\"husk.start_time\": %llu,\"husk.hooks\": %u,\"husk.cgroup\": ", st->start_time,
-		st->hooks);
+	fprintf(f, "{\"husk.start_time\": %llu,\"husk.hooks\": %u,%s\"husk.cgroup\": ", st->start_time,
+		st->hooks, st->no_process ? "\"husk.no_process\": 1," : "");
 	json_put_string(f, st->cgroup);
 	fprintf(f, ",\"husk.cgroup_top\": ");
 	json_put_string(f, st->cgroup_top);
@@ -314,7 +314,7 @@ static char *get_object(const char *js, const char *key)
 
 static int parse_state(const char *js, struct state *st)
 {
-	unsigned long long pid, t, hooks;
+	unsigned long long pid, t, hooks, none;
 	if (get_string(js, "id", st->id, sizeof(st->id)) || get_number(js, "pid", &pid) ||
 	    get_number(js, "husk.start_time", &t) ||
 	    get_string(js, "bundle", st->bundle, sizeof(st->bundle)) ||
@@ -328,6 +328,7 @@ static int parse_state(const char *js, struct state *st)
 	st->start_time = t;
 	/* written by husk before 0.1.1: no such field, so look at every kind */
 	st->hooks = get_number(js, "husk.hooks", &hooks) == 0 ? (unsigned)hooks : ~0u;
+	st->no_process = get_number(js, "husk.no_process", &none) == 0 && none;
 	st->annotations_json = get_object(js, "annotations");
 	return 0;
 }

@@ -210,6 +210,24 @@ t_kill_created() {
 	assert_clean "$ID"
 }
 
+# config.md: process is required only when start is called, and
+# runtime.md: start MUST then fail. create works (the init holds the
+# namespaces), start fails and leaves it created, delete cleans up; run,
+# which starts, refuses it before anything exists.
+t_create_without_process() {
+	mkbundle
+	sed -i '/"process": {/,/^	},$/d' "$B/config.json"
+	grep -q '"process"' "$B/config.json" && fail "the config still has a process"
+	expect_fail "husk: config.json: process: required to run a container" h run -b "$B" "$ID"
+	assert_clean "$ID"
+	expect_ok h create -b "$B" "$ID"
+	expect_eq created "$(st "$ID" status)" "status after create"
+	expect_fail "cannot start container $ID: its config.json has no process" h start "$ID"
+	expect_eq created "$(st "$ID" status)" "status after the failed start"
+	expect_ok h delete "$ID"
+	assert_clean "$ID"
+}
+
 # kill --all reaches every process of the container, kill only the init.
 # No pid namespace, so killing the init alone leaves its children.
 t_kill_all() {
