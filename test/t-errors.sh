@@ -300,7 +300,11 @@ t_err_no_process() {
 	ln -s "$ROOTFS" "$B/rootfs"
 	printf '{"ociVersion": "1.3.0", "root": {"path": "rootfs"}, "linux": {"namespaces": [{"type": "mount"}]}}' \
 		>"$B/config.json"
-	fails "husk: config.json: process"
+	# create is allowed (start then fails: t_create_without_process)
+	expect_fail "husk: config.json: process: required to run a container" h run -b "$B" "$ID"
+	assert_clean "$ID"
+	expect_fail "husk: config.json: process: required to run a container" h run -d -b "$B" "$ID"
+	assert_clean "$ID"
 }
 
 # The rootfs as a symlink to a missing dir.
