@@ -120,7 +120,8 @@ t_help_matches_parser() {
 	hr --help | awk '/^commands/ { on = 1; next } on && /^  [a-z]/ { c = $1 } on && c { print c, $0 }' >"$TD/overview"
 	while read -r c long short; do
 		[ "$c" = global ] && continue
-		grep "^$c " "$TD/overview" | grep -Eq -- "(^|[^a-z-])($long|$short)([^a-z-]|\$)" ||
+		[ "$short" = - ] && names=$long || names="$long|$short"
+		grep "^$c " "$TD/overview" | grep -Eq -- "(^|[^a-z-])($names)([^a-z-]|\$)" ||
 			fail "husk --help's synopsis of $c does not name $long"
 	done <"$TD/src"
 }
