@@ -434,7 +434,8 @@ struct state {
 
 /* One option table per command, ended by OPT_END. An option sets a bool,
  * takes a value, or takes a repeatable value; positional arguments are
- * collected in order. */
+ * collected in order. `husk CMD --help` prints the same table, so the help
+ * lists exactly what the parser accepts. */
 struct multi {
 	const char *v[64];
 	int n;
@@ -446,11 +447,14 @@ struct opt {
 	bool *flag;          /* set to true, or */
 	const char **arg;    /* takes a value, or */
 	struct multi *multi; /* takes a value, repeatable */
+	const char *value;   /* what the value is, for the help: DIR, N... */
+	const char *help;    /* one line for the help */
 };
 
-#define FLAG(n, s, p) {.name = (n), .short_name = (s), .flag = (p)}
-#define ARG(n, s, p) {.name = (n), .short_name = (s), .arg = (p)}
-#define MULTI(n, s, p) {.name = (n), .short_name = (s), .multi = (p)}
+#define FLAG(n, s, p, h) {.name = (n), .short_name = (s), .flag = (p), .help = (h)}
+#define ARG(n, s, p, v, h) {.name = (n), .short_name = (s), .arg = (p), .value = (v), .help = (h)}
+#define MULTI(n, s, p, v, h) \
+	{.name = (n), .short_name = (s), .multi = (p), .value = (v), .help = (h)}
 #define OPT_END {.name = NULL}
 
 struct args {
@@ -459,7 +463,8 @@ struct args {
 };
 
 /* Fill t's targets and out->pos from argv: max_pos positional arguments at
- * most (< 0: the global options, see runtime.c). */
+ * most (< 0: the global options, see runtime.c). -h or --help, where t has
+ * no such option, prints the command's help and exits 0. */
 int parse_opts(const struct opt *t, int argc, char **argv, struct args *out, int max_pos,
 	       struct husk_err *e);
 /* A command on one container: parse (the id and one more argument at most),

@@ -94,7 +94,8 @@ static void ps_line(pid_t pid)
 int cmd_ps(int argc, char **argv, struct husk_err *e)
 {
 	const char *format = "table";
-	const struct opt t[] = {ARG("format", 'f', &format), OPT_END};
+	const struct opt t[] = {
+	    ARG("format", 'f', &format, "table|json", "output format (default table)"), OPT_END};
 	struct args a;
 	struct state st = {0};
 	int r = load_cgroup(argc, argv, t, "ps", &a, &st, e);
@@ -179,7 +180,9 @@ int cmd_events(int argc, char **argv, struct husk_err *e)
 	bool stats = false;
 	const char *interval = "5s";
 	long ms = 5000;
-	const struct opt t[] = {FLAG("stats", 0, &stats), ARG("interval", 0, &interval), OPT_END};
+	const struct opt t[] = {FLAG("stats", 0, &stats, "print the stats once, then exit"),
+	                        ARG("interval", 0, &interval, "D", "time between stats (default 5s)"),
+	                        OPT_END};
 	struct args a;
 	struct state st = {0};
 	int r = load_cgroup(argc, argv, t, "events", &a, &st, e);
@@ -298,18 +301,19 @@ static int update_flags(const struct update_opts *o, struct resources *r, struct
 int cmd_update(int argc, char **argv, struct husk_err *e)
 {
 	struct update_opts o = {0};
-	const struct opt t[] = {ARG("resources", 'r', &o.file),
-	                        ARG("memory", 0, &o.memory),
-	                        ARG("memory-reservation", 0, &o.reservation),
-	                        ARG("memory-swap", 0, &o.swap),
-	                        ARG("pids-limit", 0, &o.pids),
-	                        ARG("cpu-quota", 0, &o.quota),
-	                        ARG("cpu-period", 0, &o.period),
-	                        ARG("cpu-share", 0, &o.shares),
-	                        ARG("cpuset-cpus", 0, &o.cpus),
-	                        ARG("cpuset-mems", 0, &o.mems),
-	                        ARG("blkio-weight", 0, &o.weight),
-	                        OPT_END};
+	const struct opt t[] = {
+	    ARG("resources", 'r', &o.file, "FILE", "a LinuxResources JSON object (- for stdin)"),
+	    ARG("memory", 0, &o.memory, "N", "memory limit in bytes (memory.max)"),
+	    ARG("memory-reservation", 0, &o.reservation, "N", "soft limit in bytes (memory.low)"),
+	    ARG("memory-swap", 0, &o.swap, "N", "memory plus swap limit in bytes"),
+	    ARG("pids-limit", 0, &o.pids, "N", "most processes (pids.max)"),
+	    ARG("cpu-quota", 0, &o.quota, "N", "CPU time per period in us (cpu.max)"),
+	    ARG("cpu-period", 0, &o.period, "N", "the period in us (cpu.max)"),
+	    ARG("cpu-share", 0, &o.shares, "N", "relative CPU shares (cpu.weight)"),
+	    ARG("cpuset-cpus", 0, &o.cpus, "S", "CPUs the container may use (cpuset.cpus)"),
+	    ARG("cpuset-mems", 0, &o.mems, "S", "memory nodes it may use (cpuset.mems)"),
+	    ARG("blkio-weight", 0, &o.weight, "N", "relative IO weight, 10-1000 (io.weight)"),
+	    OPT_END};
 	struct args a;
 	struct state st = {0};
 	int r = load_cgroup(argc, argv, t, "update", &a, &st, e);

@@ -35,6 +35,23 @@ const char *opt_root = "/run/husk";
 const char *opt_log;
 bool opt_log_json;
 bool opt_debug;
+static bool opt_version, opt_help, opt_systemd;
+static const char *opt_log_format = "text", *opt_rootless, *opt_criu;
+/* The usage line of the command given (set by dispatch), for its --help. */
+static const char *opt_usage;
+
+/* The global options, before the command: `husk --help` prints this table. */
+static const struct opt global_opts[] = {
+	ARG("root", 0, &opt_root, "DIR", "state directory (default /run/husk)"),
+	ARG("log", 0, &opt_log, "FILE", "append log lines and the error to FILE"),
+	ARG("log-format", 0, &opt_log_format, "text|json", "the log's format (default text)"),
+	FLAG("debug", 0, &opt_debug, "log what husk does"),
+	ARG("rootless", 0, &opt_rootless, "true|false|auto", "accepted, as runc"),
+	ARG("criu", 0, &opt_criu, "PATH", "accepted and ignored (no checkpoint/restore)"),
+	FLAG("systemd-cgroup", 0, &opt_systemd, "refused: husk drives cgroup v2 itself"),
+	FLAG("version", 'v', &opt_version, "print the version"),
+	FLAG("help", 'h', &opt_help, "this text; husk COMMAND --help for one command"),
+	OPT_END};
 
 /* ---- option parsing ------------------------------------------------------ */
 
@@ -49,6 +66,32 @@ static const struct opt *find_opt(const struct opt *t, const char *a, size_t len
 			return t;
 	}
 	return NULL;
+}
+
+static void print_opt(FILE *f, char short_name, const char *name, const char *value,
+		      const char *help)
+{
+	char left[64], sh[4] = "   ";
+	if (short_name)
+		snprintf(sh, sizeof(sh), "-%c,", short_name);
+	snprintf(left, sizeof(left), "%s --%s%s%s", sh, name, value ? " " : "", value ? value : "");
+	fprintf(f, "  %-30s %s\n", left, help);
+}
+
+static void print_opts(FILE *f, const struct opt *t)
+{
+	for (; t->name; t++)
+		print_opt(f, t->short_name, t->name, t->value, t->help);
+}
+
+/* A command's -h/--help: nothing has been done yet (every command parses
+ * all its options before it acts), so husk can end here. */
+static _Noreturn void command_help(const struct opt *t)
+{
+	printf("usage: husk %s\n\noptions:\n", opt_usage);
+	print_opts(stdout, t);
+	print_opt(stdout, 'h', "help", NULL, "this text");
+	exit(0);
 }
 
 /* max_pos < 0: stop at the first positional argument and return its index
@@ -74,6 +117,8 @@ int parse_opts(const struct opt *t, int argc, char **argv, struct args *out, int
 		}
 		const char *eq = a[1] == '-' ? strchr(a, '=') : NULL;
 		const struct opt *o = find_opt(t, a, eq ? (size_t)(eq - a) : strlen(a));
+		if (!o && opt_usage && (!strcmp(a, "--help") || !strcmp(a, "-h")))
+			command_help(t);
 		if (!o)
 			return err_set(e, 0, "unknown option %s", a);
 		if (o->flag) {
@@ -695,11 +740,14 @@ static int run_foreground(struct created *k, bool keep, struct husk_err *e)
 
 /* ---- the commands ------------------------------------------------------------------ */
 
-#define CREATE_OPTS(o)                                                                   \
-	ARG("bundle", 'b', &(o).bundle), ARG("console-socket", 0, &(o).console_socket), \
-		ARG("pid-file", 0, &(o).pid_file), FLAG("no-pivot", 0, &(o).no_pivot),   \
-		FLAG("no-new-keyring", 0, &(o).no_new_keyring),                             \
-		ARG("preserve-fds", 0, &(o).preserve_fds)
+#define CREATE_OPTS(o)                                                                            \
+	ARG("bundle", 'b', &(o).bundle, "DIR", "the bundle: config.json, rootfs (default .)"),    \
+	ARG("console-socket", 0, &(o).console_socket, "PATH",                                     \
+	    "unix socket that receives the pty's master"),                                        \
+	ARG("pid-file", 0, &(o).pid_file, "PATH", "write the init's pid to PATH"),                \
+	FLAG("no-pivot", 0, &(o).no_pivot, "move the root onto / and chroot, no pivot_root"),     \
+	FLAG("no-new-keyring", 0, &(o).no_new_keyring, "keep the caller's session keyring"),      \
+	ARG("preserve-fds", 0, &(o).preserve_fds, "N", "pass fds 3 to 3+N-1 on to the container")
 
 static void created_close(struct created *k)
 {
@@ -738,8 +786,10 @@ static int cmd_create(int argc, char **argv, struct husk_err *e)
 static int cmd_run(int argc, char **argv, struct husk_err *e)
 {
 	static struct create_opts o;
-	const struct opt t[] = {CREATE_OPTS(o), FLAG("detach", 'd', &o.detach),
-				FLAG("keep", 0, &o.keep), OPT_END};
+	const struct opt t[] = {CREATE_OPTS(o),
+				FLAG("detach", 'd', &o.detach, "return once it runs; do not wait"),
+				FLAG("keep", 0, &o.keep, "do not delete the container once it exits"),
+				OPT_END};
 	struct args a;
 	if (parse_opts(t, argc, argv, &a, 1, e) < 0 || want_id(&a, "run", e) < 0)
 		return -1;
@@ -789,7 +839,8 @@ static int cmd_start(int argc, char **argv, struct husk_err *e)
 static int cmd_kill(int argc, char **argv, struct husk_err *e)
 {
 	bool all = false;
-	const struct opt t[] = {FLAG("all", 'a', &all), OPT_END};
+	const struct opt t[] = {
+		FLAG("all", 'a', &all, "signal every process in the container's cgroup"), OPT_END};
 	struct args a;
 	struct state st = {0};
 	AUTO_FD rootfd = -1;
@@ -842,7 +893,8 @@ static int force_delete_partial(const char *id, struct husk_err *e)
 static int cmd_delete(int argc, char **argv, struct husk_err *e)
 {
 	bool force = false;
-	const struct opt t[] = {FLAG("force", 'f', &force), OPT_END};
+	const struct opt t[] = {FLAG("force", 'f', &force, "kill the container first if it runs"),
+				OPT_END};
 	struct args a;
 	struct state st = {0};
 	AUTO_FD rootfd = -1;
@@ -930,7 +982,9 @@ static int cmd_list(int argc, char **argv, struct husk_err *e)
 {
 	bool quiet = false;
 	const char *format = "table";
-	const struct opt t[] = {FLAG("quiet", 'q', &quiet), ARG("format", 'f', &format), OPT_END};
+	const struct opt t[] = {FLAG("quiet", 'q', &quiet, "print the ids only"),
+				ARG("format", 'f', &format, "table|json", "output format (default table)"),
+				OPT_END};
 	struct args a;
 	if (parse_opts(t, argc, argv, &a, 0, e) < 0)
 		return -1;
@@ -1118,20 +1172,22 @@ static int do_exec(struct exec_opts *o, const char *id, char **cmd, int ncmd, st
 static int cmd_exec(int argc, char **argv, struct husk_err *e)
 {
 	static struct exec_opts o;
-	const struct opt t[] = {ARG("process", 'p', &o.process),
-				ARG("console-socket", 0, &o.console_socket),
-				ARG("cwd", 0, &o.cwd),
-				ARG("user", 'u', &o.user),
-				ARG("pid-file", 0, &o.pid_file),
-				ARG("preserve-fds", 0, &o.preserve_fds),
-				FLAG("tty", 't', &o.tty),
-				FLAG("no-new-privs", 0, &o.nnp),
-				FLAG("detach", 'd', &o.detach),
-				FLAG("ignore-paused", 0, &o.ignore_paused),
-				MULTI("env", 'e', &o.env),
-				MULTI("additional-gids", 'g', &o.gids),
-				MULTI("cap", 'c', &o.caps),
-				OPT_END};
+	const struct opt t[] = {
+		ARG("process", 'p', &o.process, "FILE", "the process to run, as config.json's process"),
+		ARG("console-socket", 0, &o.console_socket, "PATH",
+		    "unix socket that receives the pty's master"),
+		ARG("cwd", 0, &o.cwd, "DIR", "working directory in the container"),
+		ARG("user", 'u', &o.user, "UID[:GID]", "user and group ids"),
+		ARG("pid-file", 0, &o.pid_file, "PATH", "write the process's pid to PATH"),
+		ARG("preserve-fds", 0, &o.preserve_fds, "N", "pass fds 3 to 3+N-1 on to the process"),
+		FLAG("tty", 't', &o.tty, "give the process a terminal"),
+		FLAG("no-new-privs", 0, &o.nnp, "set no_new_privs"),
+		FLAG("detach", 'd', &o.detach, "return once it runs; do not wait"),
+		FLAG("ignore-paused", 0, &o.ignore_paused, "exec in a paused container too"),
+		MULTI("env", 'e', &o.env, "K=V", "add an environment variable (repeatable)"),
+		MULTI("additional-gids", 'g', &o.gids, "GID", "add a supplementary group (repeatable)"),
+		MULTI("cap", 'c', &o.caps, "CAP", "add a capability (repeatable)"),
+		OPT_END};
 	struct args a;
 	/* options, the id, more options, then the command and its own options */
 	int n = argc;
@@ -1186,7 +1242,9 @@ static int cmd_spec(int argc, char **argv, struct husk_err *e)
 {
 	bool rootless = false;
 	const char *bundle = ".";
-	const struct opt t[] = {FLAG("rootless", 0, &rootless), ARG("bundle", 'b', &bundle), OPT_END};
+	const struct opt t[] = {
+		FLAG("rootless", 0, &rootless, "for a user namespace, with the caller's ids mapped"),
+		ARG("bundle", 'b', &bundle, "DIR", "write DIR/config.json (default .)"), OPT_END};
 	struct args a;
 	if (parse_opts(t, argc, argv, &a, 0, e) < 0)
 		return -1;
@@ -1262,17 +1320,10 @@ static void usage(FILE *f)
 {
 	fprintf(f, "husk %s: a small OCI container runtime with runc's command line\n\n"
 		   "usage: husk [global options] COMMAND [options] ID ...\n\n"
-		   "global options:\n"
-		   "  --root DIR              state directory (default /run/husk)\n"
-		   "  --log FILE              write logs and errors to FILE\n"
-		   "  --log-format text|json  format of the log (default text)\n"
-		   "  --debug                 log what husk does\n"
-		   "  --rootless true|false|auto  accepted, as runc\n"
-		   "  --systemd-cgroup        refused: husk drives cgroup v2 itself\n"
-		   "  -v, --version           print the version\n"
-		   "  -h, --help              this text; `husk help COMMAND` for one command\n\n"
-		   "commands:\n",
+		   "global options:\n",
 		HUSK_VERSION);
+	print_opts(f, global_opts);
+	fprintf(f, "\ncommands (husk COMMAND --help, or husk help COMMAND, for one):\n");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(f, "  %s\n", commands[i].usage);
 	fprintf(f, "\nnot implemented yet:");
@@ -1281,12 +1332,13 @@ static void usage(FILE *f)
 	fprintf(f, "\n");
 }
 
+/* husk help COMMAND: the command's own --help, printed from its table. */
 static int cmd_help(const char *name, struct husk_err *e)
 {
 	for (size_t i = 0; name && i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (!strcmp(name, commands[i].name)) {
-			printf("usage: husk %s\n", commands[i].usage);
-			return 0;
+			opt_usage = commands[i].usage;
+			return commands[i].fn(1, (char *[]){"--help", NULL}, e);
 		}
 	if (name)
 		return err_set(e, 0, "help: unknown command \"%s\"", name);
@@ -1298,16 +1350,9 @@ static int cmd_help(const char *name, struct husk_err *e)
  * argv, or 0 when the options said all there was to say. */
 static int parse_global(int argc, char **argv, struct husk_err *e)
 {
-	bool version = false, help = false, systemd = false;
-	const char *log_format = "text", *rootless = NULL, *criu = NULL;
-	const struct opt t[] = {ARG("root", 0, &opt_root),      ARG("log", 0, &opt_log),
-				ARG("log-format", 0, &log_format), FLAG("debug", 0, &opt_debug),
-				ARG("rootless", 0, &rootless),     ARG("criu", 0, &criu),
-				FLAG("systemd-cgroup", 0, &systemd), FLAG("version", 'v', &version),
-				FLAG("help", 'h', &help),            OPT_END};
 	struct args a;
 	const char *root_default = opt_root;
-	int i = parse_opts(t, argc - 1, argv + 1, &a, -1, e) + 1;
+	int i = parse_opts(global_opts, argc - 1, argv + 1, &a, -1, e) + 1;
 	if (i <= 0 || log_open(e) < 0)
 		return -1;
 	/* rootless, as runc: the state goes where the user may write */
@@ -1317,14 +1362,15 @@ static int parse_global(int argc, char **argv, struct husk_err *e)
 		snprintf(rootless_root, sizeof(rootless_root), "%s/husk", xdg);
 		opt_root = rootless_root;
 	}
-	if (strcmp(log_format, "text") && strcmp(log_format, "json"))
-		return err_set(e, 0, "--log-format: invalid format \"%s\" (text or json)", log_format);
-	opt_log_json = !strcmp(log_format, "json");
+	const char *fmt = opt_log_format, *rootless = opt_rootless;
+	if (strcmp(fmt, "text") && strcmp(fmt, "json"))
+		return err_set(e, 0, "--log-format: invalid format \"%s\" (text or json)", fmt);
+	opt_log_json = !strcmp(fmt, "json");
 	if (rootless && strcmp(rootless, "true") && strcmp(rootless, "false") && strcmp(rootless, "auto"))
 		return err_set(e, 0, "--rootless: invalid value \"%s\" (true, false or auto)", rootless);
-	if (systemd)
+	if (opt_systemd)
 		return err_set(e, 0, "--systemd-cgroup: systemd cgroup driver not supported");
-	if (version) {
+	if (opt_version) {
 		printf("husk version %s\n", HUSK_VERSION);
 		if (*HUSK_COMMIT)
 			printf("commit: %s\n", HUSK_COMMIT);
@@ -1332,9 +1378,9 @@ static int parse_global(int argc, char **argv, struct husk_err *e)
 		       seccomp_version()->minor, seccomp_version()->micro);
 		return 0;
 	}
-	if (help || i >= argc) {
-		usage(help ? stdout : stderr);
-		return help ? 0 : err_set(e, 0, "no command given (see husk --help)");
+	if (opt_help || i >= argc) {
+		usage(opt_help ? stdout : stderr);
+		return opt_help ? 0 : err_set(e, 0, "no command given (see husk --help)");
 	}
 	return i;
 }
@@ -1345,8 +1391,10 @@ static int dispatch(int argc, char **argv, struct husk_err *e)
 	if (!strcmp(cmd, "help"))
 		return cmd_help(argc > 1 ? argv[1] : NULL, e);
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		if (!strcmp(cmd, commands[i].name))
+		if (!strcmp(cmd, commands[i].name)) {
+			opt_usage = commands[i].usage;
 			return commands[i].fn(argc - 1, argv + 1, e);
+		}
 	for (size_t i = 0; i < sizeof(not_yet) / sizeof(not_yet[0]); i++)
 		if (!strcmp(cmd, not_yet[i]))
 			return err_set(e, 0, "%s: not implemented yet in husk %s", cmd, HUSK_VERSION);

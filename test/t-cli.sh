@@ -11,8 +11,47 @@ t_help() {
 	for c in create start run kill delete state list spec; do
 		grep -qw "$c" "$TD/out" || fail "--help does not mention $c: $(cat "$TD/out")"
 	done
+	for c in pause resume ps events update exec features; do
+		grep -qw "$c" "$TD/out" || fail "--help does not mention $c: $(cat "$TD/out")"
+	done
 	expect_ok hr help create
 	grep -q -- "-b" "$TD/out" || fail "help create does not mention -b: $(cat "$TD/out")"
+}
+
+# husk CMD --help and -h (as runc 1.2): the command's usage and options on
+# stdout, exit 0, the same as husk help CMD; nothing else happens.
+t_help_command() {
+	cmds=$(hr --help | awk '/^commands/ { on = 1; next } on && /^  [a-z]/ { print $1 }')
+	[ -n "$cmds" ] || fail "husk --help lists no command"
+	for c in $cmds; do
+		expect_ok hr "$c" --help
+		expect_eq "" "$(cat "$TD/err")" "stderr of $c --help"
+		expect_match "^usage: husk $c( |\$)" "$(head -n 1 "$TD/out")" "$c --help"
+		expect_line "options:"
+		expect_match '^  -h, --help ' "$(tail -n 1 "$TD/out")" "$c --help's last line"
+		cp "$TD/out" "$TD/long"
+		expect_ok hr "$c" -h
+		cmp -s "$TD/out" "$TD/long" || fail "$c -h differs from $c --help"
+		expect_ok hr help "$c"
+		cmp -s "$TD/out" "$TD/long" || fail "help $c differs from $c --help"
+	done
+	expect_ok hr create --help
+	grep -Eq -- '^  -b, --bundle DIR +[a-z]' "$TD/out" || fail "create --help: no -b, --bundle DIR line: $(cat "$TD/out")"
+	# after the id and other options too; nothing is created
+	mkbundle
+	expect_ok h create -b "$B" "$ID" --help
+	expect_match '^usage: husk create' "$(head -n 1 "$TD/out")" "create ID --help"
+	expect_ok h kill "$ID" -h
+	expect_match '^usage: husk kill' "$(head -n 1 "$TD/out")" "kill ID -h"
+	# an unknown option still fails, even with --help after it
+	expect_fail "unknown option --bogus" h create --bogus --help "$ID"
+	expect_fail "unknown option --bogus" h state --bogus
+	expect_fail 'help: unknown command "nosuch"' hr help nosuch
+	# a command's own arguments are not husk's options
+	expect_refused 255 "container nosuch does not exist" h exec nosuch sh --help
+	# after --, --help is an argument
+	expect_fail "container $ID does not exist" h state -- "$ID" --help
+	assert_clean "$ID"
 }
 
 t_no_command() {
