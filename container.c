@@ -295,7 +295,9 @@ static int set_process_kernel(int proc, const struct spec *s, const struct proce
 	if (process_io_priority(p, e) < 0 || process_scheduler(&p->scheduler, e) < 0 ||
 	    process_mem_policy(&s->linux.memory_policy, e) < 0)
 		return -1;
-	return process_apparmor(proc, p->apparmor_profile, e);
+	if (process_apparmor(proc, p->apparmor_profile, e) < 0)
+		return -1;
+	return label_process(proc, p->selinux_label, e);
 }
 
 
@@ -829,7 +831,8 @@ static int exec_setup(struct exec_req *x, char *program, size_t len, char ***env
 	 * (with CAP_SYS_ADMIN it can mount over it): only the handle is used. */
 	if (process_rlimits(p, e) < 0 || process_oom_score_adj(x->proc, p, e) < 0 ||
 	    process_io_priority(p, e) < 0 || process_scheduler(&p->scheduler, e) < 0 ||
-	    process_mem_policy(x->mem_policy, e) < 0 || process_apparmor(x->proc, p->apparmor_profile, e) < 0)
+	    process_mem_policy(x->mem_policy, e) < 0 || process_apparmor(x->proc, p->apparmor_profile, e) < 0 ||
+	    label_process(x->proc, p->selinux_label, e) < 0)
 		return -1;
 	int cwd = process_enter_cwd(p->cwd, false, e);
 	if (cwd < 0 || (!p->no_new_privileges && seccomp_install(x->seccomp, x->st, e) < 0))

@@ -502,6 +502,16 @@ struct container {
 
 /* AppArmor is on in this kernel (process.apparmorProfile can be applied). */
 bool apparmor_enabled(void);
+
+/* ---- SELinux labels (label.c) ---------------------------------------------- */
+
+bool selinux_enabled(void);
+/* At create: the labels a host without SELinux ignores, each with a warning. */
+void label_warn_ignored(const struct spec *s);
+/* process.selinuxLabel for the next execve, where SELinux is enabled. */
+int label_process(int proc, const char *label, struct husk_err *e);
+/* The context= a fresh mount of this type gets, or NULL. */
+const char *label_mount(const struct spec *s, const char *type);
 /* Start the container's init in three steps, so that the caller can work
  * while the init sets itself up: container_clone (c->pid set, the init
  * waiting for GO), container_go (place it, write the id maps, let it go),

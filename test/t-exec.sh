@@ -160,6 +160,9 @@ t_features_json() {
 	done
 	grep -q '"v2": true' "$TD/out" || fail "cgroup v2 not claimed"
 	grep -q '"systemd": false' "$TD/out" || fail "systemd claimed"
+	# supported by husk, whatever this host has (features-linux.md)
+	grep -q '"apparmor": {"enabled": true}' "$TD/out" || fail "apparmor support not claimed"
+	grep -q '"selinux": {"enabled": true}' "$TD/out" || fail "selinux support not claimed"
 	grep -q '"io.github.seccomp.libseccomp.version": "[0-9.]*"' "$TD/out" ||
 		fail "no libseccomp version"
 }

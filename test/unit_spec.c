@@ -692,8 +692,6 @@ static void supported(void)
 		"'namespaces':[{'type':'user'}],'uidMappings':[{'containerID':0,'hostID':1000,'size':1}],"
 		"'gidMappings':[{'containerID':0,'hostID':1000,'size':1}],'resources':{'devices':[{'allow':false}]},'seccomp':{'defaultAction':'SCMP_ACT_ALLOW'}}}", "");
 	const char *unsup[][2] = {
-		{P("'selinuxLabel':'x'"), "process.selinuxLabel"},
-		{L("'mountLabel':'x'"), "linux.mountLabel"},
 		{L("'intelRdt':{'closID':'x'}"), "linux.intelRdt"},
 		{L("'netDevices':{'eth0':{}}"), "linux.netDevices"},
 	};
@@ -703,6 +701,8 @@ static void supported(void)
 		snprintf(want, sizeof(want), "config.json: %s: not supported yet", unsup[i][1]);
 		support(name, unsup[i][0], want);
 	}
+	support("implemented: process.selinuxLabel", P("'selinuxLabel':'x'"), "");
+	support("implemented: linux.mountLabel", L("'mountLabel':'x'"), "");
 	support("implemented: process.scheduler", P("'scheduler':{'policy':'SCHED_BATCH'}"), "");
 	support("implemented: process.execCPUAffinity", P("'execCPUAffinity':{'initial':'0'}"), "");
 	support("implemented: linux.timeOffsets", L("'timeOffsets':{}"), "");
