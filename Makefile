@@ -137,6 +137,11 @@ initramfs: $(OUT)/husk
 check-kit: husk
 	sh test/kit-vm.sh
 
+# /init to container, run against the lower bound, RSS, memmin, for each
+# architecture in a QEMU VM (bench/arch.sh; `make bench` runs it too).
+bench-arch: husk
+	sh bench/arch.sh
+
 fmt:
 	clang-format -i *.c *.h test/*.c
 
@@ -144,4 +149,4 @@ clean:
 	rm -rf husk husk-asan build
 
 .PHONY: FORCE install uninstall check demo bench fmt clean fuzz check-asan check-valgrind check-clients \
-	initramfs check-kit
+	initramfs check-kit bench-arch
