@@ -123,10 +123,30 @@ demo: husk build/rootfs/.ok
 bench: husk
 	sh bench/bench.sh
 
+# `make initramfs [ARCH=...] [BUNDLE=DIR]`: the initramfs kit (kit/README.md),
+# build/ARCH/initramfs.cpio.gz: husk, busybox-static for ARCH, /init and the
+# bundle (the demo's by default, test/demo-bundle.sh, whose config.json the
+# host's husk writes).
+initramfs: $(OUT)/husk
+	$(MAKE) ARCH=$(HOST_ARCH) husk
+	$(if $(BUNDLE),,sh test/demo-bundle.sh build/$(ARCH)/demo $(ARCH))
+	bb=$$(sh test/busybox-arch.sh $(ARCH)) && \
+		sh kit/mkinitramfs.sh build/$(ARCH)/initramfs.cpio.gz $(OUT)/husk "$$bb" $(or $(BUNDLE),build/$(ARCH)/demo)
+
+# The kit booted under QEMU for x86-64 and arm64 (test/kit-vm.sh).
+check-kit: husk
+	sh test/kit-vm.sh
+
+# /init to container, run against the lower bound, RSS, memmin, for each
+# architecture in a QEMU VM (bench/arch.sh; `make bench` runs it too).
+bench-arch: husk
+	sh bench/arch.sh
+
 fmt:
 	clang-format -i *.c *.h test/*.c
 
 clean:
 	rm -rf husk husk-asan build
 
-.PHONY: FORCE install uninstall check demo bench fmt clean fuzz check-asan check-valgrind check-clients
+.PHONY: FORCE install uninstall check demo bench fmt clean fuzz check-asan check-valgrind check-clients \
+	initramfs check-kit bench-arch

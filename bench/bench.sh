@@ -58,21 +58,8 @@ for p in timer lower; do
 done
 
 # ---- one bundle for all: `runc spec`, args /bin/true, terminal false ----------
-# The spec's ambient capabilities are not in its inheritable set, and an
-# ambient raise needs both (husk refuses the bundle, crun and runc go on);
-# inheritable = the same three caps makes the raise valid for all three.
 B=$W/bundle
-rm -rf "$B"
-mkdir -p "$B"
-(cd "$B" && "$RUNC" spec)
-sed -i -e 's/"terminal": true/"terminal": false/' \
-	-e 's/^\([[:space:]]*\)"sh"$/\1"\/bin\/true"/' \
-	-e "s#\"path\": \"rootfs\"#\"path\": \"$ROOTFS\"#" \
-	-e 's/"bounding": \[/"inheritable": ["CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE"],\n\t\t\t"bounding": [/' \
-	"$B/config.json"
-grep -q '"/bin/true"' "$B/config.json" && grep -q '"terminal": false' "$B/config.json" &&
-	grep -q "\"path\": \"$ROOTFS\"" "$B/config.json" && grep -q inheritable "$B/config.json" ||
-	die "could not edit $B/config.json"
+sh bench/spec.sh "$B" "$ROOTFS" || die "could not make the bundle"
 
 # ---- husk as a board installs it: on a read-only filesystem ------------------
 # From a writable filesystem (this repository) husk re-executes a sealed
@@ -193,6 +180,12 @@ fi
 # ---- smallest memory.max for `run`, in a VM (bench/memmin.sh; never fails the bench) --
 sh bench/memmin.sh >/dev/null || true
 [ -s "$W/memmin.md" ] || echo '**Smallest memory.max under which `run` works** (in a VM): not measured, bench/memmin.sh failed.' >"$W/memmin.md"
+
+# ---- other architectures, in QEMU VMs (bench/arch.sh; never fails the bench) -------
+rm -f "$W/arch.md"
+if command -v qemu-system-x86_64 >/dev/null 2>&1 && command -v qemu-system-aarch64 >/dev/null 2>&1; then
+	sh bench/arch.sh >/dev/null || true
+fi
 
 # ---- binaries --------------------------------------------------------------------
 BIN=$W/binaries.txt
@@ -346,6 +339,10 @@ fails=$(grep -c '^timer:' "$ERR" || true)
 		printf "| %s | %.2fx (%s vs %s ms) | %s |\n", name, r, ms(med[a]), ms(med[b]),
 			r <= lim ? "met" : sprintf("missed: %.2fx the limit", r / lim)
 	}' "$RES"
+	if [ -f "$W/arch.md" ]; then
+		echo
+		cat "$W/arch.md"
+	fi
 	if [ -f bench/analysis.md ]; then
 		echo
 		cat bench/analysis.md

@@ -14,6 +14,9 @@
 #   MEMMIN_OUT=build/bench/memmin.md
 #   MEMMIN_RUNTIMES="husk crun runc"   which of them to measure
 #   MEMMIN_REPORT_ONLY=1  no VM: rewrite the section from the last run's console
+#   MEMMIN_VM=script      no VM: print the VM's script for husk alone (its path
+#                         there: MEMMIN_HUSK=/husk; the rootfs: MEMMIN_ROOTFS=/rootfs)
+#                         and exit, 1 if it cannot (bench/arch.sh runs it in its VMs)
 # It never fails because of a VM: when none runs, the section says why (exit 0).
 # TCG only: KVM does not work on our machines, so never -enable-kvm.
 cd "$(dirname "$0")/.." || exit 1
@@ -24,12 +27,13 @@ TXT=$TOP/build/bench/memmin.txt
 VMKIND=${MEMMIN_VM:-clients}
 t0=$(date +%s)
 mkdir -p "$W" "$(dirname "$OUT")" || exit 1
-rm -f "$OUT" "$TXT"
+[ "$VMKIND" = script ] || rm -f "$OUT" "$TXT"
 
 say() { printf 'memmin: %s\n' "$*" >&2; }
 # note WHY: the section with just that note, then stop (status 0: the bench goes on).
 note() {
 	say "$*"
+	[ "$VMKIND" = script ] && exit 1
 	{
 		echo "**Smallest memory.max under which \`run\` works** (bench/memmin.sh, in a VM): not measured: $*"
 	} >"$OUT"
@@ -41,14 +45,9 @@ note() {
 
 # ---- the bundle's config: bench.sh's (runc spec, /bin/true, terminal false,
 # inheritable caps), plus a cgroupsPath and the memory limit as placeholders.
-command -v runc >/dev/null 2>&1 || sh test/deps.sh runc >&2 || note "runc (for \`runc spec\`) could not be installed."
-rm -rf "$W/spec" && mkdir -p "$W/spec" && (cd "$W/spec" && runc spec) || note "\`runc spec\` failed."
+sh bench/spec.sh "$W/spec" @ROOTFS@ || note "could not make the bundle (bench/spec.sh)."
 T=$W/spec/config.json
-sed -i -e 's/"terminal": true/"terminal": false/' \
-	-e 's/^\([[:space:]]*\)"sh"$/\1"\/bin\/true"/' \
-	-e 's#"path": "rootfs"#"path": "@ROOTFS@"#' \
-	-e 's/"bounding": \[/"inheritable": ["CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE"],\n\t\t\t"bounding": [/' \
-	-e 's/^\([[:space:]]*\)"linux": {$/&\n\1\t"cgroupsPath": "@CGPATH@",/' \
+sed -i -e 's/^\([[:space:]]*\)"linux": {$/&\n\1\t"cgroupsPath": "@CGPATH@",/' \
 	-e 's/^\([[:space:]]*\)"resources": {$/&\n\1\t"memory": {"limit": @LIMIT@, "swap": @LIMIT@},/' "$T"
 for s in '"/bin/true"' '"terminal": false' '"@ROOTFS@"' inheritable '"@CGPATH@"' '"limit": @LIMIT@'; do
 	grep -q "$s" "$T" || note "could not edit $T ($s)."
@@ -64,6 +63,11 @@ script() {
 	echo "MEMMIN_EOF"
 	cat bench/memmin-vm.sh
 }
+
+if [ "$VMKIND" = script ]; then
+	script "husk=${MEMMIN_HUSK:-/husk}" "${MEMMIN_ROOTFS:-/rootfs}"
+	exit 0
+fi
 
 LOG=$W/console.txt
 esc=$(printf '\033')

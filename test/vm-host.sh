@@ -66,3 +66,23 @@ vm_report() {
 	echo "$_result"
 	[ "$_rc" = 0 ]
 }
+
+# vm_qemu ARCH: sets VM_QEMU, the QEMU command line that boots a kernel of
+# ARCH (Debian's name) under TCG with one serial console, and VM_CONSOLE,
+# that console's name for the kernel's console=. Add -m, -smp, -kernel,
+# -initrd, -append. TCG only: KVM does not work on our machines.
+vm_qemu() {
+	case $1 in
+	amd64) VM_QEMU="qemu-system-x86_64 -accel tcg" VM_CONSOLE=ttyS0 ;;
+	arm64) VM_QEMU="qemu-system-aarch64 -accel tcg -M virt -cpu max" VM_CONSOLE=ttyAMA0 ;;
+	armhf) VM_QEMU="qemu-system-arm -accel tcg -M virt -cpu cortex-a15" VM_CONSOLE=ttyAMA0 ;;
+	*) die "no QEMU machine for ARCH $1 (amd64, arm64, armhf)" ;;
+	esac
+	VM_QEMU="$VM_QEMU -nographic -no-reboot -nic none"
+}
+
+# vm_kernel_dir ARCH: where vm_kernel keeps ARCH's kernel (build/vm/kernel
+# for the host's, as test/vm.sh has it; build/ARCH/kernel for the others).
+vm_kernel_dir() {
+	if [ "$1" = "$(dpkg --print-architecture)" ]; then echo build/vm/kernel; else echo "build/$1/kernel"; fi
+}
