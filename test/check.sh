@@ -56,5 +56,11 @@ if [ "${SKIP_VM:-}" = 1 ]; then
 else
 	suite "integration tests in a QEMU VM (initramfs, cgroup v2)" sh test/vm.sh
 fi
+if [ "${SKIP_VM:-}" = 1 ]; then
+	echo "SKIP: the initramfs kit in QEMU VMs (SKIP_VM=1)"
+	ts=$((ts + 1))
+else
+	suite "the initramfs kit booted for amd64 and arm64 (QEMU)" sh test/kit-vm.sh
+fi
 echo "$tp passed, $tf failed, $ts skipped"
 exit $rc
