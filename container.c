@@ -393,7 +393,10 @@ static int init_before_pivot(struct init_ctx *x, struct husk_err *e)
 		return -1;
 	if (s->linux.has_time_offsets && enter_time_ns(x->proc, &s->linux, e) < 0)
 		return -1;
-	if (set_names(s, e) < 0 || mount_prepare_rootfs(s, c->rootfs, e) < 0)
+	/* Without a mount namespace of its own the container has the host's
+	 * filesystem: nothing is mounted, the root does not change. */
+	bool mnt = spec_has_ns(s, CLONE_NEWNS);
+	if (set_names(s, e) < 0 || (mnt && mount_prepare_rootfs(s, c->rootfs, e) < 0))
 		return -1;
 	if (s->hooks[HOOK_PRESTART].n || s->hooks[HOOK_CREATE_RUNTIME].n) {
 		struct sync_msg m;
@@ -407,11 +410,11 @@ static int init_before_pivot(struct init_ctx *x, struct husk_err *e)
 		return -1;
 	/* The last mounts, still before pivot_root: with the root changed,
 	 * /proc would be the container's, and no path may cross it then. */
-	if (mount_protect_paths(s, c->rootfs, e) < 0)
+	if (mnt && mount_protect_paths(s, c->rootfs, e) < 0)
 		return -1;
 	if (!s->process.terminal)
 		return 0;
-	AUTO_FD rootfd = open(c->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	AUTO_FD rootfd = open(mnt ? c->rootfs : "/", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (rootfd < 0)
 		return err_sys(e, "open %s", c->rootfs);
 	return process_console(&s->process, x->console, rootfd, e);
@@ -424,7 +427,7 @@ static int init_after_pivot(struct init_ctx *x, struct husk_err *e)
 	const struct process *p = &c->spec.process;
 	if (set_sysctls(x->proc, &c->spec, e) < 0)
 		return -1;
-	if (mount_finish_rootfs(&c->spec, e) < 0 || process_rlimits(p, e) < 0 ||
+	if ((spec_has_ns(&c->spec, CLONE_NEWNS) && mount_finish_rootfs(&c->spec, e) < 0) || process_rlimits(p, e) < 0 ||
 	    process_oom_score_adj(x->proc, p, e) < 0)
 		return -1;
 	if (!c->no_new_keyring && syscall(SYS_keyctl, 1 /* KEYCTL_JOIN_SESSION_KEYRING */, c->id) < 0 &&
@@ -470,7 +473,7 @@ static int init_setup(struct init_ctx *x, struct husk_err *e)
 	if (init_before_pivot(x, e) < 0)
 		return -1;
 	fault_point("init.mounted");
-	if (mount_enter_rootfs(&c->spec, c->rootfs, c->no_pivot, e) < 0)
+	if (spec_has_ns(&c->spec, CLONE_NEWNS) && mount_enter_rootfs(&c->spec, c->rootfs, c->no_pivot, e) < 0)
 		return -1;
 	fault_point("init.pivoted");
 	if (init_after_pivot(x, e) < 0)

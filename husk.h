@@ -381,6 +381,8 @@ char *spec_default_json(bool rootless, bool cgroup_ns, struct husk_err *e);
 const char *spec_rlimit_name(int resource);
 /* Name of a namespace type: "pid", "network", ... */
 const char *spec_ns_name(int type);
+/* Does linux.namespaces list type (a new one or one joined by path)? */
+bool spec_has_ns(const struct spec *s, int type);
 
 /* ---- linux.sysctl: which keys a container may set (sysctl.c) ------------ */
 

@@ -218,17 +218,26 @@ struct create_opts {
 static int check_config(const struct container *c, const struct create_opts *o, struct husk_err *e)
 {
 	const struct spec *s = &c->spec;
-	bool mnt = false, user = false, uts = false;
+	bool user = false, uts = false;
 	/* config.md: process is required only by start (which then fails) */
 	if (!s->has_process && !o->create_only)
 		return err_set(e, 0, "config.json: process: required to run a container");
 	for (size_t i = 0; i < s->linux.n_namespaces; i++) {
-		mnt |= s->linux.namespaces[i].type == CLONE_NEWNS;
 		uts |= s->linux.namespaces[i].type == CLONE_NEWUTS;
 		user |= s->linux.namespaces[i].type == CLONE_NEWUSER && !s->linux.namespaces[i].path;
 	}
-	if (!mnt)
-		return err_set(e, 0, "config.json: linux.namespaces: a mount namespace is required");
+	/* config-linux.md: a namespace not listed is the runtime's. Without a
+	 * mount namespace of its own the container sees husk's filesystem, as
+	 * with runc: nothing is mounted (that would be on the host), no root
+	 * change; paths to mask or make read-only cannot be, so are refused. */
+	if (!spec_has_ns(s, CLONE_NEWNS)) {
+		if (s->linux.masked_paths.n || s->linux.readonly_paths.n)
+			return err_set(e, 0, "config.json: linux.%s: needs a mount namespace of its own",
+				       s->linux.masked_paths.n ? "maskedPaths" : "readonlyPaths");
+		if (s->n_mounts)
+			log_warn("config.json: mounts: not mounted: the container shares the runtime's "
+				 "mount namespace (no \"mount\" in linux.namespaces)");
+	}
 	/* Without its own UTS namespace the container would rename the host. */
 	if ((s->hostname || s->domainname) && !uts)
 		return err_set(e, 0, "config.json: %s: needs a new uts namespace",

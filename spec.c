@@ -1450,6 +1450,14 @@ const char *spec_ns_name(int type)
 	return name_of(ns_names, type);
 }
 
+bool spec_has_ns(const struct spec *s, int type)
+{
+	for (size_t i = 0; i < s->linux.n_namespaces; i++)
+		if (s->linux.namespaces[i].type == type)
+			return true;
+	return false;
+}
+
 /* The first field set that husk does not implement yet, or NULL. */
 static const char *unsupported_field(const struct spec *s)
 {

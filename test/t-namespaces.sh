@@ -34,6 +34,39 @@ t_ns_only_mount() {
 	assert_clean "$ID"
 }
 
+# config-linux.md: a namespace not listed is the runtime's. Without "mount"
+# the container sees husk's filesystem, as with runc: the config's mounts
+# are not made (they would be on the host: a warning says so), the root does
+# not change; masked or read-only paths cannot be, so are refused.
+t_ns_no_mount_namespace() {
+	echo "host-file" >"$TD/marker"
+	C_NS=$(ns pid)
+	C_HOSTNAME=
+	args "$ROOTFS/bin/busybox" sh -c "cat $TD/marker; echo pid \$\$; readlink /proc/self/ns/mnt"
+	mkbundle
+	hx h run -b "$B" "$ID"
+	[ "$RC" = 0 ] || fail "run exited $RC: $(cat "$TD/err")"
+	expect_line "host-file"
+	expect_line "pid 1"
+	expect_line "$(readlink /proc/self/ns/mnt)"
+	expect_match 'warning: config.json: mounts: not mounted: the container shares the runtime.s mount namespace' \
+		"$(cat "$TD/err")" "the warning"
+	assert_clean "$ID"
+	args "$ROOTFS/bin/busybox" sleep 1000
+	mkbundle
+	expect_ok h run -d -b "$B" "$ID"
+	expect_ok h exec "$ID" "$ROOTFS/bin/busybox" cat "$TD/marker"
+	expect_line "host-file"
+	expect_ok h delete -f "$ID"
+	assert_clean "$ID"
+	for _k in maskedPaths readonlyPaths; do
+		C_LINUX="\"$_k\": [\"/proc/kcore\"],"
+		mkbundle
+		expect_fail "husk: config.json: linux.$_k: needs a mount namespace of its own" h run -b "$B" "$ID"
+		assert_clean "$ID"
+	done
+}
+
 t_ns_pid() {
 	C_NS=$(ns pid mount)
 	C_HOSTNAME=
