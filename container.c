@@ -13,6 +13,8 @@
  *
  * The sync channel is a SOCK_SEQPACKET pair: one message per step.
  *   parent -> init   SYNC_GO          maps written, cgroup placed; carries the host pid
+ *   init -> parent   SYNC_NETDEV_PLS  namespaces in place: move linux.netDevices in
+ *   parent -> init   SYNC_NETDEV_ACK
  *   init -> parent   SYNC_HOOKS_PLS   namespaces and mounts ready: run prestart/createRuntime
  *   parent -> init   SYNC_HOOKS_ACK
  *   init -> parent   SYNC_READY       set up and waiting on exec.sock
@@ -46,7 +48,15 @@
 #include "process.h"
 #include "safepath.h"
 
-enum sync_type { SYNC_GO = 1, SYNC_HOOKS_PLS, SYNC_HOOKS_ACK, SYNC_READY, SYNC_ERR };
+enum sync_type {
+	SYNC_GO = 1,
+	SYNC_NETDEV_PLS,
+	SYNC_NETDEV_ACK,
+	SYNC_HOOKS_PLS,
+	SYNC_HOOKS_ACK,
+	SYNC_READY,
+	SYNC_ERR
+};
 
 struct sync_msg {
 	int type;
@@ -371,7 +381,7 @@ static int enter_time_ns(int proc, const struct linux_cfg *l, struct husk_err *e
 		return -1;
 	if (write(offsets, buf, n) != (ssize_t)n)
 		return err_sys(e, "linux.timeOffsets: write /proc/self/timens_offsets");
-	AUTO_FD fd = procfs_open_ns(proc, "time_for_children", e);
+	AUTO_FD fd = procfs_open_ns(proc, 0, "time_for_children", e);
 	if (fd < 0)
 		return err_wrap(e, "linux.timeOffsets: ");
 	if (setns(fd, CLONE_NEWTIME) < 0)
@@ -393,6 +403,15 @@ static int init_before_pivot(struct init_ctx *x, struct husk_err *e)
 		return -1;
 	if (s->linux.has_time_offsets && enter_time_ns(x->proc, &s->linux, e) < 0)
 		return -1;
+	/* The network namespace is the container's now: husk moves the
+	 * devices in before anything of the container (mounts, hooks) runs,
+	 * as runc does, so that the runtime's hooks already see them. */
+	if (s->linux.n_net_devices) {
+		struct sync_msg m;
+		if (sync_send(x->sync, SYNC_NETDEV_PLS, 0, NULL) < 0 ||
+		    sync_recv(x->sync, &m) != SYNC_NETDEV_ACK)
+			return err_set(e, 0, "linux.netDevices: husk could not move them");
+	}
 	/* Without a mount namespace of its own the container has the host's
 	 * filesystem: nothing is mounted, the root does not change. */
 	bool mnt = spec_has_ns(s, CLONE_NEWNS);
@@ -648,6 +667,20 @@ static int parent_place(struct container *c, bool placed, int sync, struct husk_
 	return 0;
 }
 
+/* linux.netDevices, into the init's network namespace, opened through the
+ * procfs handle: the init is our child, not reaped, so its pid is its own. */
+static int parent_netdev(struct container *c, struct husk_err *e)
+{
+	AUTO_FD proc = procfs_open_root(e);
+	if (proc < 0)
+		return -1;
+	AUTO_FD ns = procfs_open_ns(proc, c->pid, "net", e);
+	if (ns < 0 || netdev_move_in(&c->spec, proc, ns, e) < 0)
+		return -1;
+	fault_point("create.netdev");
+	return 0;
+}
+
 /* Serve the init until it is ready (or fails). */
 static int parent_serve(struct container *c, int sync, struct husk_err *e)
 {
@@ -659,6 +692,12 @@ static int parent_serve(struct container *c, int sync, struct husk_err *e)
 		case SYNC_ERR:
 			*e = m.err;
 			return -1;
+		case SYNC_NETDEV_PLS:
+			if (parent_netdev(c, e) < 0)
+				return -1;
+			if (sync_send(sync, SYNC_NETDEV_ACK, 0, NULL) < 0)
+				return err_sys(e, "sync with the container's init");
+			break;
 		case SYNC_HOOKS_PLS:
 			if (hooks_run_state(c, HOOK_PRESTART, e) < 0 ||
 			    hooks_run_state(c, HOOK_CREATE_RUNTIME, e) < 0)

@@ -325,6 +325,18 @@ struct mem_policy {
 	struct bitset nodes;
 };
 
+/* linux.netDevices: a host interface moved into the container's network
+ * namespace, renamed there when name is given. */
+struct net_device {
+	char *host_name; /* the map's key */
+	char *name;      /* NULL = keep host_name */
+};
+
+static inline const char *netdev_name(const struct net_device *d)
+{
+	return d->name ? d->name : d->host_name;
+}
+
 struct linux_cfg {
 	struct ns_entry *namespaces;
 	size_t n_namespaces;
@@ -338,7 +350,9 @@ struct linux_cfg {
 	struct kvv sysctl;
 	struct strv masked_paths, readonly_paths;
 	char *mount_label;
-	bool has_personality, has_intel_rdt, has_net_devices;
+	bool has_personality, has_intel_rdt;
+	struct net_device *net_devices; /* linux.netDevices */
+	size_t n_net_devices;
 	int personality_domain; /* PER_LINUX or PER_LINUX32 */
 	bool has_time_offsets; /* a clock given in timeOffsets */
 	struct time_offset boottime, monotonic;
@@ -398,6 +412,22 @@ int sysctl_check_key(const char *key, unsigned own, struct husk_err *e);
 /* Every key of linux.sysctl, the namespaces taken from the spec (a joined
  * one is compared with husk's own through /proc/self/ns). */
 int sysctl_check(const struct spec *s, struct husk_err *e);
+/* 1 when the spec gives the container a namespace of this type (name: its
+ * /proc/self/ns file) of its own: a new one, or one joined by a path that
+ * is not husk's own. 0 when not, -1 on error (netdev.c uses it too). */
+int sysctl_own_ns(const struct spec *s, int type, const char *name, struct husk_err *e);
+
+/* ---- linux.netDevices (netdev.c) ------------------------------------------ */
+
+/* At create, before anything exists: the container has a network namespace
+ * of its own, and each device is in husk's. Errors read
+ * "config.json: linux.netDevices[\"eth1\"]: ...". */
+int netdev_check(const struct spec *s, struct husk_err *e);
+/* Move each device into the network namespace nsfd under its name there,
+ * with its permanent global addresses, and set it up. proc: the verified
+ * procfs handle (for husk's own namespace). Stops at the first failure:
+ * the devices before it are in the container. */
+int netdev_move_in(const struct spec *s, int proc, int nsfd, struct husk_err *e);
 
 /* ---- husk's own process, before it acts (guard.c) --------------------------- */
 

@@ -176,20 +176,25 @@ int procfs_read(int proc, const char *path, char *buf, size_t len, struct husk_e
 	return (int)n;
 }
 
-/* A namespace file (self/ns/NAME): the ns directory through the handle, then
- * its entry, which is a magic link only procfs itself makes: followed, and
- * checked to land on nsfs. */
-int procfs_open_ns(int proc, const char *name, struct husk_err *e)
+/* A namespace file (PID/ns/NAME, pid 0: self): the ns directory through the
+ * handle, then its entry, which is a magic link only procfs itself makes:
+ * followed, and checked to land on nsfs. */
+int procfs_open_ns(int proc, pid_t pid, const char *name, struct husk_err *e)
 {
-	AUTO_FD dir = procfs_open(proc, "self/ns", O_PATH | O_DIRECTORY, e);
+	char ns[32];
+	if (pid)
+		snprintf(ns, sizeof(ns), "%d/ns", (int)pid);
+	else
+		snprintf(ns, sizeof(ns), "self/ns");
+	AUTO_FD dir = procfs_open(proc, ns, O_PATH | O_DIRECTORY, e);
 	if (dir < 0)
 		return -1;
 	AUTO_FD fd = openat(dir, name, O_RDONLY | O_CLOEXEC);
 	struct statfs sf;
 	if (fd < 0 || fstatfs(fd, &sf) < 0)
-		return err_sys(e, "open /proc/self/ns/%s", name);
+		return err_sys(e, "open /proc/%s/%s", ns, name);
 	if (sf.f_type != NSFS_MAGIC)
-		return err_set(e, 0, "/proc/self/ns/%s is not a namespace: refusing", name);
+		return err_set(e, 0, "/proc/%s/%s is not a namespace: refusing", ns, name);
 	return take_fd(&fd);
 }
 

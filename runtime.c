@@ -254,6 +254,8 @@ static int check_config(const struct container *c, const struct create_opts *o, 
 	if (!s->process.terminal && o->console_socket)
 		return err_set(e, 0, "--console-socket given but process.terminal is false");
 	label_warn_ignored(s);
+	if (netdev_check(s, e) < 0) /* before anything exists: nothing half-moved */
+		return -1;
 	return sysctl_check(s, e); /* a key the host's namespaces scope would set the host */
 }
 
@@ -1238,7 +1240,7 @@ static int cmd_features(int argc, char **argv, struct husk_err *e)
 	      "  \"cgroup\": {\"v1\": false, \"v2\": true, \"systemd\": false, \"systemdUser\": false, "
 	      "\"rdma\": true},\n"
 	      "  \"intelRdt\": {\"enabled\": false}, \"mountExtensions\": {\"idmap\": {\"enabled\": false}},\n"
-	      "  \"netDevices\": {\"enabled\": false}},\n", f);
+	      "  \"netDevices\": {\"enabled\": true}},\n", f);
 	fprintf(f, " \"annotations\": {\"org.husk.version\": \"%s\", "
 		   "\"io.github.seccomp.libseccomp.version\": \"%u.%u.%u\"}}\n",
 		HUSK_VERSION, seccomp_version()->major, seccomp_version()->minor,

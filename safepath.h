@@ -60,8 +60,8 @@ int procfs_open(int proc, const char *path, int flags, struct husk_err *e);
 int procfs_write(int proc, const char *path, const char *data, size_t len, struct husk_err *e);
 /* Read at most len - 1 bytes, NUL-terminated; the count. */
 int procfs_read(int proc, const char *path, char *buf, size_t len, struct husk_err *e);
-/* self/ns/NAME, checked to be a namespace file. */
-int procfs_open_ns(int proc, const char *name, struct husk_err *e);
+/* PID/ns/NAME (pid 0: self/ns/NAME), checked to be a namespace file. */
+int procfs_open_ns(int proc, pid_t pid, const char *name, struct husk_err *e);
 /* A mount on dest, resolved to where (its path inside the rootfs) and the
  * fd target: refused inside /proc but for a procfs on /proc itself and
  * binds on the lxcfs files (runc's rules). */

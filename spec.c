@@ -29,6 +29,7 @@
 
 #include <linux/ioprio.h>
 #include <linux/mempolicy.h>
+#include <net/if.h>
 #include <seccomp.h>
 
 #include "compat.h"
@@ -1209,21 +1210,58 @@ static int f_intel_rdt(struct walk *w, int t, void *dst)
 	return json_object(w, t, rdt_fields, &cfg);
 }
 
+/* A name the kernel takes for an interface (dev_valid_name): 1 to
+ * IFNAMSIZ-1 bytes, not "." or "..", no '/', ':' or blank. A "%d" template
+ * (config-linux.md lets the kernel pick the number) is not supported yet:
+ * husk finds the device again by its name. */
+static int check_ifname(struct walk *w, const char *name)
+{
+	if (!*name || strlen(name) >= IFNAMSIZ)
+		return json_fail(w, "\"%s\": an interface name has 1 to %d bytes", name, IFNAMSIZ - 1);
+	if (!strcmp(name, ".") || !strcmp(name, ".."))
+		return json_fail(w, "\"%s\": not a valid interface name", name);
+	for (const char *p = name; *p; p++) {
+		if (*p == '/' || *p == ':' || *p == ' ' || (*p >= '\t' && *p <= '\r'))
+			return json_fail(w, "\"%s\": not a valid interface name (no /, : or blank)", name);
+		if (*p == '%')
+			return json_fail(w, "\"%s\": a name template (%%d) is not supported yet", name);
+	}
+	return 0;
+}
+
+static int f_ifname(struct walk *w, int t, void *dst)
+{
+	char **s = dst;
+	return json_str(w, t, s) < 0 ? -1 : check_ifname(w, *s);
+}
+
 static const struct field netdev_fields[] = {
-	{"name", json_str, 0, 0, NULL},
+	F(struct net_device, "name", name, f_ifname, 0),
 	{0},
 };
 
 static int elem_netdev(struct walk *w, int t, void *elem)
 {
-	return json_object(w, t, netdev_fields, elem);
+	struct net_device *d = elem;
+	d->host_name = (char *)json_key_of(w, t);
+	return check_ifname(w, d->host_name) < 0 ? -1 : json_object(w, t, netdev_fields, d);
 }
 
+/* Two devices may not take the same name in the container. */
 static int f_net_devices(struct walk *w, int t, void *dst)
 {
-	size_t n;
-	*(bool *)dst = true;
-	return json_map(w, t, sizeof(char *), elem_netdev, &n) ? 0 : -1;
+	struct linux_cfg *l = dst;
+	l->net_devices = json_map(w, t, sizeof(*l->net_devices), elem_netdev, &l->n_net_devices);
+	if (!l->net_devices)
+		return -1;
+	for (size_t i = 0; i < l->n_net_devices; i++)
+		for (size_t k = 0; k < i; k++)
+			if (!strcmp(netdev_name(&l->net_devices[i]), netdev_name(&l->net_devices[k]))) {
+				json_push_key(w, l->net_devices[i].host_name);
+				return json_fail(w, "\"%s\" is also the name of %s in the container",
+				                 netdev_name(&l->net_devices[i]), l->net_devices[k].host_name);
+			}
+	return 0;
 }
 
 static int f_mpol_flags(struct walk *w, int t, void *dst)
@@ -1312,7 +1350,7 @@ static const struct field linux_fields[] = {
 	F(struct linux_cfg, "mountLabel", mount_label, json_str, 0),
 	{"personality", f_personality, 0, 0, NULL},
 	F(struct linux_cfg, "intelRdt", has_intel_rdt, f_intel_rdt, 0),
-	F(struct linux_cfg, "netDevices", has_net_devices, f_net_devices, 0),
+	{"netDevices", f_net_devices, 0, 0, NULL},
 	F(struct linux_cfg, "memoryPolicy", memory_policy, f_memory_policy, 0),
 	{0},
 };
@@ -1467,7 +1505,6 @@ static const char *unsupported_field(const struct spec *s)
 		bool set;
 	} t[] = {
 		{"linux.intelRdt", l->has_intel_rdt},
-		{"linux.netDevices", l->has_net_devices},
 	};
 	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
 		if (t[i].set)

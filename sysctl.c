@@ -78,7 +78,7 @@ int sysctl_check_key(const char *key, unsigned own, struct husk_err *e)
 
 /* 1 when the spec gives the container a namespace of this type of its own:
  * a new one, or one joined by a path that is not husk's own namespace. */
-static int own_ns(const struct spec *s, int type, const char *name, struct husk_err *e)
+int sysctl_own_ns(const struct spec *s, int type, const char *name, struct husk_err *e)
 {
 	for (size_t i = 0; i < s->linux.n_namespaces; i++) {
 		const struct ns_entry *ns = &s->linux.namespaces[i];
@@ -113,7 +113,7 @@ int sysctl_check(const struct spec *s, struct husk_err *e)
 	};
 	unsigned own = 0;
 	for (size_t k = 0; k < LEN(kinds); k++) {
-		int r = own_ns(s, kinds[k].type, kinds[k].name, e);
+		int r = sysctl_own_ns(s, kinds[k].type, kinds[k].name, e);
 		if (r < 0)
 			return err_wrap(e, "config.json: ");
 		if (r)

@@ -287,11 +287,6 @@ t_unsupported_intel_rdt() {
 	unsupported linux.intelRdt
 }
 
-t_unsupported_net_devices() {
-	C_LINUX='"netDevices": {"eth9": {"name": "eth0"}},'
-	unsupported linux.netDevices
-}
-
 t_unsupported_idmapped_mount() {
 	mkdir -p "$TD/data"
 	C_MOUNTS_EXTRA="{\"destination\": \"/mnt\", \"type\": \"bind\", \"source\": \"$TD/data\", \"options\": [\"rbind\"],

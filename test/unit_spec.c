@@ -372,6 +372,11 @@ static void linux_cases(void)
 	exact("timeOffsets nanosecs", L("'timeOffsets':{'boottime':{'nanosecs':-1}}"),
 	      "linux.timeOffsets.boottime.nanosecs: -1 is out of range (0 to 999999999)");
 	exact("memoryPolicy mode", L("'memoryPolicy':{'mode':'MPOL_X'}"), "linux.memoryPolicy.mode: unknown memory policy mode 'MPOL_X'");
+	exact("netDevices name", L("'netDevices':{'v0':{'name':'a/b'}}"), "linux.netDevices.v0.name: \"a/b\": not a valid interface name (no /, : or blank)");
+	exact("netDevices key", L("'netDevices':{'..':{}}"), "linux.netDevices...: \"..\": not a valid interface name");
+	exact("netDevices long", L("'netDevices':{'0123456789abcdef':{}}"), "linux.netDevices.0123456789abcdef: \"0123456789abcdef\": an interface name has 1 to 15 bytes");
+	exact("netDevices template", L("'netDevices':{'v0':{'name':'eth%d'}}"), "linux.netDevices.v0.name: \"eth%d\": a name template (%d) is not supported yet");
+	exact("netDevices twice", L("'netDevices':{'v0':{'name':'v1'},'v1':{}}"), "linux.netDevices.v1: \"v1\" is also the name of v0 in the container");
 	exact("intelRdt memBwSchema", L("'intelRdt':{'memBwSchema':'L3:0=1'}"), "linux.intelRdt.memBwSchema: must start with 'MB:' and be one line");
 	exact("ioPriority class", P("'ioPriority':{'class':'IOPRIO_CLASS_FOO'}"), "process.ioPriority.class: unknown I/O priority class 'IOPRIO_CLASS_FOO'");
 	exact("scheduler policy missing", P("'scheduler':{'nice':1}"), "process.scheduler.policy: missing required field");
@@ -693,7 +698,6 @@ static void supported(void)
 		"'gidMappings':[{'containerID':0,'hostID':1000,'size':1}],'resources':{'devices':[{'allow':false}]},'seccomp':{'defaultAction':'SCMP_ACT_ALLOW'}}}", "");
 	const char *unsup[][2] = {
 		{L("'intelRdt':{'closID':'x'}"), "linux.intelRdt"},
-		{L("'netDevices':{'eth0':{}}"), "linux.netDevices"},
 	};
 	for (size_t i = 0; i < sizeof(unsup) / sizeof(unsup[0]); i++) {
 		char name[128], want[128];
@@ -707,6 +711,7 @@ static void supported(void)
 	support("implemented: process.execCPUAffinity", P("'execCPUAffinity':{'initial':'0'}"), "");
 	support("implemented: linux.timeOffsets", L("'timeOffsets':{}"), "");
 	support("implemented: linux.memoryPolicy", L("'memoryPolicy':{'mode':'MPOL_BIND','nodes':'0'}"), "");
+	support("implemented: linux.netDevices", L("'netDevices':{'eth0':{}}"), "");
 	const char *limits[][2] = {
 		{R("'devices':[],'memory':{'limit':1}"), "linux.resources.memory.limit"},
 		{R("'memory':{'swap':null,'disableOOMKiller':false}"), "linux.resources.memory.disableOOMKiller"},
