@@ -1037,10 +1037,11 @@ void mount_features(FILE *f)
 		names[n++] = flag_words[i].name;
 	for (size_t i = 0; i < LEN(prop_words); i++)
 		names[n++] = prop_words[i].name;
-	/* the recursive words need mount_setattr (Linux 5.12): EBADF here
-	 * means the kernel has it */
+	/* the recursive words need mount_setattr (Linux 5.12): anything but
+	 * ENOSYS here means the kernel has it (EBADF, or success: Linux 6.x
+	 * returns early when the attributes ask for nothing) */
 	struct husk_mount_attr attr = {0};
-	bool recursive = sys_mount_setattr(-1, "", 0, &attr) < 0 && errno != ENOSYS;
+	bool recursive = sys_mount_setattr(-1, "", 0, &attr) == 0 || errno != ENOSYS;
 	for (size_t i = 0; recursive && i < LEN(rec_words); i++)
 		names[n++] = rec_words[i].name;
 	names[n] = NULL;
