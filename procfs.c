@@ -179,18 +179,30 @@ int procfs_read(int proc, const char *path, char *buf, size_t len, struct husk_e
 /* A namespace file (self/ns/NAME): the ns directory through the handle, then
  * its entry, which is a magic link only procfs itself makes: followed, and
  * checked to land on nsfs. */
-int procfs_open_ns(int proc, const char *name, struct husk_err *e)
+static int open_ns(int proc, const char *dir_path, const char *name, struct husk_err *e)
 {
-	AUTO_FD dir = procfs_open(proc, "self/ns", O_PATH | O_DIRECTORY, e);
+	AUTO_FD dir = procfs_open(proc, dir_path, O_PATH | O_DIRECTORY, e);
 	if (dir < 0)
 		return -1;
 	AUTO_FD fd = openat(dir, name, O_RDONLY | O_CLOEXEC);
 	struct statfs sf;
 	if (fd < 0 || fstatfs(fd, &sf) < 0)
-		return err_sys(e, "open /proc/self/ns/%s", name);
+		return err_sys(e, "open /proc/%s/%s", dir_path, name);
 	if (sf.f_type != NSFS_MAGIC)
-		return err_set(e, 0, "/proc/self/ns/%s is not a namespace: refusing", name);
+		return err_set(e, 0, "/proc/%s/%s is not a namespace: refusing", dir_path, name);
 	return take_fd(&fd);
+}
+
+int procfs_open_ns(int proc, const char *name, struct husk_err *e)
+{
+	return open_ns(proc, "self/ns", name, e);
+}
+
+int procfs_open_pid_ns(int proc, pid_t pid, const char *name, struct husk_err *e)
+{
+	char dir[32];
+	snprintf(dir, sizeof(dir), "%d/ns", (int)pid);
+	return open_ns(proc, dir, name, e);
 }
 
 /* ---- mounts under /proc ------------------------------------------------------ */

@@ -244,6 +244,8 @@ static int check_config(const struct container *c, const struct create_opts *o, 
 				     "on this host");
 	if (!s->process.terminal && o->console_socket)
 		return err_set(e, 0, "--console-socket given but process.terminal is false");
+	if (idmap_check_host(s, e) < 0)
+		return -1;
 	return sysctl_check(s, e); /* a key the host's namespaces scope would set the host */
 }
 
@@ -1227,8 +1229,10 @@ static int cmd_features(int argc, char **argv, struct husk_err *e)
 	fputs("},\n  \"apparmor\": {\"enabled\": false}, \"selinux\": {\"enabled\": false},\n"
 	      "  \"cgroup\": {\"v1\": false, \"v2\": true, \"systemd\": false, \"systemdUser\": false, "
 	      "\"rdma\": true},\n"
-	      "  \"intelRdt\": {\"enabled\": false}, \"mountExtensions\": {\"idmap\": {\"enabled\": false}},\n"
-	      "  \"netDevices\": {\"enabled\": false}},\n", f);
+	      "  \"intelRdt\": {\"enabled\": false}, ", f);
+	/* idmapped mounts (idmap.c), where the kernel has mount_setattr */
+	fprintf(f, "\"mountExtensions\": {\"idmap\": {\"enabled\": %s}},\n"
+		   "  \"netDevices\": {\"enabled\": false}},\n", idmap_supported() ? "true" : "false");
 	fprintf(f, " \"annotations\": {\"org.husk.version\": \"%s\", "
 		   "\"io.github.seccomp.libseccomp.version\": \"%u.%u.%u\"}}\n",
 		HUSK_VERSION, seccomp_version()->major, seccomp_version()->minor,

@@ -48,6 +48,10 @@ struct safe_bind {
  * is attached (open_tree, mount_setattr, move_mount). */
 int safe_bind(int rootfd, int target, const char *src, int srcfd, const struct safe_bind *b,
 	      struct husk_err *e);
+/* The same for tree, a detached clone of src the caller made (open_tree):
+ * its flags set, then attached onto target. */
+int safe_attach(int target, int tree, const char *src, const struct safe_bind *b,
+		struct husk_err *e);
 
 /* ---- the verified procfs handle (procfs.c) ---- */
 
@@ -62,6 +66,8 @@ int procfs_write(int proc, const char *path, const char *data, size_t len, struc
 int procfs_read(int proc, const char *path, char *buf, size_t len, struct husk_err *e);
 /* self/ns/NAME, checked to be a namespace file. */
 int procfs_open_ns(int proc, const char *name, struct husk_err *e);
+/* PID/ns/NAME (a host pid: the handle is the host's procfs), the same way. */
+int procfs_open_pid_ns(int proc, pid_t pid, const char *name, struct husk_err *e);
 /* A mount on dest, resolved to where (its path inside the rootfs) and the
  * fd target: refused inside /proc but for a procfs on /proc itself and
  * binds on the lxcfs files (runc's rules). */
