@@ -50,7 +50,7 @@ idmap_run() {
 	idmap_result
 }
 
-# idmap_result: the kept run must have worked. Emulating a kernel without
+# idmap_result: the kept run (or create) must have worked. Emulating a kernel without
 # mount_setattr, husk must have refused before it created anything (the
 # test then ends here); where the test's directory is on a filesystem this
 # kernel cannot idmap (a VM's initramfs), skip.
@@ -256,8 +256,9 @@ t_idmap_no_leak() {
 	expect_ok h delete "$ID"
 	C_MOUNTS_EXTRA="$(imnt /mnt "$TD/data" "$(maps 1000 100000 1)" bind), $(imnt /opt "$TD/data" "" bind idmap)"
 	mkbundle
-	[ -z "${HUSK_OLD_KERNEL:-}" ] || idmap_run
-	expect_ok h create -b "$B" "$ID"
+	hx h create -b "$B" "$ID"
+	keep
+	idmap_result
 	pid=$(st "$ID" pid)
 	expect_eq "$plain" "$(ls "/proc/$pid/fd" | wc -l)" "the init's fds ($(ls -l "/proc/$pid/fd" | tr '\n' ' '))"
 	expect_eq "$pid" "$(marked_pids | tr '\n' ' ' | sed 's/ $//')" "processes of the container"
