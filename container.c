@@ -15,6 +15,9 @@
  *   parent -> init   SYNC_GO          maps written, cgroup placed; carries the host pid
  *   init -> parent   SYNC_NETDEV_PLS  namespaces in place: move linux.netDevices in
  *   parent -> init   SYNC_NETDEV_ACK
+ *   init -> parent   SYNC_IDMAP_PLS   with a detached clone of mounts[N]'s source (SCM_RIGHTS):
+ *                                     give it the mount's idmapping (idmap.c), once per such mount
+ *   parent -> init   SYNC_IDMAP_ACK
  *   init -> parent   SYNC_HOOKS_PLS   namespaces and mounts ready: run prestart/createRuntime
  *   parent -> init   SYNC_HOOKS_ACK
  *   init -> parent   SYNC_READY       set up and waiting on exec.sock
@@ -52,6 +55,8 @@ enum sync_type {
 	SYNC_GO = 1,
 	SYNC_NETDEV_PLS,
 	SYNC_NETDEV_ACK,
+	SYNC_IDMAP_PLS,
+	SYNC_IDMAP_ACK,
 	SYNC_HOOKS_PLS,
 	SYNC_HOOKS_ACK,
 	SYNC_READY,
@@ -60,7 +65,8 @@ enum sync_type {
 
 struct sync_msg {
 	int type;
-	pid_t pid; /* SYNC_GO: the init's pid on the host */
+	pid_t pid;    /* SYNC_GO: the init's pid on the host */
+	size_t mount; /* SYNC_IDMAP_PLS: the index in mounts[] */
 	struct husk_err err;
 };
 
@@ -72,16 +78,35 @@ static int sync_send(int fd, int type, pid_t pid, const struct husk_err *err)
 	return send(fd, &m, sizeof(m), MSG_NOSIGNAL) == (ssize_t)sizeof(m) ? 0 : -1;
 }
 
-/* Returns the message type, 0 on EOF (the other side is gone), -1 on error. */
-static int sync_recv(int fd, struct sync_msg *m)
+/* Returns the message type, 0 on EOF (the other side is gone), -1 on error.
+ * An fd sent with it (SCM_RIGHTS) goes to *fd when fd is given, else is
+ * closed; *fd is -1 when none came. */
+static int sync_recv_fd(int fd, struct sync_msg *m, int *passed)
 {
+	char cbuf[CMSG_SPACE(sizeof(int))];
+	struct iovec iov = {.iov_base = m, .iov_len = sizeof(*m)};
+	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
+			    .msg_controllen = sizeof(cbuf)};
 	ssize_t n;
 	do
-		n = recv(fd, m, sizeof(*m), 0);
+		n = recvmsg(fd, &mh, MSG_CMSG_CLOEXEC);
 	while (n < 0 && errno == EINTR);
+	struct cmsghdr *cm = n > 0 ? CMSG_FIRSTHDR(&mh) : NULL;
+	int got = -1;
+	if (cm && cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS)
+		memcpy(&got, CMSG_DATA(cm), sizeof(int));
+	if (passed)
+		*passed = got;
+	else if (got >= 0)
+		close(got);
 	if (n == 0)
 		return 0;
 	return n == (ssize_t)sizeof(*m) ? m->type : -1;
+}
+
+static int sync_recv(int fd, struct sync_msg *m)
+{
+	return sync_recv_fd(fd, m, NULL);
 }
 
 /* ---- hooks ------------------------------------------------------------------ */
@@ -249,6 +274,14 @@ static int hooks_run_state(struct container *c, enum hook_kind kind, struct husk
 
 /* ---- in the init: the process's own settings ---------------------------------- */
 
+int container_ask_idmap(int sync, size_t mount, int tree, struct husk_err *e)
+{
+	struct sync_msg m = {.type = SYNC_IDMAP_PLS, .mount = mount};
+	if (send_fd_buf(sync, tree, &m, sizeof(m)) < 0 || sync_recv(sync, &m) != SYNC_IDMAP_ACK)
+		return err_set(e, 0, "config.json: mounts[%zu]: the runtime did not idmap it", mount);
+	return 0;
+}
+
 static int join_namespaces(const struct spec *s, bool user, struct husk_err *e)
 {
 	for (size_t i = 0; i < s->linux.n_namespaces; i++) {
@@ -415,7 +448,7 @@ static int init_before_pivot(struct init_ctx *x, struct husk_err *e)
 	/* Without a mount namespace of its own the container has the host's
 	 * filesystem: nothing is mounted, the root does not change. */
 	bool mnt = spec_has_ns(s, CLONE_NEWNS);
-	if (set_names(s, e) < 0 || (mnt && mount_prepare_rootfs(s, c->rootfs, e) < 0))
+	if (set_names(s, e) < 0 || (mnt && mount_prepare_rootfs(s, c->rootfs, x->sync, e) < 0))
 		return -1;
 	if (s->hooks[HOOK_PRESTART].n || s->hooks[HOOK_CREATE_RUNTIME].n) {
 		struct sync_msg m;
@@ -561,14 +594,11 @@ static void init_main(struct init_ctx *x)
 static int write_id_map(pid_t pid, const char *file, const struct id_maps *m, struct husk_err *e)
 {
 	char buf[4096], path[64];
-	size_t n = 0;
-	for (size_t i = 0; i < m->n && n < sizeof(buf); i++)
-		n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%u %u %u\n", m->v[i].container_id,
-				      m->v[i].host_id, m->v[i].size);
-	if (n >= sizeof(buf))
+	int n = idmap_lines(m, buf, sizeof(buf));
+	if (n < 0)
 		return err_set(e, 0, "%s: too many mappings", file);
 	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, file);
-	return write_file_at(AT_FDCWD, path, buf, n, e);
+	return write_file_at(AT_FDCWD, path, buf, (size_t)n, e);
 }
 
 /* New namespaces come from clone3 itself, except after joining a user
@@ -681,14 +711,38 @@ static int parent_netdev(struct container *c, struct husk_err *e)
 	return 0;
 }
 
+/* SYNC_IDMAP_PLS: the init cannot idmap its clone of the mount's source
+ * (idmap.c says why): we can, still on the host. */
+static int parent_idmap(struct container *c, int sync, const struct sync_msg *m, int tree,
+			struct husk_err *e)
+{
+	if (tree < 0)
+		return err_set(e, 0, "config.json: mounts[%zu]: no mount came with the idmap request",
+			       m->mount);
+	int r = idmap_attach(&c->spec, m->mount, c->pid, tree, e);
+	close(tree);
+	if (r < 0)
+		return -1;
+	if (sync_send(sync, SYNC_IDMAP_ACK, 0, NULL) < 0)
+		return err_sys(e, "sync with the container's init");
+	return 0;
+}
+
 /* Serve the init until it is ready (or fails). */
 static int parent_serve(struct container *c, int sync, struct husk_err *e)
 {
 	for (;;) {
 		struct sync_msg m;
-		switch (sync_recv(sync, &m)) {
+		int tree, type = sync_recv_fd(sync, &m, &tree);
+		if (type != SYNC_IDMAP_PLS && tree >= 0)
+			close(tree);
+		switch (type) {
 		case SYNC_READY:
 			return 0;
+		case SYNC_IDMAP_PLS:
+			if (parent_idmap(c, sync, &m, tree, e) < 0)
+				return -1;
+			break;
 		case SYNC_ERR:
 			*e = m.err;
 			return -1;

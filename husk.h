@@ -95,6 +95,8 @@ int unix_connect(const char *path, const char *what, struct husk_err *e);
 
 /* Send fd with payload over a unix socket (SCM_RIGHTS); -1 with errno. */
 int send_fd(int sock, int fd, const char *payload);
+/* The same with len bytes of buf (on a SOCK_SEQPACKET socket: one message). */
+int send_fd_buf(int sock, int fd, const void *buf, size_t len);
 
 /* Logging (--log, --log-format, --debug). log_debug prints only with --debug. */
 void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -385,6 +387,9 @@ int spec_parse_process(struct spec *s, char *text, size_t len, struct husk_err *
 int spec_load(struct spec *s, const char *bundle, struct husk_err *e);
 /* Refuse what husk parses but does not implement yet, naming the field. */
 int spec_check_supported(const struct spec *s, struct husk_err *e);
+/* Is the mount idmapped: 0 no, 1 its top mount (mappings, or "idmap"),
+ * 2 every mount of its tree ("ridmap"). */
+int spec_mount_idmap(const struct mount_entry *m);
 /* A LinuxResources JSON object alone (update -r) into s->linux.resources;
  * takes text (malloc'd) as spec_parse does; paths read "resources.memory...". */
 int spec_parse_resources(struct spec *s, char *text, size_t len, struct husk_err *e);
@@ -560,6 +565,11 @@ int container_ready(struct container *c, struct husk_err *e);
 int hooks_run(const struct hooks *hooks, enum hook_kind kind, const char *state_json,
 	      struct husk_err *e);
 
+/* In the init: send the runtime the detached tree (an open_tree clone of
+ * mounts[mount]'s source) on the sync channel, and wait until it has
+ * idmapped it (idmap_attach). A failure there ends create in the parent. */
+int container_ask_idmap(int sync, size_t mount, int tree, struct husk_err *e);
+
 /* exec: a new process in the namespaces, root and cgroup of st's init. */
 struct exec_req {
 	const struct state *st;        /* the container, running */
@@ -581,8 +591,28 @@ int container_exec(struct exec_req *x, struct husk_err *e);
 
 /* Make the mount namespace private (rootfsPropagation), bind the rootfs,
  * mount every entry of s->mounts in order, populate /dev. Runs in the new
- * mount namespace, before the root is changed. rootfs is absolute. */
-int mount_prepare_rootfs(const struct spec *s, const char *rootfs, struct husk_err *e);
+ * mount namespace, before the root is changed. rootfs is absolute; sync is
+ * the init's sync channel, for idmapped mounts (container_ask_idmap). */
+int mount_prepare_rootfs(const struct spec *s, const char *rootfs, int sync, struct husk_err *e);
+
+/* ---- idmapped mounts (idmap.c) -------------------------------------------- */
+
+/* m as uid_map or gid_map lines ("containerID hostID size") in buf: their
+ * length, or -1 when they do not fit. */
+int idmap_lines(const struct id_maps *m, char *buf, size_t len);
+/* The kernel has mount_setattr (Linux 5.12), which idmapped mounts need. */
+bool idmap_supported(void);
+/* Before anything is created: the host can make the config's idmapped
+ * mounts (husk runs as root, the kernel has mount_setattr). */
+int idmap_check_host(const struct spec *s, struct husk_err *e);
+/* In the init: a detached clone of mounts[i]'s source (its whole tree when
+ * rec: rbind), idmapped by the runtime; the caller attaches it. */
+int idmap_clone(const struct mount_entry *m, size_t i, bool rec, int sync, struct husk_err *e);
+/* In husk's parent: give tree, the init's clone of mounts[i], the mount's
+ * idmapping (its own mappings in a user namespace made for it, or the
+ * user namespace of init, the container's). Errors read
+ * "config.json: mounts[i]: ...". */
+int idmap_attach(const struct spec *s, size_t i, pid_t init, int tree, struct husk_err *e);
 /* Make rootfs the root: pivot_root, or MS_MOVE + chroot with --no-pivot and
  * where pivot_root cannot work (initramfs), hiding the host's mounts first. */
 int mount_enter_rootfs(const struct spec *s, const char *rootfs, bool no_pivot, struct husk_err *e);

@@ -40,6 +40,7 @@ struct mopts {
 	struct husk_mount_attr rec; /* rro, rnosuid...: mount_setattr(AT_RECURSIVE) */
 	char data[4096];            /* the words that are not flags */
 	bool copyup;                /* tmpcopyup: the tmpfs starts with what it covers */
+	int idmap;                  /* spec_mount_idmap: 1 idmap, 2 ridmap (idmap.c) */
 };
 
 struct flag_word {
@@ -134,16 +135,14 @@ static int option_word(struct mopts *o, const char *w, const char *dest, struct 
 		o->copyup = true;
 		return 1;
 	} else if (!strcmp(w, "idmap") || !strcmp(w, "ridmap"))
-		return err_set(e, 0, "mount on %s: option %s is not supported yet", dest, w);
+		return 1; /* parse_options takes them from spec_mount_idmap */
 	return f || a;
 }
 
 static int parse_options(const struct mount_entry *m, struct mopts *o, struct husk_err *e)
 {
 	memset(o, 0, sizeof(*o));
-	if (m->uid_mappings.n || m->gid_mappings.n)
-		return err_set(e, EOPNOTSUPP, "mount on %s: idmapped mounts are not supported",
-			       m->destination);
+	o->idmap = spec_mount_idmap(m);
 	size_t len = 0;
 	for (size_t i = 0; i < m->options.n; i++) {
 		const char *w = m->options.v[i];
@@ -316,8 +315,10 @@ static int mnt_table_read(struct mnt_table *t, struct husk_err *e)
 
 /* ---- the kinds of mounts -------------------------------------------------- */
 
-static int mount_bind(int rootfd, const struct mount_entry *m, const struct mopts *o,
-		      struct husk_err *e)
+/* i and sync: the mount's index in mounts[] and the init's sync channel,
+ * for an idmapped bind (idmap.c clones it and has the runtime idmap it). */
+static int mount_bind(int rootfd, const struct mount_entry *m, const struct mopts *o, size_t i,
+		      int sync, struct husk_err *e)
 {
 	struct stat st;
 	if (!m->source)
@@ -329,7 +330,10 @@ static int mount_bind(int rootfd, const struct mount_entry *m, const struct mopt
 	    check_dest(rootfd, m->destination, target, on_procfs(m->source, -1), e) < 0)
 		return -1;
 	struct safe_bind b = bind_req(m->destination, o);
-	return safe_bind(rootfd, target, m->source, -1, &b, e);
+	if (!o->idmap)
+		return safe_bind(rootfd, target, m->source, -1, &b, e);
+	AUTO_FD tree = idmap_clone(m, i, b.rec, sync, e);
+	return tree < 0 ? -1 : safe_attach(target, tree, m->source, &b, e);
 }
 
 /* A new filesystem instance. proc and sysfs must land on a real directory:
@@ -512,6 +516,7 @@ static int cgroup2_view(const struct spec *s, int rootfd, char *dest, const stru
 {
 	struct mopts v = *o;
 	v.data[0] = '\0';
+	v.idmap = 0;
 	if (has_cgroupns(s)) {
 		struct mount_entry m = {.destination = dest, .source = "cgroup2", .type = "cgroup2"};
 		return mount_fresh(rootfd, &m, &v, e);
@@ -527,7 +532,7 @@ static int cgroup2_view(const struct spec *s, int rootfd, char *dest, const stru
 		return err_set(e, ENAMETOOLONG, "mount cgroup on %s: source too long", dest);
 	struct mount_entry m = {.destination = dest, .source = src};
 	v.flags |= MS_BIND | MS_REC;
-	return mount_bind(rootfd, &m, &v, e);
+	return mount_bind(rootfd, &m, &v, 0, -1, e);
 }
 
 /* runc's default config mounts type "cgroup" on /sys/fs/cgroup. husk manages
@@ -576,9 +581,9 @@ static int mount_cgroup(const struct spec *s, int rootfd, const struct mount_ent
 	return 0;
 }
 
-static int mount_one(const struct spec *s, int rootfd, const struct mount_entry *m,
-		     struct husk_err *e)
+static int mount_one(const struct spec *s, int rootfd, size_t i, int sync, struct husk_err *e)
 {
+	const struct mount_entry *m = &s->mounts[i];
 	struct mopts o;
 	if (parse_options(m, &o, e) < 0)
 		return -1;
@@ -587,7 +592,7 @@ static int mount_one(const struct spec *s, int rootfd, const struct mount_entry 
 	if (o.flags & MS_REMOUNT)
 		return mount_remount(rootfd, m, &o, e);
 	if (o.flags & MS_BIND)
-		return mount_bind(rootfd, m, &o, e);
+		return mount_bind(rootfd, m, &o, i, sync, e);
 	if (m->type && !strcmp(m->type, "cgroup"))
 		return mount_cgroup(s, rootfd, m, &o, e);
 	const char *label = label_mount(s, m->type);
@@ -754,7 +759,7 @@ static int private_parent(const char *rootfs, struct husk_err *e)
 	return 0;
 }
 
-int mount_prepare_rootfs(const struct spec *s, const char *rootfs, struct husk_err *e)
+int mount_prepare_rootfs(const struct spec *s, const char *rootfs, int sync, struct husk_err *e)
 {
 	/* runc's default is rslave: host mounts still reach the container, and
 	 * nothing mounted here goes back to the host. */
@@ -774,7 +779,7 @@ int mount_prepare_rootfs(const struct spec *s, const char *rootfs, struct husk_e
 	if (rootfd < 0)
 		return err_sys(e, "open %s", rootfs);
 	for (size_t i = 0; i < s->n_mounts; i++)
-		if (mount_one(s, rootfd, &s->mounts[i], e) < 0)
+		if (mount_one(s, rootfd, i, sync, e) < 0)
 			return -1;
 	if (dev_from_host(s)) {
 		log_debug("/dev is bound from the host: not populating it");
@@ -1035,19 +1040,21 @@ int mount_finish_rootfs(const struct spec *s, struct husk_err *e)
 /* `husk features`: every option word mount_one understands. */
 void mount_features(FILE *f)
 {
-	const char *names[LEN(flag_words) + LEN(prop_words) + LEN(rec_words) + 2];
+	const char *names[LEN(flag_words) + LEN(prop_words) + LEN(rec_words) + 4];
 	size_t n = 0;
 	names[n++] = "tmpcopyup";
 	for (size_t i = 0; i < LEN(flag_words); i++)
 		names[n++] = flag_words[i].name;
 	for (size_t i = 0; i < LEN(prop_words); i++)
 		names[n++] = prop_words[i].name;
-	/* the recursive words need mount_setattr (Linux 5.12): EBADF here
-	 * means the kernel has it */
-	struct husk_mount_attr attr = {0};
-	bool recursive = sys_mount_setattr(-1, "", 0, &attr) < 0 && errno != ENOSYS;
-	for (size_t i = 0; recursive && i < LEN(rec_words); i++)
+	/* the recursive words and idmapped mounts need mount_setattr (Linux 5.12) */
+	bool setattr = idmap_supported();
+	for (size_t i = 0; setattr && i < LEN(rec_words); i++)
 		names[n++] = rec_words[i].name;
+	if (setattr) {
+		names[n++] = "idmap";
+		names[n++] = "ridmap";
+	}
 	names[n] = NULL;
 	json_put_names(f, "mountOptions", names, NULL);
 }

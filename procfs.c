@@ -198,6 +198,7 @@ int procfs_open_ns(int proc, pid_t pid, const char *name, struct husk_err *e)
 	return take_fd(&fd);
 }
 
+
 /* ---- mounts under /proc ------------------------------------------------------ */
 
 /* The files lxcfs-style setups bind over (runc's list). */

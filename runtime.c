@@ -254,7 +254,7 @@ static int check_config(const struct container *c, const struct create_opts *o, 
 	if (!s->process.terminal && o->console_socket)
 		return err_set(e, 0, "--console-socket given but process.terminal is false");
 	label_warn_ignored(s);
-	if (netdev_check(s, e) < 0) /* before anything exists: nothing half-moved */
+	if (netdev_check(s, e) < 0 || idmap_check_host(s, e) < 0) /* before anything exists */
 		return -1;
 	return sysctl_check(s, e); /* a key the host's namespaces scope would set the host */
 }
@@ -1239,8 +1239,10 @@ static int cmd_features(int argc, char **argv, struct husk_err *e)
 	fputs("},\n  \"apparmor\": {\"enabled\": true}, \"selinux\": {\"enabled\": true},\n"
 	      "  \"cgroup\": {\"v1\": false, \"v2\": true, \"systemd\": false, \"systemdUser\": false, "
 	      "\"rdma\": true},\n"
-	      "  \"intelRdt\": {\"enabled\": false}, \"mountExtensions\": {\"idmap\": {\"enabled\": false}},\n"
-	      "  \"netDevices\": {\"enabled\": true}},\n", f);
+	      "  \"intelRdt\": {\"enabled\": false}, ", f);
+	/* idmapped mounts (idmap.c), where the kernel has mount_setattr */
+	fprintf(f, "\"mountExtensions\": {\"idmap\": {\"enabled\": %s}},\n"
+		   "  \"netDevices\": {\"enabled\": true}},\n", idmap_supported() ? "true" : "false");
 	fprintf(f, " \"annotations\": {\"org.husk.version\": \"%s\", "
 		   "\"io.github.seccomp.libseccomp.version\": \"%u.%u.%u\"}}\n",
 		HUSK_VERSION, seccomp_version()->major, seccomp_version()->minor,

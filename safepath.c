@@ -570,6 +570,14 @@ int safe_bind(int rootfd, int target, const char *src, int srcfd, const struct s
 		return bind_verified(rootfd, target, safe_fdpath(p, srcfd), b, e);
 	if (tree < 0)
 		return err_sys(e, "mount %s on %s: open_tree", src, b->dest);
+	return safe_attach(target, tree, src, b, e);
+}
+
+/* The second half of safe_bind, for a clone the caller made (an idmapped
+ * one): its flags, then attached onto target, then its propagation. */
+int safe_attach(int target, int tree, const char *src, const struct safe_bind *b,
+		struct husk_err *e)
+{
 	int late = set_tree_attrs(tree, b, e);
 	if (late < 0)
 		return -1;

@@ -48,6 +48,10 @@ struct safe_bind {
  * is attached (open_tree, mount_setattr, move_mount). */
 int safe_bind(int rootfd, int target, const char *src, int srcfd, const struct safe_bind *b,
 	      struct husk_err *e);
+/* The same for tree, a detached clone of src the caller made (open_tree):
+ * its flags set, then attached onto target. */
+int safe_attach(int target, int tree, const char *src, const struct safe_bind *b,
+		struct husk_err *e);
 
 /* ---- the verified procfs handle (procfs.c) ---- */
 

@@ -1512,20 +1512,47 @@ static const char *unsupported_field(const struct spec *s)
 	return NULL;
 }
 
-/* Idmapped mounts: the mappings, or the options that ask for them. */
-static int check_mount(const struct mount_entry *m, size_t i, struct husk_err *e)
+int spec_mount_idmap(const struct mount_entry *m)
 {
-	if (m->uid_mappings.n || m->gid_mappings.n)
-		return err_set(e, 0, "config.json: mounts[%zu].%s: not supported yet (idmapped mounts)",
-			       i, m->uid_mappings.n ? "uidMappings" : "gidMappings");
+	int kind = m->uid_mappings.n || m->gid_mappings.n;
 	for (size_t k = 0; k < m->options.n; k++) {
-		const char *o = m->options.v[k];
-		if (!strcmp(o, "idmap") || !strcmp(o, "ridmap"))
-			return err_set(e, 0,
-				       "config.json: mounts[%zu].options[%zu]: \"%s\" not supported yet "
-				       "(idmapped mounts)",
-				       i, k, o);
+		if (!strcmp(m->options.v[k], "ridmap"))
+			return 2;
+		if (!strcmp(m->options.v[k], "idmap"))
+			kind = 1;
 	}
+	return kind;
+}
+
+static bool has_option(const struct mount_entry *m, const char *w)
+{
+	for (size_t k = 0; k < m->options.n; k++)
+		if (!strcmp(m->options.v[k], w))
+			return true;
+	return false;
+}
+
+/* Idmapped mounts (idmap.c), as runc 1.2: bind mounts only (a new
+ * filesystem would need the fsmount API to be idmapped before it is
+ * attached); "idmap"/"ridmap" without mappings take the container's user
+ * namespace, so need one (config.md: an error MUST be returned otherwise).
+ * Mappings of its own need no user namespace in the container. */
+static int check_mount(const struct spec *s, const struct mount_entry *m, size_t i,
+		       struct husk_err *e)
+{
+	if (!spec_mount_idmap(m))
+		return 0;
+	bool bind = (m->type && !strcmp(m->type, "bind")) || has_option(m, "bind") ||
+		    has_option(m, "rbind");
+	if (!bind)
+		return err_set(e, 0, "config.json: mounts[%zu]: only a bind mount can be idmapped "
+				     "(this one has type \"%s\")", i, m->type ? m->type : "");
+	if (has_option(m, "remount"))
+		return err_set(e, 0, "config.json: mounts[%zu]: a remount cannot be idmapped", i);
+	if (!m->uid_mappings.n && !find_ns(&s->linux, CLONE_NEWUSER))
+		return err_set(e, 0, "config.json: mounts[%zu].options: \"%s\" without uidMappings "
+				     "and gidMappings needs a user namespace in linux.namespaces "
+				     "(it takes the mapping from it)", i, spec_mount_idmap(m) == 2 ? "ridmap" : "idmap");
 	return 0;
 }
 
@@ -1540,7 +1567,7 @@ int spec_check_supported(const struct spec *s, struct husk_err *e)
 		return err_set(e, 0, "config.json: linux.resources.network: not supported (net_cls "
 				     "and net_prio exist only in cgroup v1)");
 	for (size_t i = 0; i < s->n_mounts; i++)
-		if (check_mount(&s->mounts[i], i, e) < 0)
+		if (check_mount(s, &s->mounts[i], i, e) < 0)
 			return -1;
 	return 0;
 }

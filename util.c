@@ -380,8 +380,13 @@ int unix_connect(const char *path, const char *what, struct husk_err *e)
  * with errno on failure. */
 int send_fd(int sock, int fd, const char *payload)
 {
+	return send_fd_buf(sock, fd, payload, strlen(payload));
+}
+
+int send_fd_buf(int sock, int fd, const void *buf, size_t len)
+{
 	char cbuf[CMSG_SPACE(sizeof(int))] = {0};
-	size_t len = strlen(payload);
+	const char *payload = buf;
 	struct iovec iov = {.iov_base = (void *)payload, .iov_len = len};
 	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
 			    .msg_controllen = sizeof(cbuf)};

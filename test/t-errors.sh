@@ -287,16 +287,6 @@ t_unsupported_intel_rdt() {
 	unsupported linux.intelRdt
 }
 
-t_unsupported_idmapped_mount() {
-	mkdir -p "$TD/data"
-	C_MOUNTS_EXTRA="{\"destination\": \"/mnt\", \"type\": \"bind\", \"source\": \"$TD/data\", \"options\": [\"rbind\"],
-		\"uidMappings\": [{\"containerID\": 0, \"hostID\": 100000, \"size\": 1}],
-		\"gidMappings\": [{\"containerID\": 0, \"hostID\": 100000, \"size\": 1}]}"
-	mkbundle
-	fails "not supported yet"
-	expect_match '^husk: config.json: mounts\[7\]\.(uid|gid)Mappings: not supported yet( \(.*\))?$' "$(cat "$TD/err")" stderr
-}
-
 # The other limits are applied now (test/t-cgroup.sh); network is v1 only.
 t_unsupported_network() {
 	C_LINUX='"resources": {"network": {"classID": 1}},'

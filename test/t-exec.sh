@@ -184,6 +184,7 @@ t_features_mount_options() {
 		case $o in
 		bind | rbind) m="$m, {\"destination\": \"/mnt/o$i\", \"type\": \"none\", \"source\": \"$TD\", \"options\": [\"$o\"]}" ;;
 		remount) continue ;; # needs a mount to change: covered by t-mounts
+		idmap | ridmap) continue ;; # binds with a mapping, on a filesystem that has them: t-idmap
 		*) m="$m, {\"destination\": \"/mnt/o$i\", \"type\": \"tmpfs\", \"source\": \"tmpfs\", \"options\": [\"$o\"]}" ;;
 		esac
 		i=$((i + 1))

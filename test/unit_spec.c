@@ -732,10 +732,20 @@ static void supported(void)
 	support("unsupported: linux.resources.network", R("'network':{'classID':1}"),
 		"config.json: linux.resources.network: not supported (net_cls and net_prio exist only in cgroup v1)");
 	support("empty resources pass", R("'memory':{},'hugepageLimits':[],'unified':{}"), "");
-	support("unsupported: idmapped mount", "{" B ",'mounts':[{'destination':'/a'},{'destination':'/b','uidMappings':[{'containerID':0,'hostID':1,'size':1}],"
-		"'gidMappings':[{'containerID':0,'hostID':1,'size':1}]}]}", "config.json: mounts[1].uidMappings: not supported yet (idmapped mounts)");
-	support("unsupported: idmap option", "{" B ",'mounts':[{'destination':'/b','options':['rbind','idmap']}]}",
-		"config.json: mounts[0].options[1]: 'idmap' not supported yet (idmapped mounts)");
+#define MAPS "'uidMappings':[{'containerID':0,'hostID':1,'size':1}],'gidMappings':[{'containerID':0,'hostID':1,'size':1}]"
+	support("idmapped bind: mappings, no user namespace (runc 1.2)",
+		"{" B ",'mounts':[{'destination':'/a'},{'destination':'/b','type':'bind','source':'/x'," MAPS "}]}", "");
+	support("idmapped rbind: ridmap and mappings", "{" B ",'mounts':[{'destination':'/b','source':'/x','options':['rbind','ridmap']," MAPS "}]}", "");
+	support("idmap option: the container's user namespace",
+		"{" B ",'mounts':[{'destination':'/b','source':'/x','options':['bind','idmap']}],'linux':{'namespaces':[{'type':'user'}]}}", "");
+	support("idmap option without a user namespace", "{" B ",'mounts':[{'destination':'/b','options':['rbind','idmap']}]}",
+		"config.json: mounts[0].options: 'idmap' without uidMappings and gidMappings needs a user namespace in "
+		"linux.namespaces (it takes the mapping from it)");
+	support("idmapped tmpfs", "{" B ",'mounts':[{'destination':'/a'},{'destination':'/b','type':'tmpfs'," MAPS "}]}",
+		"config.json: mounts[1]: only a bind mount can be idmapped (this one has type 'tmpfs')");
+	support("idmapped remount", "{" B ",'mounts':[{'destination':'/b','type':'bind','options':['remount','ridmap']," MAPS "}]}",
+		"config.json: mounts[0]: a remount cannot be idmapped");
+#undef MAPS
 }
 
 static void default_config(bool rootless, bool cgroup_ns)
