@@ -34,6 +34,7 @@
 #include <unistd.h>
 
 #include "husk.h"
+#include "safepath.h"
 
 /* The cgroup2 mount point: /sys/fs/cgroup on a pure v2 system (one statfs),
  * else the first in mountinfo (field 5; the filesystem type follows " - ")
@@ -867,4 +868,37 @@ int cgroup_path_for(const struct spec *s, const char *id, char *out, size_t len)
 	if (find_cgroup2_mount(mnt, sizeof(mnt)) < 0)
 		return -2;
 	return cgroup_path(s, mnt, id, out, len, &e);
+}
+
+/* exec --cgroup: sub, relative to the container's cgroup (a leading "/"
+ * too, as runc joins it), cleaned; a ".." that would climb out of it is
+ * refused (runc: "bad sub cgroup path"). Opened below cgfd without crossing
+ * a mount or following a symlink: the container may arrange its own
+ * sub-cgroups, never what lies beside them. */
+int cgroup_open_sub(int cgfd, const char *cgpath, const char *sub, struct husk_err *e)
+{
+	char clean[4096] = "";
+	size_t len = 0;
+	for (const char *p = sub; *p;) {
+		size_t n = strcspn(p, "/");
+		if (n == 2 && !strncmp(p, "..", 2)) {
+			if (!len)
+				return err_set(e, 0, "exec: --cgroup %s: bad sub cgroup path (it leaves the "
+						     "container's cgroup)", sub);
+			while (len && clean[len - 1] != '/')
+				len--;
+			len -= len ? 1 : 0;
+		} else if (n && !(n == 1 && *p == '.')) {
+			if (len + n + 2 > sizeof(clean))
+				return err_set(e, ENAMETOOLONG, "exec: --cgroup %s", sub);
+			len += (size_t)snprintf(clean + len, sizeof(clean) - len, "%s%.*s", len ? "/" : "", (int)n, p);
+		}
+		p += n + strspn(p + n, "/");
+	}
+	clean[len] = '\0';
+	int fd = safe_open(cgfd, len ? clean : ".", O_RDONLY | O_DIRECTORY,
+			   RESOLVE_NO_XDEV | RESOLVE_NO_SYMLINKS);
+	if (fd < 0)
+		return err_sys(e, "exec: --cgroup %s: open cgroup %s/%s", sub, cgpath, clean);
+	return fd;
 }

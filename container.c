@@ -916,7 +916,13 @@ static int exec_setup(struct exec_req *x, char *program, size_t len, char ***env
 		      struct husk_err *e)
 {
 	const struct process *p = x->process;
-	/* Born in the container's cgroup: execCPUAffinity.final applies now. */
+	/* Where clone3 could not place it (before Linux 5.7, or refused): into
+	 * the cgroup first thing, before any of the container's code runs. A
+	 * sub-cgroup asked for must be it (runc fails too); the container's
+	 * own stays best-effort, as before. */
+	if (x->enter_cgroup >= 0 && cgroup_enter(x->enter_cgroup, 0, e) < 0 && x->sub_cgroup)
+		return err_wrap(e, "exec: --cgroup %s: ", x->sub_cgroup);
+	/* In the container's cgroup: execCPUAffinity.final applies now. */
 	if (p->exec_affinity.has_final && process_affinity(0, &p->exec_affinity.final) < 0)
 		return err_sys(e, "process.execCPUAffinity.final: sched_setaffinity");
 	if (exec_join(x, e) < 0)
@@ -986,6 +992,24 @@ static void exec_leave_affinity(const struct process *p, const struct bitset *ow
 		process_affinity(0, own);
 }
 
+/* The cgroup the process is born in: the container's, or with --cgroup one
+ * below it. -1: none (the container has no cgroup), -2: error. */
+static int exec_cgroup(const struct exec_req *x, struct husk_err *e)
+{
+	if (!x->st->cgroup[0] && x->sub_cgroup)
+		return err_set(e, 0, "exec: --cgroup %s: container %s has no cgroup", x->sub_cgroup,
+			       x->st->id), -2;
+	if (!x->st->cgroup[0])
+		return -1;
+	AUTO_FD cg = open(x->st->cgroup, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (cg < 0 && x->sub_cgroup)
+		return err_sys(e, "exec: --cgroup %s: open cgroup %s", x->sub_cgroup, x->st->cgroup), -2;
+	if (cg < 0 || !x->sub_cgroup)
+		return take_fd(&cg);
+	int sub = cgroup_open_sub(cg, x->st->cgroup, x->sub_cgroup, e);
+	return sub < 0 ? -2 : sub;
+}
+
 int container_exec(struct exec_req *x, struct husk_err *e)
 {
 	char path[64];
@@ -1000,6 +1024,9 @@ int container_exec(struct exec_req *x, struct husk_err *e)
 		return -1;
 	x->proc = proc;
 	x->last_cap = process_cap_last(proc);
+	AUTO_FD cg = exec_cgroup(x, e);
+	if (cg == -2)
+		return -1;
 	int saved[2] = {-1, -1};
 	if (exec_join_for_children(x, saved, e) < 0) {
 		exec_leave_for_children(saved);
@@ -1009,7 +1036,6 @@ int container_exec(struct exec_req *x, struct husk_err *e)
 	if (pipe2(p, O_CLOEXEC) < 0)
 		return err_sys(e, "pipe");
 	struct husk_clone_args a = {.exit_signal = SIGCHLD};
-	AUTO_FD cg = x->st->cgroup[0] ? open(x->st->cgroup, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
 	if (cg >= 0) {
 		a.flags = CLONE_INTO_CGROUP;
 		a.cgroup = (uint64_t)cg;
@@ -1023,9 +1049,11 @@ int container_exec(struct exec_req *x, struct husk_err *e)
 	}
 	fflush(NULL);
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0); /* inherited: the child is never dumpable */
+	x->enter_cgroup = -1;
 	x->pid = (pid_t)sys_clone3(&a);
 	if (x->pid < 0 && cg >= 0) {
 		a.flags = 0;
+		x->enter_cgroup = cg;
 		x->pid = (pid_t)sys_clone3(&a);
 	}
 	if (x->pid < 0 && errno == ENOSYS)
@@ -1045,14 +1073,6 @@ int container_exec(struct exec_req *x, struct husk_err *e)
 	if (read(r, e, sizeof(*e)) == (ssize_t)sizeof(*e)) {
 		waitpid(x->pid, NULL, 0);
 		return -1;
-	}
-	/* Born in the cgroup when clone3 could place it; else move it now
-	 * (it is already running the user's program: the rare fallback). */
-	if (cg >= 0 && !(a.flags & CLONE_INTO_CGROUP)) {
-		struct husk_err e2;
-		cgroup_enter(cg, x->pid, &e2);
-		if (x->process->exec_affinity.has_final)
-			process_affinity(x->pid, &x->process->exec_affinity.final);
 	}
 	return 0;
 }

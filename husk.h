@@ -67,6 +67,8 @@ int write_file_atomic_at(int dirfd, const char *name, const char *data, size_t l
 			 struct husk_err *e);
 /* Read a whole file (at most max bytes) into a NUL-terminated malloc'd buffer. */
 char *read_file_at(int dirfd, const char *path, size_t max, size_t *len, struct husk_err *e);
+/* The same from an open fd (a pipe) until EOF; path names it in errors. */
+char *read_fd(int fd, const char *path, size_t max, size_t *len, struct husk_err *e);
 /* The n-th (from 0) blank-separated field of line into buf; -1 when line has
  * fewer fields or it does not fit. (No scanf in husk: it and strtod pull
  * musl's float scanner, 15 KB of a static arm64 binary.) */
@@ -576,11 +578,13 @@ struct exec_req {
 	const struct process *process; /* what to run */
 	struct seccomp_filter *seccomp; /* the container's filter, NULL = none */
 	const struct mem_policy *mem_policy; /* the container's, NULL = none */
+	const char *sub_cgroup;        /* exec --cgroup: below the container's, NULL = its own */
 	int console;                   /* gets the pty master when process->terminal */
 	int preserve_fds;
 	int rootfd;                    /* internal: /proc/PID/root */
 	int proc;                      /* internal: the verified procfs handle (the host's) */
 	int last_cap;                  /* internal: the kernel's highest capability */
+	int enter_cgroup;              /* internal: the cgroup the child enters itself, -1 = born in it */
 	pid_t pid;                     /* out: the new process */
 };
 /* Returns once the process has exec'd the program (or failed, with the
@@ -633,6 +637,9 @@ int cgroup_create(const struct spec *s, const char *id, char *path, size_t len, 
 bool cgroup_available(void);
 /* The cgroup dir the config gives id, without creating it (0, or <0). */
 int cgroup_path_for(const struct spec *s, const char *id, char *out, size_t len);
+/* exec --cgroup: open the existing sub-cgroup sub of the container's
+ * cgroup (cgfd, at cgpath); a path that leaves it is refused. */
+int cgroup_open_sub(int cgfd, const char *cgpath, const char *sub, struct husk_err *e);
 /* Place pid when clone3(CLONE_INTO_CGROUP) could not. */
 int cgroup_enter(int cgroup_fd, pid_t pid, struct husk_err *e);
 /* Send sig to every process in the cgroup (cgroup.kill for SIGKILL when

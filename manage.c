@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/inotify.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -91,33 +92,131 @@ static void ps_line(pid_t pid)
 	printf("%-8d [%s]\n", (int)pid, comm ? comm : "?");
 }
 
+/* ps(1)'s output, stdout and stderr together (runc: CombinedOutput), into
+ * a malloc'd string. ps is looked up in husk's PATH, on the host. */
+static char *ps_run(char **args, struct husk_err *e)
+{
+	int out[2], ex[2];
+	if (pipe2(out, O_CLOEXEC) < 0)
+		return err_sys(e, "ps: pipe"), NULL;
+	if (pipe2(ex, O_CLOEXEC) < 0) {
+		close(out[0]);
+		close(out[1]);
+		return err_sys(e, "ps: pipe"), NULL;
+	}
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid == 0) {
+		dup2(out[1], 1);
+		dup2(out[1], 2);
+		execvp("ps", args);
+		int err = errno; /* the exec failed: tell the parent why */
+		if (write(ex[1], &err, sizeof(err)) < 0)
+			_exit(127);
+		_exit(127);
+	}
+	close(out[1]);
+	close(ex[1]);
+	AUTO_FD rd = out[0];
+	AUTO_FD exr = ex[0];
+	if (pid < 0)
+		return err_sys(e, "ps: fork"), NULL;
+	char *text = read_fd(rd, "the output of ps(1)", 16 << 20, NULL, e);
+	int status = 0, err = 0;
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (read(exr, &err, sizeof(err)) == (ssize_t)sizeof(err)) {
+		free(text);
+		errno = err;
+		if (err == ENOENT)
+			return err_set(e, 0, "ps: no ps(1) on this host's PATH, needed for ps arguments "
+					     "(without them husk lists the processes itself)"), NULL;
+		return err_sys(e, "ps: exec ps"), NULL;
+	}
+	if (text && (!WIFEXITED(status) || WEXITSTATUS(status))) {
+		text[strcspn(text, "\n")] = '\0';
+		err_set(e, 0, "ps: ps(1) failed (exit status %d): %s",
+			WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status), text);
+		free(text);
+		return NULL;
+	}
+	return text;
+}
+
+static bool has_pid(const pid_t *pids, size_t n, long long pid)
+{
+	for (size_t i = 0; i < n; i++)
+		if (pids[i] == pid)
+			return true;
+	return false;
+}
+
+/* runc's ps with ps(1) arguments: the header, and the lines whose PID
+ * column (found by its title in the header) is one of the container's. */
+static int ps_filter(char **args, const pid_t *pids, size_t n, struct husk_err *e)
+{
+	AUTO_FREE char *text = ps_run(args, e);
+	if (!text)
+		return -1;
+	char *next = strchr(text, '\n'), word[32];
+	if (next)
+		*next++ = '\0';
+	int col = 0;
+	while (field(text, col, word, sizeof(word)) == 0 && strcmp(word, "PID"))
+		col++;
+	if (field(text, col, word, sizeof(word)) < 0)
+		return err_set(e, 0, "ps: no PID column in the output of ps(1) (add -o pid or -f)");
+	printf("%s\n", text);
+	for (char *line = next; line && *line; line = next) {
+		if ((next = strchr(line, '\n')))
+			*next++ = '\0';
+		unsigned long long pid;
+		if (field_u64(line, col, 10, &pid) == 0 && has_pid(pids, n, (long long)pid))
+			printf("%s\n", line);
+	}
+	return 0;
+}
+
+/* runc's ps: options before the id are husk's, and whatever follows the id
+ * (after an optional "--") goes to ps(1). */
 int cmd_ps(int argc, char **argv, struct husk_err *e)
 {
 	const char *format = "table";
 	const struct opt t[] = {
 	    ARG("format", 'f', &format, "table|json", "output format (default table)"), OPT_END};
 	struct args a;
-	struct state st = {0};
-	int r = load_cgroup(argc, argv, t, "ps", &a, &st, e);
-	state_release(&st);
-	if (r < 0)
+	int i = parse_opts(t, argc, argv, &a, -1, e);
+	if (i < 0)
 		return -1;
 	if (strcmp(format, "table") && strcmp(format, "json"))
 		return err_set(e, 0, "ps: invalid format \"%s\" (table or json)", format);
-	if (a.npos > 1)
-		return err_set(e, 0,
-		               "ps: ps(1) arguments are not supported: husk lists the pids itself");
+	const struct opt none[] = {OPT_END};
+	struct state st = {0};
+	int r = load_cgroup(i < argc ? 1 : 0, argv + i, none, "ps", &a, &st, e);
+	state_release(&st);
+	if (r < 0)
+		return -1;
+	char **ps_args = argv + i + 1;
+	int n_args = argc - i - 1;
+	if (n_args > 0 && !strcmp(ps_args[0], "--")) {
+		ps_args++;
+		n_args--;
+	}
 	AUTO_FREE pid_t *pids = NULL;
 	size_t n = 0;
 	if (cgroup_pids(st.cgroup, &pids, &n, e) < 0)
 		return -1;
 	bool json = !strcmp(format, "json");
+	if (!json && n_args > 0) {
+		ps_args[-1] = "ps"; /* argv[0] for ps(1), in place of the id or "--" */
+		return ps_filter(ps_args - 1, pids, n, e);
+	}
 	printf(json ? "[" : "%-8s %s\n", "PID", "CMD");
-	for (size_t i = 0; i < n; i++) {
+	for (size_t k = 0; k < n; k++) {
 		if (json)
-			printf("%s%d", i ? "," : "", (int)pids[i]);
+			printf("%s%d", k ? "," : "", (int)pids[k]);
 		else
-			ps_line(pids[i]);
+			ps_line(pids[k]);
 	}
 	if (json)
 		printf("]\n");
@@ -265,8 +364,21 @@ static int parse_i64(const char *s, const char *what, int64_t *out, struct husk_
 
 struct update_opts {
 	const char *file, *memory, *reservation, *swap, *pids, *quota, *period, *shares, *cpus,
-	    *mems, *weight;
+	    *mems, *weight, *burst, *idle, *rt_period, *rt_runtime, *kmem, *kmem_tcp, *l3, *mem_bw;
 };
+
+/* runc's flags husk cannot honour on cgroup v2, refused with the reason
+ * (runc itself drops cpu-rt-* silently on v2; husk drops no limit). */
+static int update_refused(const struct update_opts *o, struct husk_err *e)
+{
+	if (o->rt_period || o->rt_runtime)
+		return err_set(e, 0, "update: --cpu-rt-%s: not supported on cgroup v2 (cpu.rt_* exist "
+				     "only in cgroup v1)", o->rt_period ? "period" : "runtime");
+	if (o->l3 || o->mem_bw)
+		return err_set(e, 0, "update: --%s: Intel RDT (linux.intelRdt) needs resctrl, which husk "
+				     "does not implement", o->l3 ? "l3-cache-schema" : "mem-bw-schema");
+	return 0;
+}
 
 /* runc's flags into r; r starts as the parse of "{}": every field unset. */
 static int update_flags(const struct update_opts *o, struct resources *r, struct husk_err *e)
@@ -284,14 +396,23 @@ static int update_flags(const struct update_opts *o, struct resources *r, struct
 	    {o->period, "--cpu-period", &r->cpu.period, false},
 	    {o->shares, "--cpu-share", &r->cpu.shares, false},
 	    {o->weight, "--blkio-weight", &r->block_io.weight, false},
+	    {o->burst, "--cpu-burst", &r->cpu.burst, false},
+	    {o->idle, "--cpu-idle", &r->cpu.idle, false},
+	    {o->kmem, "--kernel-memory", &r->memory.kernel, true},
+	    {o->kmem_tcp, "--kernel-memory-tcp", &r->memory.kernel_tcp, true},
 	};
 	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
 		if (t[i].v && (t[i].size ? parse_size(t[i].v, t[i].name, t[i].dst, e)
 		                         : parse_i64(t[i].v, t[i].name, t[i].dst, e)) < 0)
 			return -1;
 	}
+	if (o->burst && r->cpu.burst < 0) /* runc: an unsigned number */
+		return err_set(e, 0, "update: --cpu-burst: invalid number \"%s\"", o->burst);
 	r->cpu.cpus = (char *)o->cpus;
 	r->cpu.mems = (char *)o->mems;
+	/* runc 1.2-1.4: parsed, then ignored with this warning */
+	if (o->kmem || o->kmem_tcp)
+		log_warn("update: kernel memory settings are ignored and will be removed (as runc)");
 	return 0;
 }
 
@@ -313,6 +434,14 @@ int cmd_update(int argc, char **argv, struct husk_err *e)
 	    ARG("cpuset-cpus", 0, &o.cpus, "S", "CPUs the container may use (cpuset.cpus)"),
 	    ARG("cpuset-mems", 0, &o.mems, "S", "memory nodes it may use (cpuset.mems)"),
 	    ARG("blkio-weight", 0, &o.weight, "N", "relative IO weight, 10-1000 (io.weight)"),
+	    ARG("cpu-burst", 0, &o.burst, "N", "CPU time in us a period may borrow (cpu.max.burst)"),
+	    ARG("cpu-idle", 0, &o.idle, "0|1", "1: SCHED_IDLE for the cgroup (cpu.idle)"),
+	    ARG("cpu-rt-period", 0, &o.rt_period, "N", "refused: cgroup v1 only"),
+	    ARG("cpu-rt-runtime", 0, &o.rt_runtime, "N", "refused: cgroup v1 only"),
+	    ARG("kernel-memory", 0, &o.kmem, "N", "ignored with a warning, as runc"),
+	    ARG("kernel-memory-tcp", 0, &o.kmem_tcp, "N", "ignored with a warning, as runc"),
+	    ARG("l3-cache-schema", 0, &o.l3, "S", "refused: Intel RDT is not implemented"),
+	    ARG("mem-bw-schema", 0, &o.mem_bw, "S", "refused: Intel RDT is not implemented"),
 	    OPT_END};
 	struct args a;
 	struct state st = {0};
@@ -323,9 +452,12 @@ int cmd_update(int argc, char **argv, struct husk_err *e)
 	if (st.status == ST_STOPPED)
 		return err_set(e, 0, "cannot update container %s: container not running", st.id);
 	bool flags = o.memory || o.reservation || o.swap || o.pids || o.quota || o.period ||
-	             o.shares || o.cpus || o.mems || o.weight;
+	             o.shares || o.cpus || o.mems || o.weight || o.burst || o.idle || o.kmem ||
+	             o.kmem_tcp;
 	if (o.file && flags)
 		return err_set(e, 0, "update: --resources and the limit options cannot be mixed");
+	if (update_refused(&o, e) < 0)
+		return -1;
 	size_t len = 2;
 	const char *src = !o.file ? NULL : strcmp(o.file, "-") ? o.file : "/proc/self/fd/0";
 	char *text = src ? read_file_at(AT_FDCWD, src, 1 << 20, &len, e) : strdup("{}");

@@ -208,10 +208,10 @@ static int parse_signal(const char *s, struct husk_err *e)
 /* ---- create ------------------------------------------------------------------ */
 
 struct create_opts {
-	const char *bundle, *console_socket, *pid_file, *preserve_fds;
+	const char *bundle, *console_socket, *pid_file, *preserve_fds, *pidfd_socket;
 	bool no_pivot, no_new_keyring, detach, keep;
 	bool create_only; /* create, not run */
-	char bundle_buf[4096], sock_buf[4096], pid_buf[4096];
+	char bundle_buf[4096], sock_buf[4096], pid_buf[4096], pidfd_buf[4096];
 };
 
 /* What the config must have for create/run, beyond what the parser checks. */
@@ -262,6 +262,39 @@ static int check_config(const struct container *c, const struct create_opts *o, 
 static int connect_console(const char *path, struct husk_err *e)
 {
 	return unix_connect(path, "console socket", e);
+}
+
+/* --pidfd-socket (runc 1.2): connected before anything is created, so a
+ * missing socket or a kernel without pidfds (before 5.3) leaves nothing
+ * behind. -1 without the option. */
+static int connect_pidfd_socket(const char *path, int *sock, struct husk_err *e)
+{
+	*sock = -1;
+	if (!path)
+		return 0;
+	AUTO_FD self = sys_pidfd_open(getpid(), 0);
+	if (self < 0 && errno == ENOSYS)
+		return err_set(e, 0, "--pidfd-socket: this kernel has no pidfd_open (Linux 5.3 or "
+				     "later needed)");
+	if (self < 0)
+		return err_sys(e, "--pidfd-socket: pidfd_open");
+	return (*sock = unix_connect(path, "pidfd socket", e)) < 0 ? -1 : 0;
+}
+
+/* A pidfd of pid (husk's child, not reaped: it cannot be another process)
+ * over sock, with runc's payload: "standard" for an init, "setns" for an
+ * exec'd process. The socket is closed after, as runc does. */
+static int send_pidfd(int *sock, pid_t pid, const char *kind, struct husk_err *e)
+{
+	if (*sock < 0)
+		return 0;
+	AUTO_FD conn = take_fd(sock);
+	AUTO_FD pfd = sys_pidfd_open(pid, 0);
+	if (pfd < 0)
+		return err_sys(e, "--pidfd-socket: pidfd_open %d", (int)pid);
+	if (send_fd(conn, pfd, kind) < 0)
+		return err_sys(e, "--pidfd-socket: send the pidfd");
+	return 0;
 }
 
 static int resolve_bundle(struct container *c, const struct create_opts *o, struct husk_err *e)
@@ -373,6 +406,7 @@ struct created {
 	int rootfd, dirfd;
 	int console;       /* given to the init: where the pty master goes */
 	int console_local; /* our end when husk relays the pty itself, else -1 */
+	int pidfd_sock;    /* --pidfd-socket, connected; -1 without */
 };
 
 /* Phase 1: the state dir (the atomic guard on the id), exec.sock's
@@ -474,7 +508,8 @@ static int create_init(struct created *k, const struct create_opts *o, struct hu
 	c->seccomp = NULL;
 	close(take_fd(&c->start_fd));
 	fault_point("create.ready");
-	if (r == 0 && o->pid_file && write_pid_file(o->pid_file, c->pid, e) < 0) {
+	if (r == 0 && (send_pidfd(&k->pidfd_sock, c->pid, "standard", e) < 0 ||
+		       (o->pid_file && write_pid_file(o->pid_file, c->pid, e) < 0))) {
 		kill(c->pid, SIGKILL);
 		waitpid(c->pid, NULL, 0);
 		r = -1;
@@ -490,14 +525,15 @@ static int do_create(struct created *k, const char *id, struct create_opts *o, s
 	c->id = id;
 	c->st = &k->st;
 	c->cgroup_fd = c->start_fd = c->sync_fd = -1;
-	k->rootfd = k->dirfd = k->console = k->console_local = -1;
+	k->rootfd = k->dirfd = k->console = k->console_local = k->pidfd_sock = -1;
 	c->no_pivot = o->no_pivot;
 	c->no_new_keyring = o->no_new_keyring;
 	c->listen_fds = listen_fds_from_env();
 	if (parse_int(o->preserve_fds, "--preserve-fds", &c->preserve_fds, e) < 0 ||
 	    guard_passed_fds(c->listen_fds, c->preserve_fds, e) < 0)
 		return -1;
-	if (resolve_bundle(c, o, e) < 0 || check_config(c, o, e) < 0)
+	if (resolve_bundle(c, o, e) < 0 || check_config(c, o, e) < 0 ||
+	    connect_pidfd_socket(o->pidfd_socket, &k->pidfd_sock, e) < 0)
 		return -1;
 	if (seccomp_prepare(&c->spec, &c->seccomp, e) < 0)
 		return -1;
@@ -759,11 +795,13 @@ static int run_foreground(struct created *k, bool keep, struct husk_err *e)
 	ARG("pid-file", 0, &(o).pid_file, "PATH", "write the init's pid to PATH"),                \
 	FLAG("no-pivot", 0, &(o).no_pivot, "move the root onto / and chroot, no pivot_root"),     \
 	FLAG("no-new-keyring", 0, &(o).no_new_keyring, "keep the caller's session keyring"),      \
-	ARG("preserve-fds", 0, &(o).preserve_fds, "N", "pass fds 3 to 3+N-1 on to the container")
+	ARG("preserve-fds", 0, &(o).preserve_fds, "N", "pass fds 3 to 3+N-1 on to the container"), \
+	ARG("pidfd-socket", 0, &(o).pidfd_socket, "PATH", "unix socket that receives a pidfd of the init")
 
 static void created_close(struct created *k)
 {
-	int fds[] = {k->rootfd, k->dirfd, k->console, k->console_local, k->c.cgroup_fd, k->c.start_fd};
+	int fds[] = {k->rootfd, k->dirfd, k->console, k->console_local,
+		     k->c.cgroup_fd, k->c.start_fd, k->pidfd_sock};
 	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
 		if (fds[i] >= 0)
 			close(fds[i]);
@@ -776,6 +814,7 @@ static void absolutize(struct create_opts *o)
 {
 	o->console_socket = abs_path(o->console_socket, o->sock_buf, sizeof(o->sock_buf));
 	o->pid_file = abs_path(o->pid_file, o->pid_buf, sizeof(o->pid_buf));
+	o->pidfd_socket = abs_path(o->pidfd_socket, o->pidfd_buf, sizeof(o->pidfd_buf));
 	o->bundle = abs_path(o->bundle, o->bundle_buf, sizeof(o->bundle_buf));
 	opt_root = strdup(abs_path(opt_root, (char[4096]){0}, 4096));
 }
@@ -1014,9 +1053,10 @@ static int cmd_list(int argc, char **argv, struct husk_err *e)
 /* ---- exec ------------------------------------------------------------------------------ */
 
 struct exec_opts {
-	const char *process, *console_socket, *cwd, *user, *pid_file, *preserve_fds;
+	const char *process, *console_socket, *cwd, *user, *pid_file, *preserve_fds, *pidfd_socket;
+	const char *apparmor, *process_label;
 	bool tty, nnp, detach, ignore_paused;
-	struct multi env, gids, caps;
+	struct multi env, gids, caps, cgroup;
 };
 
 static int cap_number(const char *name)
@@ -1053,6 +1093,10 @@ static int exec_override(struct process *p, const struct exec_opts *o, char **cm
 	p->terminal = o->tty;
 	if (o->cwd)
 		p->cwd = (char *)o->cwd;
+	if (o->apparmor && *o->apparmor)
+		p->apparmor_profile = (char *)o->apparmor;
+	if (o->process_label && *o->process_label)
+		p->selinux_label = (char *)o->process_label;
 	if (o->nnp)
 		p->no_new_privileges = true;
 	if (o->user) {
@@ -1119,6 +1163,26 @@ static int exec_check_state(const struct state *st, const struct exec_opts *o, s
 	return 0;
 }
 
+/* --cgroup PATH (runc 1.2): one existing sub-cgroup of the container's,
+ * relative to it ("/" is the container's own). runc's CONTROLLER:PATH is
+ * for cgroup v1; on v2 only "unified:" means the one hierarchy. The path is
+ * checked and opened by container_exec (cgroup_open_sub). */
+static int exec_sub_cgroup(const struct exec_opts *o, const char **sub, struct husk_err *e)
+{
+	*sub = NULL;
+	if (!o->cgroup.n)
+		return 0;
+	if (o->cgroup.n > 1)
+		return err_set(e, 0, "exec: --cgroup: given %d times: cgroup v2 has one hierarchy, "
+				     "so one path", o->cgroup.n);
+	const char *v = o->cgroup.v[0], *colon = strchr(v, ':');
+	if (colon && (colon - v != 7 || strncmp(v, "unified", 7)))
+		return err_set(e, 0, "exec: --cgroup %s: a CONTROLLER: prefix is for cgroup v1; husk "
+				     "uses cgroup v2 (give PATH or unified:PATH)", v);
+	*sub = colon ? colon + 1 : v;
+	return 0;
+}
+
 static int do_exec(struct exec_opts *o, const char *id, char **cmd, int ncmd, struct husk_err *e)
 {
 	struct state st = {0};
@@ -1127,6 +1191,7 @@ static int do_exec(struct exec_opts *o, const char *id, char **cmd, int ncmd, st
 	AUTO_FD dirfd = -1;
 	AUTO_FD console = -1;
 	AUTO_FD local = -1;
+	AUTO_FD pidfd_sock = -1;
 	struct exec_req x = {.st = &st, .console = -1};
 	int r = -1;
 	/* exec passes no LISTEN_FDS: only --preserve-fds, checked first (see
@@ -1152,7 +1217,18 @@ static int do_exec(struct exec_opts *o, const char *id, char **cmd, int ncmd, st
 		r = exec_lists(&cs.process, o, e);
 	if (r == 0 && x.process->apparmor_profile && *x.process->apparmor_profile &&
 	    !apparmor_enabled())
-		r = err_set(e, 0, "exec: process.apparmorProfile: AppArmor is not enabled on this host");
+		r = err_set(e, 0, "exec: %s: AppArmor is not enabled on this host",
+			    o->apparmor && !o->process ? "--apparmor" : "process.apparmorProfile");
+	/* a label from this command line: ignored with a warning, as at create
+	 * (the config's own was warned about then) */
+	const char *label = r == 0 ? x.process->selinux_label : NULL;
+	if ((o->process || o->process_label) && label && *label && !selinux_enabled())
+		log_warn("exec: %s: SELinux is not enabled on this host: ignored",
+			 o->process ? "process.selinuxLabel" : "--process-label");
+	if (r == 0)
+		r = exec_sub_cgroup(o, &x.sub_cgroup, e);
+	if (r == 0)
+		r = connect_pidfd_socket(o->pidfd_socket, &pidfd_sock, e);
 	if (r == 0 && x.process->terminal && o->console_socket)
 		r = (console = connect_console(o->console_socket, e)) < 0 ? -1 : 0;
 	else if (r == 0 && x.process->terminal) {
@@ -1168,7 +1244,8 @@ static int do_exec(struct exec_opts *o, const char *id, char **cmd, int ncmd, st
 	if (r == 0)
 		r = container_exec(&x, e);
 	seccomp_free(x.seccomp);
-	if (r == 0 && o->pid_file && write_pid_file(o->pid_file, x.pid, e) < 0) {
+	if (r == 0 && (send_pidfd(&pidfd_sock, x.pid, "setns", e) < 0 ||
+		       (o->pid_file && write_pid_file(o->pid_file, x.pid, e) < 0))) {
 		kill(x.pid, SIGKILL);
 		waitpid(x.pid, NULL, 0);
 		r = -1;
@@ -1199,6 +1276,11 @@ static int cmd_exec(int argc, char **argv, struct husk_err *e)
 		MULTI("env", 'e', &o.env, "K=V", "add an environment variable (repeatable)"),
 		MULTI("additional-gids", 'g', &o.gids, "GID", "add a supplementary group (repeatable)"),
 		MULTI("cap", 'c', &o.caps, "CAP", "add a capability (repeatable)"),
+		ARG("apparmor", 0, &o.apparmor, "PROFILE", "the process's AppArmor profile"),
+		ARG("process-label", 0, &o.process_label, "LABEL", "the process's SELinux label"),
+		MULTI("cgroup", 0, &o.cgroup, "PATH", "run it in this existing sub-cgroup of the container's"),
+		ARG("pidfd-socket", 0, &o.pidfd_socket, "PATH",
+		    "unix socket that receives a pidfd of the process"),
 		OPT_END};
 	struct args a;
 	/* options, the id, more options, then the command and its own options */
@@ -1214,6 +1296,7 @@ static int cmd_exec(int argc, char **argv, struct husk_err *e)
 		return -1;
 	o.console_socket = abs_path(o.console_socket, (char[4096]){0}, 4096);
 	o.pid_file = abs_path(o.pid_file, (char[4096]){0}, 4096);
+	o.pidfd_socket = abs_path(o.pidfd_socket, (char[4096]){0}, 4096);
 	return do_exec(&o, id, argv + i + j, n - i - j, e);
 }
 
@@ -1288,12 +1371,12 @@ static const struct command {
 } commands[] = {
 	{"create", cmd_create,
 	 "create [-b DIR] [--console-socket PATH] [--pid-file PATH] [--no-pivot]\n"
-	 "        [--no-new-keyring] [--preserve-fds N] ID\n"
+	 "        [--no-new-keyring] [--preserve-fds N] [--pidfd-socket PATH] ID\n"
 	 "    Set the container up and leave it waiting for `start`."},
 	{"start", cmd_start, "start ID\n    Run the user's program of a created container."},
 	{"run", cmd_run,
 	 "run [-b DIR] [-d|--detach] [--keep] [--console-socket PATH] [--pid-file PATH]\n"
-	 "    [--no-pivot] [--no-new-keyring] [--preserve-fds N] ID\n"
+	 "    [--no-pivot] [--no-new-keyring] [--preserve-fds N] [--pidfd-socket PATH] ID\n"
 	 "    create + start; in the foreground, wait and exit with the container's status\n"
 	 "    (128+N if killed by signal N), then delete it unless --keep."},
 	{"kill", cmd_kill,
@@ -1306,7 +1389,8 @@ static const struct command {
 	{"exec", cmd_exec,
 	 "exec [-p FILE] [-t] [--console-socket PATH] [--cwd DIR] [-e K=V]... [-u UID[:GID]]\n"
 	 "     [-g GID]... [-c CAP]... [--no-new-privs] [-d] [--pid-file PATH]\n"
-	 "     [--preserve-fds N] [--ignore-paused] ID [COMMAND ARGS...]\n"
+	 "     [--preserve-fds N] [--ignore-paused] [--apparmor PROFILE] [--process-label LABEL]\n"
+	 "     [--cgroup PATH] [--pidfd-socket PATH] ID [COMMAND ARGS...]\n"
 	 "    Run one more process in a running container; exits with its status\n"
 	 "    (255 when husk or the exec fails)."},
 	{"features", cmd_features, "features\n    Print what this husk implements, as runtime-spec features JSON."},
@@ -1315,17 +1399,21 @@ static const struct command {
 	{"pause", cmd_pause, "pause ID\n    Freeze every process of the container (cgroup.freeze)."},
 	{"resume", cmd_resume, "resume ID\n    Thaw a paused container."},
 	{"ps", cmd_ps,
-	 "ps [-f|--format table|json] ID\n    List the container's processes: PID and command line,\n"
-	 "    or a JSON array of pids (no ps(1) is run)."},
+	 "ps [-f|--format table|json] ID [--] [PS-ARGS...]\n"
+	 "    List the container's processes: PID and command line, or a JSON array of\n"
+	 "    pids (no ps(1) is run); with PS-ARGS, the host's ps(1) output for them."},
 	{"events", cmd_events,
 	 "events [--stats] [--interval D] ID\n    Print the cgroup's stats as JSON once (--stats), or every D\n"
 	 "    (default 5s) with an oom event at each OOM kill, until the container stops."},
 	{"update", cmd_update,
 	 "update [-r|--resources FILE|-] [--memory N] [--memory-reservation N] [--memory-swap N]\n"
 	 "       [--pids-limit N] [--cpu-quota N] [--cpu-period N] [--cpu-share N]\n"
-	 "       [--cpuset-cpus S] [--cpuset-mems S] [--blkio-weight N] ID\n"
+	 "       [--cpuset-cpus S] [--cpuset-mems S] [--blkio-weight N] [--cpu-burst N]\n"
+	 "       [--cpu-idle 0|1] ID\n"
 	 "    Change the limits of a live container (FILE: a LinuxResources JSON object;\n"
-	 "    sizes take k/m/g suffixes, -1 is no limit)."},
+	 "    sizes take k/m/g suffixes, -1 is no limit). Refused on cgroup v2 or without\n"
+	 "    Intel RDT: --cpu-rt-period, --cpu-rt-runtime, --l3-cache-schema, --mem-bw-schema;\n"
+	 "    ignored with a warning, as runc: --kernel-memory, --kernel-memory-tcp."},
 };
 
 static const char *not_yet[] = {"checkpoint", "restore"};

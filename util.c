@@ -177,6 +177,11 @@ char *read_file_at(int dirfd, const char *path, size_t max, size_t *len, struct 
 		err_sys(e, "open %s", path);
 		return NULL;
 	}
+	return read_fd(fd, path, max, len, e);
+}
+
+char *read_fd(int fd, const char *path, size_t max, size_t *len, struct husk_err *e)
+{
 	size_t cap = 4096, n = 0;
 	char *buf = malloc(cap + 1);
 	if (!buf) {

@@ -3,6 +3,7 @@
  *
  *   sockrecv SOCKET [INPUT]      --console-socket: the pty master
  *   sockrecv --seccomp SOCKET    linux.seccomp.listenerPath: a tiny seccomp agent
+ *   sockrecv --pidfd SOCKET      --pidfd-socket: a pidfd of the init or exec'd process
  * Listens on the unix stream socket SOCKET, accepts one connection and takes
  * the fds sent with SCM_RIGHTS in its first message. Anything but exactly one
  * fd is refused, as go-runc and conmon do.
@@ -17,12 +18,19 @@
  * Then it answers every notification on the fd with success and the value
  * 42 ("listener: notified syscall NR"), until the container is gone.
  *
+ * --pidfd: prints "pidfd: payload P" (the message's bytes: runc sends
+ * "standard" for an init, "setns" for an exec'd process), "pidfd: pid N"
+ * (the Pid: line of /proc/self/fdinfo/FD, which only a pidfd has), then
+ * waits until that process exits (the pidfd turns readable) and prints
+ * "pidfd: exited".
+ *
  * Exit status: 0, 1 on any error (message on stderr), 2 on bad usage. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <poll.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
@@ -172,19 +180,61 @@ static int seccomp_agent(int conn)
 	}
 }
 
+/* --pidfd: the fd must be a pidfd: its fdinfo names the process. */
+static int pidfd(int conn)
+{
+	size_t len = 0;
+	int fd = -1, nfds = recv_fds(conn, sizeof buf - 1, &len, &fd);
+	char path[64], *pid;
+	FILE *f;
+
+	if (nfds != 1) {
+		if (nfds >= 0)
+			errno = EPROTO;
+		return die("receive the pidfd");
+	}
+	close(conn);
+	buf[len] = '\0';
+	printf("pidfd: payload %s\n", buf);
+	snprintf(path, sizeof path, "/proc/self/fdinfo/%d", fd);
+	f = fopen(path, "r");
+	if (!f)
+		return die(path);
+	len = fread(buf, 1, sizeof buf - 1, f);
+	fclose(f);
+	buf[len] = '\0';
+	pid = strstr(buf, "\nPid:");
+	if (!pid) {
+		errno = EBADF;
+		return die("not a pidfd (no Pid: in its fdinfo)");
+	}
+	printf("pidfd: pid %d\n", atoi(pid + 5));
+	fflush(stdout);
+	struct pollfd p = {.fd = fd, .events = POLLIN};
+	while (poll(&p, 1, -1) < 0)
+		if (errno != EINTR)
+			return die("poll the pidfd");
+	printf("pidfd: exited\n");
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	int seccomp = argc > 1 && strcmp(argv[1], "--seccomp") == 0;
-	const char *path = argv[1 + seccomp];
+	int pidfd_mode = argc > 1 && strcmp(argv[1], "--pidfd") == 0;
+	int mode = seccomp || pidfd_mode; /* a mode option before SOCKET */
+	const char *path = argv[1 + mode];
 	int conn;
 
-	if (argc < 2 + seccomp || argc > 3 ||
+	if (argc < 2 + mode || argc > 3 ||
 	    strlen(path) >= sizeof((struct sockaddr_un *)0)->sun_path) {
-		fprintf(stderr, "usage: sockrecv SOCKET [INPUT] | sockrecv --seccomp SOCKET\n");
+		fprintf(stderr, "usage: sockrecv SOCKET [INPUT] | sockrecv --seccomp|--pidfd SOCKET\n");
 		return 2;
 	}
 	conn = accept_one(path);
 	if (conn < 0)
 		return 1;
+	if (pidfd_mode)
+		return pidfd(conn);
 	return seccomp ? seccomp_agent(conn) : console(conn, argc > 2 ? argv[2] : NULL);
 }

@@ -310,6 +310,106 @@ t_cgroup_events_stream() {
 	assert_clean "$ID"
 }
 
+# ps with ps(1) arguments (runc): the host's ps runs with them, and only
+# its header and the container's own lines are kept.
+t_cgroup_ps_args() {
+	cg_need
+	command -v ps >/dev/null || skip "no ps(1) here"
+	C_NS=$(ns ipc uts mount network)
+	cg_start sh -c 'sleep 100 & exec sleep 101'
+	_n=50
+	while [ "$(wc -l <"$CGC/cgroup.procs")" -lt 2 ] && [ $_n -gt 0 ]; do sleep 0.1; _n=$((_n - 1)); done
+	_want=$(sort -n "$CGC/cgroup.procs" | tr '\n' ' ')
+	for _form in "$ID -o pid,args" "$ID -- -o pid,args" "-f table $ID -o pid,args"; do
+		# shellcheck disable=SC2086
+		expect_ok h ps $_form
+		expect_match '^ *PID +(COMMAND|CMD)$' "$(head -n 1 "$TD/out")" "header of ps $_form"
+		expect_eq "$_want" "$(sed 1d "$TD/out" | awk '{ print $1 }' | sort -n | tr '\n' ' ')" "pids of ps $_form"
+		expect_match "^ *$PID +sleep 101\$" "$(grep "^ *$PID " "$TD/out")" "the init's line"
+	done
+	# json: ps(1)'s arguments are not used (as runc)
+	expect_ok h ps -f json "$ID" -o pid
+	expect_match '^\[[0-9,]+\]$' "$(cat "$TD/out")" "ps -f json with ps arguments"
+	expect_fail "ps: no PID column in the output of ps(1)" h ps "$ID" -o args
+	expect_fail "ps: ps(1) failed (exit status" h ps "$ID" --no-such-ps-option
+	mkdir "$TD/empty"
+	expect_fail "ps: no ps(1) on this host's PATH" env PATH="$TD/empty" "$HUSK" --root "$ROOT" ps "$ID" -o pid
+	# without arguments, husk needs no ps(1)
+	expect_ok env PATH="$TD/empty" "$HUSK" --root "$ROOT" ps "$ID"
+	expect_ok h delete -f "$ID"
+	assert_clean "$ID"
+}
+
+# exec --cgroup (runc 1.2): born in an existing sub-cgroup of the
+# container's; one that leaves it, or does not exist, is refused.
+t_cgroup_exec_sub() {
+	cg_need
+	cg_start sleep 1000
+	mkdir "$CGC/sub" "$CGC/sub/deeper" || fail "mkdir $CGC/sub"
+	_own=$(sed -n 's/^0:://p' "/proc/$PID/cgroup")
+	for _arg in sub /sub unified:sub sub/deeper/.. ./sub/; do
+		expect_ok h exec --cgroup "$_arg" "$ID" probe cgroup
+		expect_eq "cgroup: 0::$_own/sub" "$(grep '^cgroup: 0::' "$TD/out")" "exec --cgroup $_arg"
+	done
+	expect_ok h exec --cgroup=sub/deeper "$ID" probe cgroup
+	expect_eq "cgroup: 0::$_own/sub/deeper" "$(grep '^cgroup: 0::' "$TD/out")" "exec --cgroup sub/deeper"
+	expect_ok h exec --cgroup / "$ID" probe cgroup
+	expect_eq "cgroup: 0::$_own" "$(grep '^cgroup: 0::' "$TD/out")" "exec --cgroup /"
+	# detached: the process is there for its whole life
+	expect_ok h exec -d --cgroup sub --pid-file "$TD/p" "$ID" sleep 1000
+	expect_eq "$_own/sub" "$(sed -n 's/^0:://p' "/proc/$(cat "$TD/p")/cgroup")" "the detached process's cgroup"
+	for _bad in .. ../x sub/../.. /../$ID; do
+		expect_refused 255 "exec: --cgroup $_bad: bad sub cgroup path" h exec --cgroup "$_bad" "$ID" true
+	done
+	expect_refused 255 "exec: --cgroup nosuch: open cgroup $CGC/nosuch: No such file or directory" \
+		h exec --cgroup nosuch "$ID" true
+	expect_refused 255 "a CONTROLLER: prefix is for cgroup v1" h exec --cgroup memory:sub "$ID" true
+	expect_refused 255 "exec: --cgroup: given 2 times" h exec --cgroup sub --cgroup / "$ID" true
+	expect_ok h delete -f "$ID"
+	assert_clean "$ID"
+}
+
+# update: every flag of runc's (1.2-1.4). The ones cgroup v2 or husk cannot
+# honour are refused with the reason; kernel memory is ignored with runc's
+# warning.
+t_cgroup_update_refused_flags() {
+	cg_need
+	cg_start sleep 100
+	expect_fail "update: --cpu-rt-period: not supported on cgroup v2" h update --cpu-rt-period 1000000 "$ID"
+	expect_fail "update: --cpu-rt-runtime: not supported on cgroup v2" h update --cpu-rt-runtime 950000 "$ID"
+	expect_fail "update: --l3-cache-schema: Intel RDT (linux.intelRdt) needs resctrl, which husk does not implement" \
+		h update --l3-cache-schema 'L3:0=ffff' "$ID"
+	expect_fail "update: --mem-bw-schema: Intel RDT" h update --mem-bw-schema 'MB:0=70' "$ID"
+	expect_fail 'update: --cpu-burst: invalid number "-5"' h update --cpu-burst -5 "$ID"
+	expect_fail 'update: --cpu-idle: invalid number "x"' h update --cpu-idle x "$ID"
+	expect_fail 'update: --kernel-memory: invalid size "lots"' h update --kernel-memory lots "$ID"
+	expect_fail "unknown option --cpu-rt" h update --cpu-rt 5 "$ID"
+	expect_ok h update --kernel-memory 64M --kernel-memory-tcp 1M "$ID"
+	expect_eq "husk: warning: update: kernel memory settings are ignored and will be removed (as runc)" \
+		"$(cat "$TD/err")" "the warning"
+	expect_ok h delete -f "$ID"
+	assert_clean "$ID"
+}
+
+# cpu.max.burst and cpu.idle (the VM: the cpu controller).
+t_cgroup_update_cpu_burst_idle() {
+	cg_need cpu
+	res '"cpu": {"quota": 50000, "period": 100000}'
+	cg_start sleep 100
+	[ -e "$CGC/cpu.max.burst" ] || skip "no cpu.max.burst in this kernel (5.14)"
+	[ -e "$CGC/cpu.idle" ] || skip "no cpu.idle in this kernel (5.15)"
+	expect_ok h update --cpu-burst 20000 "$ID"
+	expect_eq 20000 "$(cg_file cpu.max.burst)" "cpu.max.burst after --cpu-burst 20000"
+	expect_ok h update --cpu-idle 1 "$ID"
+	expect_eq 1 "$(cg_file cpu.idle)" "cpu.idle after --cpu-idle 1"
+	expect_ok h update --cpu-idle 0 --cpu-burst 0 --cpu-quota 60000 "$ID"
+	expect_eq 0 "$(cg_file cpu.idle)" "cpu.idle after --cpu-idle 0"
+	expect_eq 0 "$(cg_file cpu.max.burst)" "cpu.max.burst after --cpu-burst 0"
+	expect_eq "60000 100000" "$(cg_file cpu.max)" "cpu.max"
+	expect_ok h delete -f "$ID"
+	assert_clean "$ID"
+}
+
 t_cgroup_commands_need_container() {
 	for c in pause resume ps events update; do
 		expect_fail "does not exist" h $c nosuch-$ID

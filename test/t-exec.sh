@@ -126,6 +126,132 @@ t_exec_tty_console_socket() {
 	assert_clean "$ID"
 }
 
+# ---- --pidfd-socket (runc 1.2) -------------------------------------------------
+
+# pidfd_listen: sockrecv --pidfd on $TD/pidfd.sock, its output in $TD/pidfd.
+pidfd_listen() {
+	[ -x "$SOCKRECV" ] || skip "no $SOCKRECV (built by rootfs.sh)"
+	"$SOCKRECV" --pidfd "$TD/pidfd.sock" >"$TD/pidfd" 2>"$TD/pidfd.err" &
+	SR=$!
+	_n=50
+	while [ ! -S "$TD/pidfd.sock" ] && [ "$_n" -gt 0 ]; do sleep 0.1; _n=$((_n - 1)); done
+}
+
+# pidfd_wait LINE: until sockrecv printed LINE (5 s).
+pidfd_wait() {
+	_n=50
+	while ! grep -Fqx -- "$1" "$TD/pidfd" && [ "$_n" -gt 0 ]; do sleep 0.1; _n=$((_n - 1)); done
+	grep -Fqx -- "$1" "$TD/pidfd" || fail "sockrecv --pidfd: no line '$1': $(cat "$TD/pidfd" "$TD/pidfd.err")"
+}
+
+# A kernel without pidfd_open (before 5.3, emulated): refused, nothing made.
+t_pidfd_socket_old_kernel() {
+	[ -n "${HUSK_OLD_KERNEL:-}" ] || skip "this kernel has pidfd_open (the old-kernel run checks the refusal)"
+	args sleep 1000
+	mkbundle
+	expect_fail "--pidfd-socket: this kernel has no pidfd_open (Linux 5.3 or later needed)" \
+		h create -b "$B" --pidfd-socket "$TD/nosock" "$ID"
+	assert_clean "$ID"
+	expect_ok h run -d -b "$B" "$ID"
+	expect_refused 255 "this kernel has no pidfd_open" h exec --pidfd-socket "$TD/nosock" "$ID" true
+	expect_ok h delete -f "$ID"
+	assert_clean "$ID"
+}
+
+# create: a pidfd of the init, with runc's payload "standard", before
+# create returns; it tells when the container exits.
+t_pidfd_socket_create() {
+	new_kernel_only "no pidfd_open"
+	pidfd_listen
+	args sleep 1000
+	mkbundle
+	expect_ok h create -b "$B" --pid-file "$TD/pid" --pidfd-socket "$TD/pidfd.sock" "$ID"
+	pidfd_wait "pidfd: payload standard"
+	pidfd_wait "pidfd: pid $(cat "$TD/pid")"
+	expect_ok h start "$ID"
+	expect_no_line "pidfd: exited" "$TD/pidfd"
+	expect_ok h kill "$ID" KILL
+	pidfd_wait "pidfd: exited"
+	wait "$SR"
+	expect_eq 0 "$?" "sockrecv's status ($(cat "$TD/pidfd.err"))"
+	expect_ok h delete "$ID"
+	# no one listening: refused before anything is created
+	expect_fail "pidfd socket: connect to $TD/nosock" h create -b "$B" --pidfd-socket "$TD/nosock" "$ID"
+	assert_clean "$ID"
+}
+
+# run -d takes it too (create's options).
+t_pidfd_socket_run() {
+	new_kernel_only "no pidfd_open"
+	pidfd_listen
+	args sleep 1000
+	mkbundle
+	expect_ok h run -d -b "$B" --pidfd-socket="$TD/pidfd.sock" "$ID"
+	pidfd_wait "pidfd: payload standard"
+	pidfd_wait "pidfd: pid $(st "$ID" pid)"
+	expect_ok h delete -f "$ID"
+	pidfd_wait "pidfd: exited"
+	assert_clean "$ID"
+}
+
+# exec: a pidfd of the exec'd process, payload "setns" (containerd's shim
+# passes --pidfd-socket with exec --detach).
+t_pidfd_socket_exec() {
+	new_kernel_only "no pidfd_open"
+	exec_target
+	pidfd_listen
+	expect_ok h exec -d --pid-file "$TD/exec.pid" --pidfd-socket "$TD/pidfd.sock" "$ID" sleep 1000
+	pidfd_wait "pidfd: payload setns"
+	pidfd_wait "pidfd: pid $(cat "$TD/exec.pid")"
+	kill -9 "$(cat "$TD/exec.pid")"
+	pidfd_wait "pidfd: exited"
+	expect_refused 255 "pidfd socket: connect to $TD/nosock" h exec --pidfd-socket "$TD/nosock" "$ID" true
+	expect_ok h delete -f "$ID"
+	assert_clean "$ID"
+}
+
+# ---- exec --apparmor, --process-label -------------------------------------------
+
+t_exec_apparmor_refused_when_off() {
+	[ "$(cat /sys/module/apparmor/parameters/enabled 2>/dev/null)" != Y ] ||
+		skip "AppArmor is enabled here"
+	exec_target
+	expect_refused 255 "exec: --apparmor: AppArmor is not enabled on this host" \
+		h exec --apparmor unconfined "$ID" true
+	# with --process, the flags are not used (as runc): the file's profile is
+	echo '{"args": ["true"], "cwd": "/", "apparmorProfile": "unconfined"}' >"$TD/p.json"
+	expect_refused 255 "exec: process.apparmorProfile: AppArmor is not enabled" \
+		h exec -p "$TD/p.json" "$ID"
+	expect_ok h delete -f "$ID"
+	assert_clean "$ID"
+}
+
+t_exec_apparmor_profile() {
+	[ "$(cat /sys/module/apparmor/parameters/enabled 2>/dev/null)" = Y ] ||
+		skip "AppArmor is not enabled in this kernel"
+	exec_target
+	expect_ok h exec --apparmor unconfined "$ID" cat /proc/self/attr/current
+	expect_match unconfined "$(cat "$TD/out")" "the process's profile"
+	expect_ok h delete -f "$ID"
+	assert_clean "$ID"
+}
+
+t_exec_process_label_ignored_when_off() {
+	[ ! -e /sys/fs/selinux/enforce ] || skip "SELinux is enabled here"
+	exec_target
+	expect_ok h exec --process-label system_u:system_r:container_t:s0:c1,c2 "$ID" echo ran
+	expect_line ran
+	expect_match 'warning: exec: --process-label: SELinux is not enabled on this host: ignored' \
+		"$(cat "$TD/err")" "the warning"
+	expect_eq 1 "$(wc -l <"$TD/err")" "stderr lines"
+	echo '{"args": ["echo", "ran"], "cwd": "/", "selinuxLabel": "system_u:system_r:container_t:s0"}' >"$TD/p.json"
+	expect_ok h exec -p "$TD/p.json" "$ID"
+	expect_match 'warning: exec: process.selinuxLabel: SELinux is not enabled on this host: ignored' \
+		"$(cat "$TD/err")" "the file's warning"
+	expect_ok h delete -f "$ID"
+	assert_clean "$ID"
+}
+
 t_exec_stopped_and_missing() {
 	args true
 	mkbundle

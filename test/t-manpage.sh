@@ -34,7 +34,7 @@ mp_source_opts() {
 		line = $0
 		if (line ~ /CREATE_OPTS\(/ && ctx != "CREATE_OPTS")
 			for (i = 1; i <= nmacro; i++) print ctx, macro[i]
-		re = "(FLAG|ARG|MULTI)\\(\"[a-z-]+\", *(" q "." q "|0)"
+		re = "(FLAG|ARG|MULTI)\\(\"[a-z0-9-]+\", *(" q "." q "|0)"
 		while (match(line, re)) {
 			m = substr(line, RSTART, RLENGTH)
 			line = substr(line, RSTART + RLENGTH)
