@@ -349,21 +349,22 @@ t_io_priority() {
 	assert_clean "$ID"
 }
 
-# PER_LINUX32 (8) on every architecture; uname -m then names the 32-bit
-# compat machine of a 64-bit kernel, and a 32-bit kernel's own.
+# PER_LINUX32 (8); uname -m then names the 32-bit compat machine of a
+# 64-bit kernel.
 t_personality_linux32() {
 	C_LINUX='"personality": {"domain": "LINUX32"},'
 	args sh -c 'cat /proc/self/personality; uname -m'
 	mkbundle
 	expect_ok h run -b "$B" "$ID"
-	expect_eq 00000008 "$(sed -n 1p "$TD/out")" "/proc/self/personality under LINUX32"
+	assert_clean "$ID"
 	case $(uname -m) in
 	x86_64) m=i686 ;;
 	aarch64) m=armv8l ;;
-	*) m=$(uname -m) ;;
+	arm*) skip "a 32-bit ARM kernel resets the execution domain at every exec (to PER_LINUX): LINUX32 cannot be seen" ;;
+	*) skip "no LINUX32 machine name known for $(uname -m)" ;;
 	esac
+	expect_eq 00000008 "$(sed -n 1p "$TD/out")" "/proc/self/personality under LINUX32"
 	expect_eq "$m" "$(sed -n 2p "$TD/out")" "uname -m under LINUX32"
-	assert_clean "$ID"
 }
 
 t_apparmor_profile() {
