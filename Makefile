@@ -74,7 +74,7 @@ uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/sbin/husk $(DESTDIR)$(PREFIX)/share/man/man8/husk.8
 
 # Fault injection: fault_point() kills husk where $$HUSK_FAULT says (test/t-faults.sh).
-build/husk-fault: $(SRCS) $(HDRS) build/include/.ok
+$(BUILD)/husk-fault: $(SRCS) $(HDRS) $(BUILD)/include/.ok
 	$(CC) $(CFLAGS) -DHUSK_FAULT $(LDFLAGS) -o $@ $(SRCS) $(SECCOMP_A)
 
 # The ASan/UBSan build: host gcc and glibc, dynamic (the sanitizers do not link statically).
@@ -97,8 +97,9 @@ build/husk-glibc: $(SRCS) $(HDRS) build/include/.ok
 	@sh test/deps.sh valgrind
 	$(HOSTCC) -std=gnu11 -g -O1 $(WARN) -DJSMN_STRICT -DJSMN_PARENT_LINKS -o $@ $(SRCS) -lseccomp
 
-build/rootfs/.ok: test/rootfs.sh test/probe.c test/sockrecv.c test/nosys.c build/include/.ok
-	sh test/rootfs.sh build/rootfs
+# The tests' rootfs and helpers (probe, sockrecv, nosys), for ARCH too.
+$(BUILD)/rootfs/.ok: test/rootfs.sh test/probe.c test/sockrecv.c test/nosys.c $(BUILD)/include/.ok
+	bb=$$(sh test/busybox-arch.sh $(ARCH)) && BUSYBOX=$$bb MUSL_CC='$(CC)' sh test/rootfs.sh $(BUILD)/rootfs
 
 check: husk build/unit_spec build/rootfs/.ok husk-asan build/fuzz_spec build/husk-glibc build/husk-fault
 	FUZZTIME=$(FUZZTIME) sh test/check.sh
@@ -106,6 +107,11 @@ check: husk build/unit_spec build/rootfs/.ok husk-asan build/fuzz_spec build/hus
 # `make fuzz FUZZTIME=3600` for a longer run; crashes land in test/fuzz-corpus/.
 fuzz: build/fuzz_spec
 	sh test/fuzz.sh $(FUZZTIME)
+
+# `make check-arch ARCH=armhf`: the whole integration suite in a QEMU VM of
+# that architecture (test/vm.sh under TCG; `make check` runs it for arm64).
+check-arch: $(OUT)/husk $(BUILD)/rootfs/.ok $(BUILD)/husk-fault
+	VM_ARCH=$(ARCH) sh test/vm.sh
 
 check-asan: husk-asan build/rootfs/.ok
 	sh test/asan.sh
@@ -148,5 +154,5 @@ fmt:
 clean:
 	rm -rf husk husk-asan build
 
-.PHONY: FORCE install uninstall check demo bench fmt clean fuzz check-asan check-valgrind check-clients \
+.PHONY: FORCE install uninstall check check-arch demo bench fmt clean fuzz check-asan check-valgrind check-clients \
 	initramfs check-kit bench-arch

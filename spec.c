@@ -1764,11 +1764,22 @@ static bool libseccomp_knows(const char *arch)
 	return seccomp_arch_resolve_name(lower) != 0;
 }
 
-/* The names this parser accepts: namespaces, capabilities, and seccomp's
- * actions, operators and the architectures libseccomp can filter. */
+/* A namespace type this kernel has (/proc/self/ns names it): 32-bit ARM
+ * kernels have no time namespace, and cloning one fails with EINVAL. */
+static bool kernel_has_ns(const char *type)
+{
+	char path[32];
+	snprintf(path, sizeof path, "/proc/self/ns/%s",
+		 !strcmp(type, "network") ? "net" : !strcmp(type, "mount") ? "mnt" : type);
+	return access(path, F_OK) == 0;
+}
+
+/* The names this parser accepts: namespaces (those this kernel has),
+ * capabilities, and seccomp's actions, operators and the architectures
+ * libseccomp can filter. */
 void spec_features(FILE *f)
 {
-	put_table(f, "namespaces", ns_names, NULL);
+	put_table(f, "namespaces", ns_names, kernel_has_ns);
 	fputs(", ", f);
 	const char *caps[sizeof(cap_names) / sizeof(cap_names[0]) + 1];
 	size_t n = 0;

@@ -6,9 +6,11 @@
 # build (Debian's busybox-static has one configuration for all
 # architectures; the version string says which). Exit 1 with one line on
 # stderr when neither works.
+# busybox-install.sh --list BUSYBOX: only print that list (bin/sh, ...).
+[ "$1" != --list ] || { listonly=1 && shift; }
 bb=$1 dir=$2
 die() { echo "busybox-install.sh: $*" >&2; exit 1; }
-[ -n "$bb" ] && [ -n "$dir" ] || die "usage: busybox-install.sh BUSYBOX DIR"
+[ -n "$bb" ] && [ -n "$dir$listonly" ] || die "usage: busybox-install.sh BUSYBOX DIR, or --list BUSYBOX"
 [ -f "$bb" ] || die "$bb: no such file"
 version() { LC_ALL=C grep -a -o -m 1 'BusyBox v[^)]*)' "$1" | head -n 1; }
 list=$("$bb" --list-full 2>/dev/null)
@@ -18,6 +20,7 @@ if [ -z "$list" ]; then
 		die "$bb cannot run here and is not the same build as $host ($(version "$bb") vs $(version "$host"))"
 	list=$("$host" --list-full)
 fi
+[ -z "$listonly" ] || { echo "$list"; exit 0; }
 mkdir -p "$dir/bin" "$dir/sbin" "$dir/usr/bin" "$dir/usr/sbin" && cp "$bb" "$dir/bin/busybox" &&
 	chmod 755 "$dir/bin/busybox" || die "cannot copy $bb to $dir/bin"
 # Relative links (../bin/busybox): followed on this machine, they stay in DIR.

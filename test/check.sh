@@ -1,7 +1,8 @@
 #!/bin/sh
 # check.sh: every suite in turn (parser unit tests, host integration tests,
-# the same tests in a QEMU VM booted from an initramfs with cgroup v2), then
-# one closing line adding them up: "N passed, N failed, N skipped".
+# the same tests in QEMU VMs booted from an initramfs with cgroup v2, this
+# host's architecture and arm64), then one closing line adding them up:
+# "N passed, N failed, N skipped".
 # SKIP_VM=1 leaves the VMs out, SKIP_CLIENTS=1 the podman/containerd one
 # (each still counts as one skip). The clients' Debian image is built once
 # (debootstrap, ~3 min) and cached in build/clients.
@@ -51,10 +52,13 @@ else
 	suite "podman and containerd driving husk in a QEMU VM" sh test/clients-vm.sh
 fi
 if [ "${SKIP_VM:-}" = 1 ]; then
-	echo "SKIP: the VM suite (SKIP_VM=1)"
-	ts=$((ts + 1))
+	echo "SKIP: the VM suites, this host's architecture and arm64 (SKIP_VM=1)"
+	ts=$((ts + 2))
 else
 	suite "integration tests in a QEMU VM (initramfs, cgroup v2)" sh test/vm.sh
+	# The same on arm64 (TCG, Debian's cloud-arm64 kernel): make builds husk
+	# and the helpers for it; `make check-arch ARCH=armhf` does 32-bit ARM.
+	suite "integration tests in an arm64 QEMU VM" env MAKEFLAGS= make -s ARCH=arm64 check-arch
 fi
 if [ "${SKIP_VM:-}" = 1 ]; then
 	echo "SKIP: the initramfs kit in QEMU VMs (SKIP_VM=1)"

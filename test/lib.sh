@@ -29,6 +29,16 @@ new_kernel_only() {
 	[ -z "${HUSK_OLD_KERNEL:-}" ] || skip "emulating an older kernel: $*"
 }
 
+# need_time_ns: skip unless this kernel has time namespaces (5.6,
+# CONFIG_TIME_NS), naming why when the architecture cannot have them.
+need_time_ns() {
+	[ ! -e /proc/self/ns/time ] || return 0
+	case $(uname -m) in
+	arm | armv*) skip "32-bit ARM has no time namespaces (its vDSO cannot offset clocks: no CONFIG_TIME_NS)" ;;
+	*) skip "no time namespaces in this kernel (CONFIG_TIME_NS, Linux 5.6)" ;;
+	esac
+}
+
 # ---- running husk ------------------------------------------------------------
 
 # h ARGS...: husk with this run's --root (and the leftover marker).

@@ -5,6 +5,8 @@
  *   probe ids | caps | fds | mounts | cgroup | rlimits | ns | hostname | env
  *         | cwd | pid | tty | clocks | write PATH | read PATH
  *         | syscall NAME ARG...  (NAME's own number of ARGs: see syscall_table)
+ *         | sysno NAME  ("sysno NAME: N", the number of that syscall_table entry
+ *           on this architecture: what a seccomp agent is told)
  *         | escape DIR  (the classic chroot escape: chroot DIR, chdir .. 64 times,
  *           chroot .; then "escape: /NAME" for each entry of the new /)
  *         | swap A B SECONDS  (renameat2(A, B, RENAME_EXCHANGE) in a loop until
@@ -271,30 +273,40 @@ static void do_read(const char *path)
 
 /* "syscall NAME: ok RET" or "syscall NAME: ERRNO": the syscall itself, not
  * libc's wrapper (for seccomp filters). An ARG that starts with a digit is a
- * number (0x... too), else a string. */
+ * number (0x... too), else a string. Only syscalls every architecture has:
+ * arm64 has no mkdir or rmdir, so the *at forms, whose directory fd is
+ * always AT_FDCWD (at = 1): "syscall mkdirat PATH MODE",
+ * "syscall unlinkat PATH FLAGS" (0x200, AT_REMOVEDIR, for a directory). */
 static const struct {
 	const char *name;
 	long nr;
-	int nargs;
+	int nargs, at;
 } syscall_table[] = {
-	{"getpid", SYS_getpid, 0},   {"getppid", SYS_getppid, 0}, {"mkdir", SYS_mkdir, 2},
-	{"rmdir", SYS_rmdir, 1},     {"chdir", SYS_chdir, 1},     {"personality", SYS_personality, 1},
-	{"unshare", SYS_unshare, 1}, {"umask", SYS_umask, 1},
+	{"getpid", SYS_getpid, 0, 0},     {"getppid", SYS_getppid, 0, 0},
+	{"mkdirat", SYS_mkdirat, 2, 1},   {"unlinkat", SYS_unlinkat, 2, 1},
+	{"chdir", SYS_chdir, 1, 0},       {"personality", SYS_personality, 1, 0},
+	{"unshare", SYS_unshare, 1, 0},   {"umask", SYS_umask, 1, 0},
 };
+
+/* The index of syscall_table's entry NAME, or -1. */
+static int syscall_find(const char *name)
+{
+	for (size_t k = 0; k < sizeof syscall_table / sizeof syscall_table[0]; k++)
+		if (name && strcmp(name, syscall_table[k].name) == 0)
+			return (int)k;
+	return -1;
+}
 
 static int do_syscall(int argc, char **argv, int i)
 {
-	long a[3] = {0};
-	size_t k;
+	long a[3] = {AT_FDCWD};
+	int k = syscall_find(argv[i + 1]);
 
-	for (k = 0; k < sizeof syscall_table / sizeof syscall_table[0]; k++)
-		if (i + 1 < argc && strcmp(argv[i + 1], syscall_table[k].name) == 0)
-			break;
-	if (k == sizeof syscall_table / sizeof syscall_table[0] || i + 1 + syscall_table[k].nargs >= argc)
+	if (k < 0 || i + 1 + syscall_table[k].nargs >= argc)
 		return -1;
 	for (int j = 0; j < syscall_table[k].nargs; j++) {
 		const char *v = argv[i + 2 + j];
-		a[j] = (*v >= '0' && *v <= '9') ? (long)strtoull(v, NULL, 0) : (long)v;
+		a[syscall_table[k].at + j] = (*v >= '0' && *v <= '9') ? (long)strtoull(v, NULL, 0) : (long)v;
 	}
 	long r = syscall(syscall_table[k].nr, a[0], a[1], a[2]);
 	if (r < 0)
@@ -361,7 +373,7 @@ int main(int argc, char **argv)
 {
 	if (argc < 2) {
 		fprintf(stderr, "usage: probe ids|caps|fds|mounts|cgroup|rlimits|ns|hostname|env|cwd|pid|tty|clocks"
-				"|write PATH|read PATH|syscall NAME ARG...|escape DIR|swap A B SECONDS ...\n");
+				"|write PATH|read PATH|syscall NAME ARG...|sysno NAME|escape DIR|swap A B SECONDS ...\n");
 		return 2;
 	}
 	for (int i = 1; i < argc; i++) {
@@ -405,6 +417,10 @@ int main(int argc, char **argv)
 		}
 		else if (strcmp(w, "syscall") == 0 && (i = do_syscall(argc, argv, i)) > 0)
 			fflush(stdout);
+		else if (strcmp(w, "sysno") == 0 && syscall_find(argv[i + 1]) >= 0) {
+			printf("sysno %s: %ld\n", argv[i + 1], syscall_table[syscall_find(argv[i + 1])].nr);
+			i++;
+		}
 		else {
 			fprintf(stderr, "probe: unknown or incomplete word: %s\n", w);
 			return 2;

@@ -5,6 +5,11 @@
 # (test/probe.c) as OUT_DIR/bin/probe. Also builds the helpers next to OUT_DIR:
 # build/sockrecv (the console-socket receiver and seccomp agent) and
 # build/nosys (test/check.sh's older kernel). Quick and silent when already up to date.
+#   BUSYBOX  the busybox-static binary   default /bin/busybox
+#   MUSL_CC  the compiler                default musl-gcc
+# For another architecture (the Makefile's rule for build/ARCH/rootfs), both
+# are that architecture's: its musl cross compiler, and Debian's
+# busybox-static for it (test/busybox-arch.sh).
 # Exit status: 0, 1 on failure.
 set -e
 out=${1:?usage: rootfs.sh OUT_DIR}
@@ -20,7 +25,7 @@ newer() { [ -e "$1" ] && ! [ "$2" -nt "$1" ]; }
 mkdir -p "$build"
 for p in probe sockrecv nosys; do
 	if ! newer "$build/$p" "$src/$p.c"; then
-		"$cc" $cflags -o "$build/$p.tmp" "$src/$p.c"
+		$cc $cflags -o "$build/$p.tmp" "$src/$p.c"
 		mv "$build/$p.tmp" "$build/$p"
 	fi
 done
@@ -33,8 +38,12 @@ mkdir -p "$out/bin" "$out/etc"
 for d in proc sys dev tmp root mnt run var home usr opt; do mkdir -p "$out/$d"; done
 chmod 1777 "$out/tmp"
 cp "$busybox" "$out/bin/busybox"
-for a in $("$busybox" --list); do
-	[ "$a" = busybox ] || ln -s busybox "$out/bin/$a"
+# Every applet in bin/ (busybox-install.sh lists them, with the host's busybox
+# when this one is another architecture's).
+applets=$(sh "$src/../kit/busybox-install.sh" --list "$busybox")
+for a in $applets; do
+	a=${a##*/}
+	[ "$a" = busybox ] || [ -e "$out/bin/$a" ] || ln -s busybox "$out/bin/$a"
 done
 # So that PATH=/usr/bin:/sbin:... also finds the applets.
 ln -s ../bin "$out/usr/bin"

@@ -8,7 +8,7 @@ host_ns() {
 
 t_ns_new_all() {
 	new_kernel_only "no time namespace without clone3"
-	[ -e /proc/self/ns/time ] || skip "no time namespaces"
+	need_time_ns
 	C_NS=$(ns pid ipc uts mount network cgroup time)
 	run_probe ns
 	for n in cgroup ipc mnt net pid uts time; do
@@ -186,7 +186,7 @@ t_ns_user_without_mappings() {
 
 t_ns_time() {
 	new_kernel_only "no time namespace without clone3"
-	[ -e /proc/self/ns/time ] || skip "no time namespaces"
+	need_time_ns
 	C_NS=$(ns pid ipc uts mount network time)
 	run_probe ns
 	expect_ne "$(host_ns time)" "$(line time)" "time namespace"
@@ -253,7 +253,7 @@ t_rootless() {
 # those of an exec'd process.
 t_ns_time_offsets() {
 	new_kernel_only "no time namespace without clone3"
-	[ -e /proc/self/ns/time ] || skip "no time namespaces"
+	need_time_ns
 	C_NS=$(ns pid ipc uts mount network time)
 	C_LINUX='"timeOffsets": {"monotonic": {"secs": 1000000, "nanosecs": 5}, "boottime": {"secs": 2000000}},'
 	args sh -c 'probe clocks ns; cat /proc/self/timens_offsets; echo "uptime: $(cut -d. -f1 /proc/uptime)"; sleep 1000'
@@ -281,7 +281,7 @@ t_ns_time_offsets() {
 # In a new user namespace, which owns the new time namespace.
 t_ns_time_offsets_userns() {
 	new_kernel_only "no time namespace without clone3"
-	[ -e /proc/self/ns/time ] || skip "no time namespaces"
+	need_time_ns
 	C_NS=$(ns user pid ipc uts mount network time)
 	C_LINUX='"uidMappings": [{"containerID": 0, "hostID": 100000, "size": 65536}],
 		"gidMappings": [{"containerID": 0, "hostID": 100000, "size": 65536}],

@@ -1,69 +1,87 @@
 #!/bin/sh
 # Run the test suite inside a QEMU VM: cgroup v2 with every controller, and
 # husk running from an initramfs root (pivot_root gives EINVAL there), the two
-# things this host cannot show. Usage: sh test/vm.sh [FILTER]
+# things this host cannot show. Usage: [VM_ARCH=ARCH] sh test/vm.sh [FILTER]
+#   VM_ARCH=arm64   the VM's architecture, Debian's name: this host's by
+#                   default (./husk, build/rootfs); arm64 or armhf boot
+#                   Debian's kernel for it (build/ARCH/kernel) on QEMU's
+#                   "virt" board and test build/ARCH/husk (make ARCH=ARCH)
+#                   in build/ARCH/rootfs
 #   VM_SCRIPT=file  run that script in the VM instead of test/run.sh
-#   VM_TIMEOUT=600  seconds before the VM is killed
-#   VM_HUSK=path    the husk binary to test (default ./husk)
+#   VM_TIMEOUT=N    seconds before the VM is killed (default: 600 times the
+#                   architecture's slowness under TCG, below)
+#   VM_HUSK=path    the husk binary to test (default ./husk, build/ARCH/husk)
 # Prints the VM's output and ends with the suite's "N passed, N failed, N skipped"
-# line (raw console: build/vm/serial.log); exits non-zero when the suite
-# failed, the VM timed out or gave no result.
+# line (raw console: build/vm/serial.log, serial-ARCH.log); exits non-zero
+# when the suite failed, the VM timed out or gave no result.
 # TCG only: KVM does not work on our machines, so never -enable-kvm.
 cd "$(dirname "$0")/.." || exit 1
 VM=build/vm
-K=$VM/kernel
 filter=$1
 NAME=vm
 . test/vm-host.sh
 
-sh test/deps.sh qemu-system-x86 busybox-static cpio musl-tools || die "missing packages"
+# Per architecture (vm_qemu: QEMU, its board and console): QEMU's package,
+# and how many times slower than x86-64 it runs the suite under TCG here,
+# which scales the VM's timeout and run.sh's per-test TIMEOUT.
+host=$(dpkg --print-architecture)
+arch=${VM_ARCH:-$host}
+vm_qemu "$arch"
+case $arch in
+amd64) pkg=qemu-system-x86 slow=1 ;;
+*) pkg=qemu-system-arm slow=3 ;;
+esac
+# The host's files keep their names (build/vm/kernel is the clients VM's too).
+if [ "$arch" = "$host" ]; then
+	husk=husk build=build sfx=""
+else
+	husk=build/$arch/husk build=build/$arch sfx=-$arch
+fi
+K=$(vm_kernel_dir "$arch")
+timeout=${VM_TIMEOUT:-$((600 * slow))}
 
-# Debian's cloud kernel: cgroups, namespaces, seccomp, devtmpfs, initrd and the
-# 8250 serial console are built in, so no modules are needed. Cached.
-vm_kernel $K
+sh test/deps.sh $pkg busybox-static cpio musl-tools || die "missing packages"
 
-# The container rootfs and the static helpers beside it (build/probe,
-# build/sockrecv); rootfs.sh is quick when they are up to date.
-sh test/rootfs.sh build/rootfs || die "test/rootfs.sh failed"
+# Debian's kernel: cgroups, namespaces, seccomp, devtmpfs, initrd and the
+# serial console are built in, so no modules are needed. Cached.
+vm_kernel $K "$arch"
+
+# The container rootfs and the static helpers beside it (probe, sockrecv),
+# built for the architecture; quick when they are up to date.
+MAKEFLAGS= make -s ARCH="$arch" $build/rootfs/.ok >&2 || die "make ARCH=$arch $build/rootfs/.ok failed"
 
 # The initramfs, rebuilt every run (it takes a second): the repo's layout at /
 # (/husk, /test, /build/rootfs) so that run.sh's relative paths hold, plus a
 # static busybox with its applets, and /init.
-I=$VM/initramfs
-rm -rf $I && mkdir -p $I/bin $I/sbin $I/usr/bin $I/usr/sbin $I/proc $I/sys $I/dev \
-	$I/run $I/tmp $I/root $I/etc $I/build || exit 1
-cp /bin/busybox $I/bin/busybox || exit 1
-for a in $(/bin/busybox --list-full); do
-	[ -e "$I/$a" ] || ln -s /bin/busybox "$I/$a"
-done
+I=$VM/initramfs$sfx
+rm -rf $I && mkdir -p $I/proc $I/sys $I/dev $I/run $I/tmp $I/root $I/etc $I/build || exit 1
+sh kit/busybox-install.sh $build/rootfs/bin/busybox $I || exit 1
 cp test/vm-init.sh $I/init && chmod 755 $I/init || exit 1
-cp "${VM_HUSK:-husk}" $I/husk || die "no husk binary: run make husk"
+cp "${VM_HUSK:-$husk}" $I/husk || die "no husk binary $husk: run make${sfx:+ ARCH=$arch}"
 cp -R test $I/test # with test/vm-common.sh, which /init sources
-# build/rootfs and the static helpers beside it (sockrecv, probe); not the
-# dynamic ones (unit_spec is glibc: the VM has no ld.so).
-for f in build/*; do
-	[ -d "$f" ] && [ "$f" != build/rootfs ] && continue
-	[ -f "$f" ] && head -c 4096 "$f" | grep -q ld-linux && continue
-	cp -R "$f" $I/build/
-done
+# The rootfs and the static helpers beside it, as /build (husk-fault when
+# built: make $build/husk-fault).
+cp -R $build/rootfs $build/probe $build/sockrecv $I/build/ || exit 1
+[ ! -f $build/husk-fault ] || cp $build/husk-fault $I/build/ || exit 1
 echo "root:x:0:0:root:/root:/bin/sh" > $I/etc/passwd
 echo "root:x:0:" > $I/etc/group
 printf '%s\n' "$filter" > $I/vm-filter
 if [ -n "$VM_SCRIPT" ]; then cp "$VM_SCRIPT" $I/vm-script || exit 1; fi
-(cd $I && find . | cpio -o -H newc -R 0:0 --quiet) > $VM/initrd || die "cpio failed"
+(cd $I && find . | cpio -o -H newc -R 0:0 --quiet) > $VM/initrd$sfx || die "cpio failed"
 
 # Boot. quiet + printk 1 (in init) keep the console for the tests' output;
 # cgroup_no_v1=all makes it a cgroup v2 only system; panic=-1 + -no-reboot
-# turn an init crash into a quick exit rather than a hang.
-log=$VM/serial.log
+# turn an init crash into a quick exit rather than a hang. TIMEOUT=, which
+# the kernel does not know, is passed to /init's environment: run.sh's
+# per-test limit.
+log=$VM/serial$sfx.log
 start=$(date +%s)
-timeout "${VM_TIMEOUT:-600}" qemu-system-x86_64 -m 1024 -smp 2 -nographic -no-reboot -nic none \
-	-kernel $K/vmlinuz -initrd $VM/initrd \
-	-append "console=ttyS0 panic=-1 quiet cgroup_no_v1=all" </dev/null >$log 2>&1
+timeout "$timeout" $VM_QEMU -m 1024 -smp 2 -kernel $K/vmlinuz -initrd $VM/initrd$sfx \
+	-append "console=$VM_CONSOLE panic=-1 quiet cgroup_no_v1=all TIMEOUT=$((60 * slow))" </dev/null >$log 2>&1
 qrc=$?
 secs=$(($(date +%s) - start))
 vm_console $log
 # Everything but the result lines; then our verdict and the suite's summary last.
 # (VM-START: the kernel and how long after boot /init began.)
 boot=$(sed -n 's/^VM-START: \([^,]*\), \(.*\) after boot/kernel \1, \/init at \2, /p' $log.txt)
-vm_report $log "$qrc" "${VM_TIMEOUT:-600}" "${boot}run took ${secs}s"
+vm_report $log "$qrc" "$timeout" "${boot}$arch run took ${secs}s"
