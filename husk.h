@@ -404,6 +404,8 @@ const char *spec_rlimit_name(int resource);
 const char *spec_ns_name(int type);
 /* Does linux.namespaces list type (a new one or one joined by path)? */
 bool spec_has_ns(const struct spec *s, int type);
+/* Does this kernel have namespaces of this type ("time", "network"...)? */
+bool spec_kernel_has_ns(const char *type);
 
 /* ---- linux.sysctl: which keys a container may set (sysctl.c) ------------ */
 

@@ -223,6 +223,10 @@ static int check_config(const struct container *c, const struct create_opts *o, 
 	if (!s->has_process && !o->create_only)
 		return err_set(e, 0, "config.json: process: required to run a container");
 	for (size_t i = 0; i < s->linux.n_namespaces; i++) {
+		const char *type = spec_ns_name(s->linux.namespaces[i].type);
+		if (!spec_kernel_has_ns(type)) /* else the clone fails with EINVAL */
+			return err_set(e, 0, "config.json: linux.namespaces[%zu]: this kernel has no %s namespace",
+				       i, type);
 		uts |= s->linux.namespaces[i].type == CLONE_NEWUTS;
 		user |= s->linux.namespaces[i].type == CLONE_NEWUSER && !s->linux.namespaces[i].path;
 	}

@@ -1766,7 +1766,7 @@ static bool libseccomp_knows(const char *arch)
 
 /* A namespace type this kernel has (/proc/self/ns names it): 32-bit ARM
  * kernels have no time namespace, and cloning one fails with EINVAL. */
-static bool kernel_has_ns(const char *type)
+bool spec_kernel_has_ns(const char *type)
 {
 	char path[32];
 	snprintf(path, sizeof path, "/proc/self/ns/%s",
@@ -1779,7 +1779,7 @@ static bool kernel_has_ns(const char *type)
  * libseccomp can filter. */
 void spec_features(FILE *f)
 {
-	put_table(f, "namespaces", ns_names, kernel_has_ns);
+	put_table(f, "namespaces", ns_names, spec_kernel_has_ns);
 	fputs(", ", f);
 	const char *caps[sizeof(cap_names) / sizeof(cap_names[0]) + 1];
 	size_t n = 0;

@@ -193,6 +193,17 @@ t_ns_time() {
 	assert_clean "$ID"
 }
 
+# A kernel without time namespaces (32-bit ARM: no CONFIG_TIME_NS): one
+# clear line at create, not the clone's EINVAL.
+t_ns_time_missing() {
+	[ ! -e /proc/self/ns/time ] || skip "this kernel has time namespaces"
+	C_NS=$(ns pid ipc uts mount network time)
+	args true
+	mkbundle
+	expect_fail "husk: config.json: linux.namespaces[5]: this kernel has no time namespace" h run -b "$B" "$ID"
+	assert_clean "$ID"
+}
+
 t_ns_cgroup_view() {
 	[ -n "$(cgroup2_dir)" ] || skip "no cgroup2 mount"
 	C_NS=$(ns pid ipc uts mount network cgroup)
