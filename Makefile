@@ -30,7 +30,8 @@ HOSTCC = gcc
 # The commit a checkout builds from, for `husk --version` ("" outside git).
 COMMIT := $(shell git rev-parse --short=12 HEAD 2>/dev/null)$(shell git diff --quiet HEAD -- 2>/dev/null || echo -dirty)
 WARN = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2
-CFLAGS = -std=gnu11 -Os -ffunction-sections -fdata-sections $(WARN) -I$(BUILD)/include \
+# -flto: 6.6 KB less on arm64 (nothing on x86-64), for the 400 KB budget.
+CFLAGS = -std=gnu11 -Os -flto=auto -ffunction-sections -fdata-sections $(WARN) -I$(BUILD)/include \
 	-DJSMN_STRICT -DJSMN_PARENT_LINKS
 # -z norelro: a static musl binary never applies PT_GNU_RELRO (only its
 # dynamic loader does), and the page alignment it forces cost 25 KB on arm64.
