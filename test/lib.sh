@@ -324,8 +324,15 @@ new_lines() {
 	awk 'FILENAME == ARGV[1] { n[$0]++; next } { if (n[$0] > 0) n[$0]--; else print }' "$1" "$2"
 }
 
+# Another test run's scratch dir or rootfs (a second checkout, a helper's
+# worktree, CI beside a developer) is not this run's to judge: its mounts
+# come and go while this run looks.
 mountpoints() {
-	awk '{ print $5 }' /proc/self/mountinfo | sort
+	awk -v t="$T" -v r="$ROOTFS" '
+		{ m = $5 }
+		m == t || index(m, t "/") == 1 || index(m, r) == 1 { print m; next }
+		m ~ /^\/tmp\/husk-test\./ || m ~ /\/build\/([^\/]+\/)?rootfs(\/|$)/ { next }
+		{ print m }' /proc/self/mountinfo | sort
 }
 
 # marked_pids: processes with this test's MARK in their environment.
