@@ -131,7 +131,8 @@ t_exec_tty_console_socket() {
 # pidfd_listen: sockrecv --pidfd on $TD/pidfd.sock, its output in $TD/pidfd.
 pidfd_listen() {
 	[ -x "$SOCKRECV" ] || skip "no $SOCKRECV (built by rootfs.sh)"
-	"$SOCKRECV" --pidfd "$TD/pidfd.sock" >"$TD/pidfd" 2>"$TD/pidfd.err" &
+	# marked: run.sh ends it if the test fails before it exits
+	HUSK_TEST_MARK="$MARK" "$SOCKRECV" --pidfd "$TD/pidfd.sock" >"$TD/pidfd" 2>"$TD/pidfd.err" &
 	SR=$!
 	_n=50
 	while [ ! -S "$TD/pidfd.sock" ] && [ "$_n" -gt 0 ]; do sleep 0.1; _n=$((_n - 1)); done
