@@ -601,6 +601,21 @@ static int signal_init(const struct state *st, int sig, struct husk_err *e)
 	return 0;
 }
 
+/* The init reported a failed start and exits: wait (10 s at most) until it
+ * has, so that once start returns, state says stopped, not running. */
+static void wait_init_gone(const struct state *st)
+{
+	AUTO_FD pfd = sys_pidfd_open(st->pid, 0);
+	if (pfd >= 0 && state_pid_alive(st)) {
+		struct pollfd p = {.fd = pfd, .events = POLLIN};
+		while (poll(&p, 1, 10000) < 0 && errno == EINTR)
+			;
+		return;
+	}
+	for (int i = 0; i < 10000 && state_pid_alive(st); i++)
+		usleep(1000); /* no pidfd (before Linux 5.3) */
+}
+
 static int start_loaded(int dirfd, struct state *st, struct husk_err *e)
 {
 	if (st->status == ST_STOPPED)
@@ -628,6 +643,7 @@ static int start_loaded(int dirfd, struct state *st, struct husk_err *e)
 	ssize_t n = read(conn, msg, sizeof(msg) - 1);
 	if (n > 0) {
 		msg[n] = '\0';
+		wait_init_gone(st);
 		return err_set(e, 0, "start container %s: %s", st->id, msg);
 	}
 	st->status = ST_RUNNING;
