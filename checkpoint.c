@@ -10,13 +10,17 @@
  *       file; here criu's keys: "pipe:[N]", "tty[RDEV:DEV]", "file[MNT:INO]"
  *       or the path of a file criu restores itself)
  *   <image dir>/dump.log, restore.log  criu's logs (or in --work-path)
- *   <root>/<id>/criu-root  the rootfs bound here while criu restores (criu
- *       wants a mount point whose parent is not overmounted, as runc does)
+ criu wants the root it restores into to be a mount point whose parent is
+ * not overmounted: restore binds the rootfs onto itself in a mount
+ * namespace of its own (a slave of the host's), where criu runs, so the
+ * bind ends with husk and criu whatever happens (runc binds it on a
+ * directory of its state instead, and unmounts it after).
  * A checkpoint without --leave-running ends the container (criu kills it)
  * and husk deletes its state and cgroup, as runc does; restore takes the
  * bundle's config.json (-b), as runc does, and recreates the state. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <sched.h>
 #include <signal.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -414,10 +418,9 @@ static int read_descriptors(const char *images, char keys[3][256], struct husk_e
 struct restored {
 	struct container c;
 	struct state st;
-	char images[4096], work[4096], log[8300], root_dir[4200], pidfile[4200], pts[64];
+	char images[4096], work[4096], log[8300], pidfile[4200], pts[64];
 	char keys[3][256];
 	int rootfd, dirfd, cgroup_fd, console, master, slave;
-	bool mounted;
 };
 
 /* The pty whose peer replaces the checkpointed one; its master goes to
@@ -442,7 +445,7 @@ static int new_pty(struct restored *r, struct husk_err *e)
 static void restore_args(struct cmdline *c, const struct cr_opts *o, struct restored *r)
 {
 	add(c, "restore");
-	add(c, "--root=%s", r->root_dir);
+	add(c, "--root=%s", r->c.rootfs);
 	add_common(c, o, r->images, o->work_path ? r->work : NULL, r->log);
 	add(c, "--restore-detached");
 	add(c, "--restore-sibling");
@@ -495,7 +498,7 @@ static int restore_check(struct restored *r, const struct cr_opts *o, struct hus
 }
 
 /* Phase 2: the state dir, the cgroup with its limits, state.json (pid 0,
- * so that delete --force finds the cgroup), the rootfs where criu wants it. */
+ * so that delete --force finds the cgroup), the rootfs a mount point. */
 static int restore_prepare(struct restored *r, const char *id, struct husk_err *e)
 {
 	if ((r->rootfd = state_open_root(true, e)) < 0 ||
@@ -513,13 +516,11 @@ static int restore_prepare(struct restored *r, const char *id, struct husk_err *
 		return err_wrap(e, "config.json: ");
 	if (state_write(r->dirfd, &r->st, e) < 0 || save_config(r->dirfd, &r->c, e) < 0)
 		return -1;
-	snprintf(r->root_dir, sizeof(r->root_dir), "%s/%s/criu-root", opt_root, id);
 	snprintf(r->pidfile, sizeof(r->pidfile), "%s/%s/criu.pid", opt_root, id);
-	if (mkdirat(r->dirfd, "criu-root", 0700) < 0)
-		return err_sys(e, "restore: mkdir %s", r->root_dir);
-	if (mount(r->c.rootfs, r->root_dir, NULL, MS_BIND | MS_REC, NULL) < 0)
-		return err_sys(e, "restore: bind %s on %s", r->c.rootfs, r->root_dir);
-	r->mounted = true;
+	if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_SLAVE | MS_REC, NULL) < 0)
+		return err_sys(e, "restore: a mount namespace for criu");
+	if (mount(r->c.rootfs, r->c.rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
+		return err_sys(e, "restore: bind %s on itself", r->c.rootfs);
 	return 0;
 }
 
@@ -558,10 +559,6 @@ static int restore_run_criu(struct restored *r, const struct cr_opts *o, const c
 
 static void restore_close(struct restored *r)
 {
-	if (r->mounted)
-		umount2(r->root_dir, MNT_DETACH);
-	if (r->dirfd >= 0)
-		unlinkat(r->dirfd, "criu-root", AT_REMOVEDIR);
 	int fds[] = {r->rootfd, r->dirfd, r->cgroup_fd, r->console, r->master, r->slave};
 	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
 		if (fds[i] >= 0)
@@ -579,17 +576,23 @@ int restore_run(const struct cr_opts *o, const char *id, struct husk_err *e)
 	r.c.st = &r.st;
 	if (refuse(o, "restore", e) < 0)
 		return -1;
-	if (!o->detach)
-		return err_set(e, 0, "restore: only --detach (-d) is supported: husk does not wait "
-				     "for a restored container");
 	if (find_criu("restore", criu, sizeof(criu), e) < 0 || restore_check(&r, o, e) < 0) {
 		restore_close(&r);
 		return -1;
 	}
 	if (restore_prepare(&r, id, e) < 0 || restore_run_criu(&r, o, criu, e) < 0)
 		goto fail;
+	int code = 0;
+	if (!o->detach) {
+		/* As run: the restored init is our child (--restore-sibling). A
+		 * terminal's master went to --console-socket, so none to relay. */
+		code = wait_in_foreground(r.st.pid, -1);
+		r.st.status = ST_STOPPED;
+		if (destroy(r.rootfd, r.dirfd, &r.st, e) < 0)
+			code = -1;
+	}
 	restore_close(&r);
-	return 0;
+	return code;
 
 fail:
 	/* criu kills what it restored when it fails; a restored init that

@@ -526,6 +526,11 @@ int resolve_bundle(struct container *c, const char *bundle, struct husk_err *e);
 void fill_state(struct state *st, const struct container *c);
 int save_config(int dirfd, const struct container *c, struct husk_err *e);
 int write_pid_file(const char *path, pid_t pid, struct husk_err *e);
+/* run's foreground: relay the pty (console_local: where its master comes,
+ * or -1), forward signals, return the exit code as a shell's. */
+int wait_in_foreground(pid_t pid, int console_local);
+/* delete's end: kill what is left, poststop hooks, cgroup and state gone. */
+int destroy(int rootfd, int dirfd, struct state *st, struct husk_err *e);
 
 /* AppArmor is on in this kernel (process.apparmorProfile can be applied). */
 bool apparmor_enabled(void);

@@ -621,7 +621,7 @@ static void wait_gone(const struct state *st)
 
 /* Kill what is left, run poststop hooks, remove the cgroup and the state.
  * Works on a half-created container too (no state.json: st->id only). */
-static int destroy(int rootfd, int dirfd, struct state *st, struct husk_err *e)
+int destroy(int rootfd, int dirfd, struct state *st, struct husk_err *e)
 {
 	if (st->status != ST_STOPPED && signal_init(st, SIGKILL, e) == 0)
 		wait_gone(st);
@@ -723,7 +723,7 @@ static int wait_foreground(pid_t pid, int master)
 
 /* A process in the foreground (run's init, exec's process): relay the pty
  * if we hold it, forward signals, and return its exit code as a shell's. */
-static int wait_in_foreground(pid_t pid, int console_local)
+int wait_in_foreground(pid_t pid, int console_local)
 {
 	AUTO_FD master = console_local >= 0 ? recv_fd(console_local) : -1;
 	struct termios saved;
@@ -1255,7 +1255,7 @@ static int cmd_restore(int argc, char **argv, struct husk_err *e)
 	const struct opt t[] = {
 		CR_OPTS(o),
 		ARG("bundle", 'b', &o.bundle, "DIR", "the bundle: config.json, rootfs (default .)"),
-		FLAG("detach", 'd', &o.detach, "return once restored (required)"),
+		FLAG("detach", 'd', &o.detach, "return once restored; do not wait"),
 		ARG("pid-file", 0, &o.pid_file, "PATH", "write the restored init's pid to PATH"),
 		ARG("console-socket", 0, &o.console_socket, "PATH",
 		    "unix socket that receives the new pty's master"),
@@ -1390,10 +1390,11 @@ static const struct command {
 	 "    Save a running container with criu; it ends unless --leave-running.\n"
 	 "    Refused: --page-server, --status-fd, --lazy-pages, --empty-ns, --auto-dedup."},
 	{"restore", cmd_restore,
-	 "restore -d [-b DIR] [--image-path DIR] [--work-path DIR] [--pid-file PATH]\n"
+	 "restore [-d] [-b DIR] [--image-path DIR] [--work-path DIR] [--pid-file PATH]\n"
 	 "        [--console-socket PATH] [--tcp-established] [--ext-unix-sk] [--shell-job]\n"
 	 "        [--file-locks] [--manage-cgroups-mode MODE] [--no-subreaper] [--no-pivot] ID\n"
-	 "    Run a checkpointed container again, as ID, from the bundle's config.\n"
+	 "    Run a checkpointed container again, as ID, from the bundle's config; in the\n"
+	 "    foreground, wait and exit with its status, then delete it (as run).\n"
 	 "    Refused: --lazy-pages, --empty-ns, --auto-dedup, --lsm-profile,\n"
 	 "    --lsm-mount-context."},
 };

@@ -54,7 +54,6 @@ t_checkpoint_refused() {
 	expect_fail "restore: --lsm-profile is not supported by husk" \
 		h restore -d --lsm-profile apparmor:x "$ID"
 	expect_fail 'invalid mode "bogus"' h checkpoint --manage-cgroups-mode bogus "$ID"
-	expect_fail "only --detach (-d) is supported" h restore -b "$B" "$ID"
 	expect_fail "container $ID does not exist" h checkpoint --image-path "$TD/img" "$ID"
 	[ ! -e "$TD/img" ] || fail "an image dir was made"
 	assert_clean "$ID"
@@ -176,7 +175,49 @@ t_checkpoint_leave_running() {
 	assert_clean "$ID"
 }
 
+# Pre-dumps (memory only, the container runs on), a chain of two, then
+# the dump with the last as its parent: the restore counts on.
+t_checkpoint_pre_dump() {
+	criu_works
+	counter
+	h run -d -b "$B" "$ID" </dev/null >"$TD/c1" 2>"$TD/e1" || fail "run: $(cat "$TD/e1")"
+	wait_count "$TD/c1" 3
+	expect_ok h checkpoint --pre-dump --image-path "$TD/pre1" "$ID"
+	expect_eq running "$(st "$ID" status)" "status after a pre-dump"
+	expect_ok h checkpoint --pre-dump --image-path "$TD/pre2" --parent-path ../pre1 "$ID"
+	expect_eq running "$(st "$ID" status)" "status after the second pre-dump"
+	expect_ok h checkpoint --image-path "$TD/img" --parent-path ../pre2 "$ID"
+	[ -L "$TD/img/parent" ] || fail "the dump has no parent link: $(ls "$TD/img" | head)"
+	assert_clean "$ID"
+	h restore -d -b "$B" --image-path "$TD/img" "$ID" </dev/null >>"$TD/c1" 2>>"$TD/e1" ||
+		fail "restore: $(cat "$TD/e1")"
+	n=$(tail -n 1 "$TD/c1")
+	wait_count "$TD/c1" $((n + 3))
+	consecutive "$TD/c1"
+	expect_ok h delete -f "$ID"
+	assert_clean "$ID"
+}
+
+# restore without -d waits, as run: it exits with the container's status
+# and deletes it.
+t_checkpoint_restore_foreground() {
+	criu_works
+	args sh -c 'i=0; while [ $i -lt 25 ]; do i=$((i+1)); echo $i; sleep 0.2; done; exit 3'
+	mkbundle
+	h run -d -b "$B" "$ID" </dev/null >"$TD/c1" 2>"$TD/e1" || fail "run: $(cat "$TD/e1")"
+	wait_count "$TD/c1" 3
+	expect_ok h checkpoint --image-path "$TD/img" "$ID"
+	# stdout: the same file, appended (criu checks an external file's size)
+	h restore -b "$B" --image-path "$TD/img" "$ID" </dev/null >>"$TD/c1" 2>>"$TD/e1"
+	expect_eq 3 "$?" "restore's exit status (the container's; stderr: $(cat "$TD/e1"))"
+	expect_eq 25 "$(tail -n 1 "$TD/c1")" "the last count"
+	consecutive "$TD/c1"
+	assert_clean "$ID"
+}
+
 # A restored container is deleted cleanly: no state, cgroup or process.
+# criu leaves the cgroups alone (ignore): what it restores is born in the
+# cgroup husk made and started it in, limits and all.
 t_checkpoint_restored_delete() {
 	criu_works
 	args sh -c 'sleep 1000 & sleep 1000 & while :; do sleep 1; done'
@@ -184,9 +225,9 @@ t_checkpoint_restored_delete() {
 	mkbundle
 	h run -d -b "$B" "$ID" </dev/null >"$TD/c1" 2>"$TD/e1" || fail "run: $(cat "$TD/e1")"
 	sleep 1
-	expect_ok h checkpoint --image-path "$TD/img" "$ID"
+	expect_ok h checkpoint --manage-cgroups-mode ignore --image-path "$TD/img" "$ID"
 	assert_clean "$ID"
-	h restore -d -b "$B" --image-path "$TD/img" "$ID" </dev/null >"$TD/c2" 2>"$TD/e2" ||
+	h restore -d -b "$B" --manage-cgroups-mode ignore --image-path "$TD/img" "$ID" </dev/null >"$TD/c2" 2>"$TD/e2" ||
 		fail "restore: $(cat "$TD/e2")"
 	expect_ok h ps --format json "$ID"
 	n=$(tr ',' '\n' <"$TD/out" | grep -c '[0-9]')
@@ -224,6 +265,27 @@ t_checkpoint_terminal() {
 	expect_eq $((n + 1)) "$(sed -n 2p "$TD/t2" | tr -dc 0-9)" "the first count on the new pty"
 	expect_ok h exec "$ID" sh -c 'tty </proc/1/fd/0 2>&1; cat /tmp/n'
 	expect_eq running "$(st "$ID" status)" "status after restore"
+	expect_ok h delete -f "$ID"
+	assert_clean "$ID"
+}
+
+# A process of `husk exec` is no child of the init, so not in the tree
+# criu saves (as with runc): the checkpoint ends it with the container, and
+# the restored container runs without it.
+t_checkpoint_with_exec() {
+	criu_works
+	counter
+	h run -d -b "$B" "$ID" </dev/null >"$TD/c1" 2>"$TD/e1" || fail "run: $(cat "$TD/e1")"
+	wait_count "$TD/c1" 3
+	expect_ok h exec -d "$ID" sleep 1000
+	expect_ok h ps "$ID"
+	expect_match 'sleep 1000' "$(cat "$TD/out")" "ps before the checkpoint"
+	expect_ok h checkpoint --image-path "$TD/img" "$ID"
+	assert_clean "$ID"
+	h restore -d -b "$B" --image-path "$TD/img" "$ID" </dev/null >>"$TD/c1" 2>>"$TD/e1" ||
+		fail "restore: $(cat "$TD/e1")"
+	expect_ok h ps "$ID"
+	expect_no_match 'sleep 1000' "$(cat "$TD/out")" "ps after restore"
 	expect_ok h delete -f "$ID"
 	assert_clean "$ID"
 }
