@@ -74,9 +74,8 @@ static int find_criu(const char *cmd, char *out, size_t len, struct husk_err *e)
 		path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 	for (const char *p = path;; p++) {
 		const char *end = strchrnul(p, ':');
-		int n = *want == '/' || strchr(want, '/')
-				? snprintf(out, len, "%s", want)
-				: snprintf(out, len, "%.*s/%s", (int)(end - p), p, want);
+		int n = strchr(want, '/') ? snprintf(out, len, "%s", want)
+					  : snprintf(out, len, "%.*s/%s", (int)(end - p), p, want);
 		struct stat st;
 		if (n > 0 && (size_t)n < len && stat(out, &st) == 0 && S_ISREG(st.st_mode) &&
 		    access(out, X_OK) == 0)
@@ -289,22 +288,16 @@ static int write_descriptors(const char *images, char keys[3][256], struct husk_
 	return r;
 }
 
-/* After a dump that ended the container: its cgroup and state go, as
- * delete's would (the init is dead; its reaper may not have run yet). */
-static void forget(int rootfd, struct state *st)
+/* After a dump that ended the container: delete it, as runc does
+ * (poststop hooks, cgroup, state). criu has killed the tree; once the
+ * init is gone (a pid namespace's init exits last), its cgroup is empty. */
+static int forget(int rootfd, int dirfd, struct state *st, struct husk_err *e)
 {
-	struct husk_err e;
 	struct timespec ms = {0, 10000000};
-	for (int i = 0; i < 500 && st->cgroup[0]; i++) {
-		if (cgroup_remove_if_empty(st->cgroup, st->cgroup_top) == 0)
-			break;
+	for (int i = 0; i < 500 && state_pid_alive(st); i++)
 		nanosleep(&ms, NULL);
-	}
-	if (st->cgroup[0] && access(st->cgroup, F_OK) == 0) {
-		cgroup_kill_all(st->cgroup, SIGKILL, st->cgroup_top[0], &e);
-		cgroup_remove(st->cgroup, st->cgroup_top, &e);
-	}
-	state_remove_dir(rootfd, st->id, &e);
+	st->status = ST_STOPPED;
+	return destroy(rootfd, dirfd, st, e);
 }
 
 static int load_running(const char *id, struct state *st, int *rootfd, int *dirfd,
@@ -384,8 +377,10 @@ int checkpoint_run(const struct cr_opts *o, const char *id, struct husk_err *e)
 		goto out;
 	if (run_criu(criu, &c, -1, -1, log, "checkpoint", e) < 0)
 		goto out;
-	if (!o->leave_running && !o->pre_dump)
-		forget(rootfd, &st);
+	if (!o->leave_running && !o->pre_dump && forget(rootfd, dirfd, &st, e) < 0) {
+		err_wrap(e, "checkpoint: saved in %s, but deleting the container: ", images);
+		goto out;
+	}
 	state_release(&st);
 	return 0;
 out:

@@ -122,6 +122,8 @@ consecutive() {
 # and checks its size at restore, so restore appends to the same file.
 t_checkpoint_counter() {
 	criu_works
+	# poststop runs when the checkpoint ends the container, and at delete
+	C_TOP="\"hooks\": {\"poststop\": [$(hook /bin/sh sh -c "echo poststop >>$TD/hook")]},"
 	counter
 	h run -d -b "$B" "$ID" </dev/null >"$TD/c1" 2>"$TD/e1" || fail "run: $(cat "$TD/e1")"
 	wait_count "$TD/c1" 5
@@ -129,6 +131,7 @@ t_checkpoint_counter() {
 	[ -s "$TD/img/inventory.img" ] || fail "no inventory.img in the image dir"
 	[ ! -e "$ROOT/$ID" ] || fail "the state dir is still there after checkpoint"
 	assert_clean "$ID"
+	expect_eq poststop "$(cat "$TD/hook" 2>/dev/null)" "the poststop hook at checkpoint"
 	n=$(tail -n 1 "$TD/c1")
 	sleep 1
 	expect_eq "$n" "$(tail -n 1 "$TD/c1")" "count once checkpointed"
@@ -146,6 +149,7 @@ t_checkpoint_counter() {
 	expect_ok h kill "$ID" KILL
 	wait_status "$ID" stopped
 	expect_ok h delete "$ID"
+	expect_eq 2 "$(wc -l <"$TD/hook")" "poststop hooks run (checkpoint, delete)"
 	assert_clean "$ID"
 }
 
