@@ -861,6 +861,16 @@ int cgroup_freeze(const char *path, bool frozen, struct husk_err *e)
 
 /* Where the container's cgroup is, from its config: what delete --force
  * of a create killed before its state.json was written has to go on. */
+int cgroup_relative(const char *path, char *out, size_t len)
+{
+	char mnt[4096];
+	size_t n;
+	if (find_cgroup2_mount(mnt, sizeof(mnt)) < 0 || strncmp(path, mnt, n = strlen(mnt)) ||
+	    path[n] != '/')
+		return -1;
+	return (size_t)snprintf(out, len, "%s", path + n) < len ? 0 : -1;
+}
+
 int cgroup_path_for(const struct spec *s, const char *id, char *out, size_t len)
 {
 	struct husk_err e;

@@ -464,8 +464,12 @@ static int init_before_pivot(struct init_ctx *x, struct husk_err *e)
 	 * /proc would be the container's, and no path may cross it then. */
 	if (mnt && mount_protect_paths(s, c->rootfs, e) < 0)
 		return -1;
+	/* A session of its own, as runc's init: with a terminal the console
+	 * makes it (setsid + TIOCSCTTY). criu dumps only a process tree whose
+	 * session leader is inside it, and a container should not share the
+	 * caller's session anyway (job control signals from its terminal). */
 	if (!s->process.terminal)
-		return 0;
+		return setsid() < 0 ? err_sys(e, "setsid") : 0;
 	AUTO_FD rootfd = open(mnt ? c->rootfs : "/", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (rootfd < 0)
 		return err_sys(e, "open %s", c->rootfs);

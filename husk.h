@@ -453,6 +453,7 @@ extern const char *opt_root;     /* --root, default /run/husk */
 extern const char *opt_log;      /* --log FILE, NULL = none */
 extern bool opt_log_json;        /* --log-format json */
 extern bool opt_debug;           /* --debug */
+extern const char *opt_criu;     /* --criu PATH, NULL = criu from $PATH */
 
 enum status { ST_CREATING, ST_CREATED, ST_RUNNING, ST_PAUSED, ST_STOPPED };
 
@@ -521,6 +522,21 @@ int cmd_ps(int argc, char **argv, struct husk_err *e);
 int cmd_events(int argc, char **argv, struct husk_err *e);
 int cmd_update(int argc, char **argv, struct husk_err *e);
 
+/* ---- checkpoint and restore through criu's command line (checkpoint.c) ---- */
+
+/* The options of both commands (runc's); runtime.c's tables fill them. */
+struct cr_opts {
+	const char *image_path, *work_path, *parent_path, *cg_mode;
+	bool leave_running, tcp_established, ext_unix_sk, shell_job, file_locks, pre_dump;
+	const char *bundle, *pid_file, *console_socket; /* restore */
+	bool detach, no_subreaper, no_pivot;              /* restore */
+	/* runc's, refused by name: husk does not drive these criu modes */
+	const char *page_server, *status_fd, *empty_ns, *lsm_profile, *lsm_mount_context;
+	bool lazy_pages, auto_dedup;
+};
+int checkpoint_run(const struct cr_opts *o, const char *id, struct husk_err *e);
+int restore_run(const struct cr_opts *o, const char *id, struct husk_err *e);
+
 /* ---- a container being created (container.c) ----------------------------- */
 
 struct container {
@@ -540,6 +556,20 @@ struct container {
 	struct seccomp_filter *seccomp; /* linux.seccomp compiled, NULL = none */
 	pid_t pid; /* the container's init, in the host's pid namespace */
 };
+
+/* What create and restore share (runtime.c): the bundle made absolute, its
+ * config loaded and c->rootfs resolved (cwd: the bundle); st filled from c
+ * (pid 0, ST_CREATING); the bundle's config.json kept in the state dir;
+ * the --pid-file written. */
+int resolve_bundle(struct container *c, const char *bundle, struct husk_err *e);
+void fill_state(struct state *st, const struct container *c);
+int save_config(int dirfd, const struct container *c, struct husk_err *e);
+int write_pid_file(const char *path, pid_t pid, struct husk_err *e);
+/* run's foreground: relay the pty (console_local: where its master comes,
+ * or -1), forward signals, return the exit code as a shell's. */
+int wait_in_foreground(pid_t pid, int console_local);
+/* delete's end: kill what is left, poststop hooks, cgroup and state gone. */
+int destroy(int rootfd, int dirfd, struct state *st, struct husk_err *e);
 
 /* AppArmor is on in this kernel (process.apparmorProfile can be applied). */
 bool apparmor_enabled(void);
@@ -642,6 +672,8 @@ int cgroup_path_for(const struct spec *s, const char *id, char *out, size_t len)
 /* exec --cgroup: open the existing sub-cgroup sub of the container's
  * cgroup (cgfd, at cgpath); a path that leaves it is refused. */
 int cgroup_open_sub(int cgfd, const char *cgpath, const char *sub, struct husk_err *e);
+/* path below the cgroup2 mount as the kernel names it ("/husk/ID"). */
+int cgroup_relative(const char *path, char *out, size_t len);
 /* Place pid when clone3(CLONE_INTO_CGROUP) could not. */
 int cgroup_enter(int cgroup_fd, pid_t pid, struct husk_err *e);
 /* Send sig to every process in the cgroup (cgroup.kill for SIGKILL when

@@ -36,7 +36,8 @@ const char *opt_log;
 bool opt_log_json;
 bool opt_debug;
 static bool opt_version, opt_help, opt_systemd;
-static const char *opt_log_format = "text", *opt_rootless, *opt_criu;
+const char *opt_criu;
+static const char *opt_log_format = "text", *opt_rootless;
 /* The usage line of the command given (set by dispatch), for its --help. */
 static const char *opt_usage;
 
@@ -47,7 +48,7 @@ static const struct opt global_opts[] = {
 	ARG("log-format", 0, &opt_log_format, "text|json", "the log's format (default text)"),
 	FLAG("debug", 0, &opt_debug, "log what husk does"),
 	ARG("rootless", 0, &opt_rootless, "true|false|auto", "accepted, as runc"),
-	ARG("criu", 0, &opt_criu, "PATH", "accepted and ignored (no checkpoint/restore)"),
+	ARG("criu", 0, &opt_criu, "PATH", "the criu binary for checkpoint/restore (default: $PATH)"),
 	FLAG("systemd-cgroup", 0, &opt_systemd, "refused: husk drives cgroup v2 itself"),
 	FLAG("version", 'v', &opt_version, "print the version"),
 	FLAG("help", 'h', &opt_help, "this text; husk COMMAND --help for one command"),
@@ -301,10 +302,10 @@ static int send_pidfd(int *sock, pid_t pid, const char *kind, struct husk_err *e
 	return 0;
 }
 
-static int resolve_bundle(struct container *c, const struct create_opts *o, struct husk_err *e)
+int resolve_bundle(struct container *c, const char *bundle, struct husk_err *e)
 {
-	if (!realpath(o->bundle ? o->bundle : ".", c->bundle))
-		return err_sys(e, "bundle %s", o->bundle ? o->bundle : ".");
+	if (!realpath(bundle ? bundle : ".", c->bundle))
+		return err_sys(e, "bundle %s", bundle ? bundle : ".");
 	if (chdir(c->bundle) < 0)
 		return err_sys(e, "chdir to bundle %s", c->bundle);
 	if (spec_load(&c->spec, c->bundle, e) < 0 || spec_check_supported(&c->spec, e) < 0)
@@ -338,7 +339,7 @@ static char *annotations_json(const struct kvv *a)
 	return buf;
 }
 
-static void fill_state(struct state *st, const struct container *c)
+void fill_state(struct state *st, const struct container *c)
 {
 	snprintf(st->id, sizeof(st->id), "%s", c->id);
 	snprintf(st->bundle, sizeof(st->bundle), "%s", c->bundle);
@@ -354,7 +355,7 @@ static void fill_state(struct state *st, const struct container *c)
 
 /* The config as created, for start's and delete's hooks and exec's
  * defaults: runtime.md says later edits of the bundle must not matter. */
-static int save_config(int dirfd, const struct container *c, struct husk_err *e)
+int save_config(int dirfd, const struct container *c, struct husk_err *e)
 {
 	size_t len;
 	char path[4200];
@@ -365,7 +366,7 @@ static int save_config(int dirfd, const struct container *c, struct husk_err *e)
 	return write_file_atomic_at(dirfd, "config.json", raw, len, 0600, e);
 }
 
-static int write_pid_file(const char *path, pid_t pid, struct husk_err *e)
+int write_pid_file(const char *path, pid_t pid, struct husk_err *e)
 {
 	char buf[32];
 	int n = snprintf(buf, sizeof(buf), "%d", (int)pid); /* no newline: go-runc's Atoi */
@@ -536,7 +537,7 @@ static int do_create(struct created *k, const char *id, struct create_opts *o, s
 	if (parse_int(o->preserve_fds, "--preserve-fds", &c->preserve_fds, e) < 0 ||
 	    guard_passed_fds(c->listen_fds, c->preserve_fds, e) < 0)
 		return -1;
-	if (resolve_bundle(c, o, e) < 0 || check_config(c, o, e) < 0 ||
+	if (resolve_bundle(c, o->bundle, e) < 0 || check_config(c, o, e) < 0 ||
 	    connect_pidfd_socket(o->pidfd_socket, &k->pidfd_sock, e) < 0)
 		return -1;
 	if (seccomp_prepare(&c->spec, &c->seccomp, e) < 0)
@@ -678,7 +679,7 @@ static void wait_gone(const struct state *st)
 
 /* Kill what is left, run poststop hooks, remove the cgroup and the state.
  * Works on a half-created container too (no state.json: st->id only). */
-static int destroy(int rootfd, int dirfd, struct state *st, struct husk_err *e)
+int destroy(int rootfd, int dirfd, struct state *st, struct husk_err *e)
 {
 	if (st->status != ST_STOPPED && signal_init(st, SIGKILL, e) == 0)
 		wait_gone(st);
@@ -780,7 +781,7 @@ static int wait_foreground(pid_t pid, int master)
 
 /* A process in the foreground (run's init, exec's process): relay the pty
  * if we hold it, forward signals, and return its exit code as a shell's. */
-static int wait_in_foreground(pid_t pid, int console_local)
+int wait_in_foreground(pid_t pid, int console_local)
 {
 	AUTO_FD master = console_local >= 0 ? recv_fd(console_local) : -1;
 	struct termios saved;
@@ -1320,6 +1321,66 @@ static int cmd_exec(int argc, char **argv, struct husk_err *e)
 	return do_exec(&o, id, argv + i + j, n - i - j, e);
 }
 
+/* ---- checkpoint, restore (checkpoint.c) ------------------------------------------ */
+
+#define CR_OPTS(o)                                                                                \
+	ARG("image-path", 0, &(o).image_path, "DIR", "criu's images (default ./checkpoint)"),     \
+	ARG("work-path", 0, &(o).work_path, "DIR", "criu's logs and work files (default: images)"), \
+	FLAG("tcp-established", 0, &(o).tcp_established, "allow open TCP connections"),            \
+	FLAG("ext-unix-sk", 0, &(o).ext_unix_sk, "allow external unix sockets"),                  \
+	FLAG("shell-job", 0, &(o).shell_job, "allow a shell job (a session not of its own)"),     \
+	FLAG("file-locks", 0, &(o).file_locks, "handle file locks"),                              \
+	ARG("manage-cgroups-mode", 0, &(o).cg_mode, "MODE",                                       \
+	    "soft (default), full, strict or ignore"),                                            \
+	ARG("empty-ns", 0, &(o).empty_ns, "NS", "refused: not supported"),                        \
+	FLAG("auto-dedup", 0, &(o).auto_dedup, "refused: not supported"),                         \
+	FLAG("lazy-pages", 0, &(o).lazy_pages, "refused: not supported")
+
+static int cmd_checkpoint(int argc, char **argv, struct husk_err *e)
+{
+	static struct cr_opts o;
+	const struct opt t[] = {
+		CR_OPTS(o),
+		FLAG("leave-running", 0, &o.leave_running, "keep the container running afterwards"),
+		FLAG("pre-dump", 0, &o.pre_dump, "save memory only, keep it running (then --parent-path)"),
+		ARG("parent-path", 0, &o.parent_path, "DIR", "a pre-dump's images, relative to --image-path"),
+		ARG("page-server", 0, &o.page_server, "ADDR:PORT", "refused: not supported"),
+		ARG("status-fd", 0, &o.status_fd, "FD", "refused: not supported"),
+		OPT_END};
+	struct args a;
+	if (parse_opts(t, argc, argv, &a, 1, e) < 0 || want_id(&a, "checkpoint", e) < 0)
+		return -1;
+	return checkpoint_run(&o, a.pos[0], e);
+}
+
+static int cmd_restore(int argc, char **argv, struct husk_err *e)
+{
+	static struct cr_opts o;
+	static char bundle_buf[4096], sock_buf[4096], pid_buf[4096];
+	const struct opt t[] = {
+		CR_OPTS(o),
+		ARG("bundle", 'b', &o.bundle, "DIR", "the bundle: config.json, rootfs (default .)"),
+		FLAG("detach", 'd', &o.detach, "return once restored; do not wait"),
+		ARG("pid-file", 0, &o.pid_file, "PATH", "write the restored init's pid to PATH"),
+		ARG("console-socket", 0, &o.console_socket, "PATH",
+		    "unix socket that receives the new pty's master"),
+		FLAG("no-subreaper", 0, &o.no_subreaper, "accepted, as runc (husk is no subreaper)"),
+		FLAG("no-pivot", 0, &o.no_pivot, "accepted, as runc (criu sets the root up)"),
+		ARG("lsm-profile", 0, &o.lsm_profile, "TYPE:NAME", "refused: not supported"),
+		ARG("lsm-mount-context", 0, &o.lsm_mount_context, "CTX", "refused: not supported"),
+		OPT_END};
+	struct args a;
+	if (parse_opts(t, argc, argv, &a, 1, e) < 0 || want_id(&a, "restore", e) < 0)
+		return -1;
+	o.bundle = abs_path(o.bundle, bundle_buf, sizeof(bundle_buf));
+	o.console_socket = abs_path(o.console_socket, sock_buf, sizeof(sock_buf));
+	o.pid_file = abs_path(o.pid_file, pid_buf, sizeof(pid_buf));
+	o.image_path = o.image_path ? strdup(abs_path(o.image_path, (char[4096]){0}, 4096)) : NULL;
+	o.work_path = o.work_path ? strdup(abs_path(o.work_path, (char[4096]){0}, 4096)) : NULL;
+	opt_root = strdup(abs_path(opt_root, (char[4096]){0}, 4096));
+	return restore_run(&o, a.pos[0], e);
+}
+
 /* ---- features ------------------------------------------------------------------------ */
 
 /* What this husk implements (features.md), from the tables the parser,
@@ -1434,9 +1495,21 @@ static const struct command {
 	 "    sizes take k/m/g suffixes, -1 is no limit). Refused on cgroup v2 or without\n"
 	 "    Intel RDT: --cpu-rt-period, --cpu-rt-runtime, --l3-cache-schema, --mem-bw-schema;\n"
 	 "    ignored with a warning, as runc: --kernel-memory, --kernel-memory-tcp."},
+	{"checkpoint", cmd_checkpoint,
+	 "checkpoint [--image-path DIR] [--work-path DIR] [--leave-running] [--pre-dump]\n"
+	 "           [--parent-path DIR] [--tcp-established] [--ext-unix-sk] [--shell-job]\n"
+	 "           [--file-locks] [--manage-cgroups-mode MODE] ID\n"
+	 "    Save a running container with criu; it ends unless --leave-running.\n"
+	 "    Refused: --page-server, --status-fd, --lazy-pages, --empty-ns, --auto-dedup."},
+	{"restore", cmd_restore,
+	 "restore [-d] [-b DIR] [--image-path DIR] [--work-path DIR] [--pid-file PATH]\n"
+	 "        [--console-socket PATH] [--tcp-established] [--ext-unix-sk] [--shell-job]\n"
+	 "        [--file-locks] [--manage-cgroups-mode MODE] [--no-subreaper] [--no-pivot] ID\n"
+	 "    Run a checkpointed container again, as ID, from the bundle's config; in the\n"
+	 "    foreground, wait and exit with its status, then delete it (as run).\n"
+	 "    Refused: --lazy-pages, --empty-ns, --auto-dedup, --lsm-profile,\n"
+	 "    --lsm-mount-context."},
 };
-
-static const char *not_yet[] = {"checkpoint", "restore"};
 
 static void usage(FILE *f)
 {
@@ -1448,10 +1521,6 @@ static void usage(FILE *f)
 	fprintf(f, "\ncommands (husk COMMAND --help, or husk help COMMAND, for one):\n");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(f, "  %s\n", commands[i].usage);
-	fprintf(f, "\nnot implemented yet:");
-	for (size_t i = 0; i < sizeof(not_yet) / sizeof(not_yet[0]); i++)
-		fprintf(f, " %s", not_yet[i]);
-	fprintf(f, "\n");
 }
 
 /* husk help COMMAND: the command's own --help, printed from its table. */
@@ -1517,9 +1586,6 @@ static int dispatch(int argc, char **argv, struct husk_err *e)
 			opt_usage = commands[i].usage;
 			return commands[i].fn(argc - 1, argv + 1, e);
 		}
-	for (size_t i = 0; i < sizeof(not_yet) / sizeof(not_yet[0]); i++)
-		if (!strcmp(cmd, not_yet[i]))
-			return err_set(e, 0, "%s: not implemented yet in husk %s", cmd, HUSK_VERSION);
 	return err_set(e, 0, "unknown command \"%s\" (see husk --help)", cmd);
 }
 

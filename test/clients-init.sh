@@ -14,6 +14,10 @@ cd /
 vm_setup husk-clients
 
 cp /payload/husk /husk && chmod 755 /husk
+# The modules criu needs (see clients-vm.sh), in dependency order.
+for m in $(cat /payload/modules/order); do
+	busybox insmod /payload/modules/$m.ko || echo "VM-INFO: insmod $m failed"
+done
 OUT=/payload/out
 mkdir -p $OUT
 
@@ -49,5 +53,15 @@ containerd >$OUT/containerd.log 2>&1 &
 filter=$(cat /payload/filter 2>/dev/null)
 vm_start
 echo "VM-INFO: $(podman --version), conmon $(conmon --version 2>/dev/null | sed -n 's/conmon version //p'), $(containerd --version | cut -d' ' -f3), $(/husk --version | head -n 1)"
-sh /payload/clients/run.sh "$filter" 2>&1
+sh /payload/clients/run.sh "$filter" 2>&1 | tee /tmp/clients.res
+# checkpoint/restore: the host suite's t-checkpoint.sh (its cases need criu,
+# which works with this kernel), by the host's runner; logs kept in out/.
+echo "VM-INFO: $(criu --version | tr '\n' ' ')"
+HUSK=/husk ROOTFS=/payload/rootfs TIMEOUT=300 T=$OUT/checkpoint \
+	sh /payload/test/run.sh "$filter" 2>&1 | tee /tmp/checkpoint.res
+# One result line for both runners, last: test/vm-host.sh reports it.
+sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed, \([0-9]*\) skipped$/\1 \2 \3/p' \
+	/tmp/clients.res /tmp/checkpoint.res |
+	awk '{ p += $1; f += $2; s += $3; n++ }
+	END { printf "%d passed, %d failed, %d skipped\n", p, f + (n < 2), s; exit (f + (n < 2) > 0) }'
 vm_end $? /payload

@@ -1,7 +1,9 @@
 #!/bin/sh
 # Real clients: podman (+ conmon) and containerd (ctr + the runc v2 shim)
 # drive husk as their runtime, in a QEMU VM with a Debian bookworm userland.
-# Usage: sh test/clients-vm.sh [FILTER]   (FILTER: substring of scenario names)
+# Then test/t-checkpoint.sh (checkpoint/restore with Debian's criu) by the
+# host suite's runner, against /husk; the last line sums both.
+# Usage: sh test/clients-vm.sh [FILTER]   (FILTER: substring of scenario and test names)
 #   CLIENTS_CACHE=dir     where the Debian disk image is kept (default build/clients)
 #   CLIENTS_MIRROR=url    Debian mirror (default: the first Debian URI in
 #                         /etc/apt/sources.list*, else http://deb.debian.org/debian)
@@ -38,11 +40,34 @@ sh test/deps.sh qemu-system-x86 debootstrap e2fsprogs busybox-static musl-tools 
 vm_kernel $K
 grep -q '^CONFIG_BLK_DEV_NVME=y' $K/config || die "the kernel in $K has no built-in NVMe driver"
 
+# criu needs what this kernel builds as modules: the socket diag modules
+# (criu check: "Diag module missing"), and netfilter for a network
+# namespace (iptables-save of its rules, the network lock while it dumps,
+# its conntrack table).
+# Taken once from the kernel's package (the same one vm_kernel named); the
+# VM loads them in this order with busybox insmod.
+MODS="unix_diag inet_diag tcp_diag udp_diag raw_diag netlink_diag af_packet_diag nfnetlink
+libcrc32c nf_tables x_tables nft_compat xt_mark ip_tables iptable_filter ip6_tables ip6table_filter
+nf_defrag_ipv4 nf_defrag_ipv6 nf_conntrack nf_conntrack_netlink"
+if [ "$(cat $K/modules/order 2>/dev/null)" != "$(echo $MODS)" ]; then
+	rm -rf $K/modules $K/modules.dl && mkdir -p $K/modules.dl || exit 1
+	(cd $K/modules.dl && apt-get download "$(cat ../package)" >/dev/null 2>&1) ||
+		die "cannot download $(cat $K/package) for its modules"
+	dpkg-deb -x $K/modules.dl/*.deb $K/modules.dl/x || die "dpkg-deb failed"
+	mkdir -p $K/modules && for m in $MODS; do
+		find $K/modules.dl/x/lib/modules -name "$m.ko" -exec cp {} $K/modules/ \; &&
+			[ -f $K/modules/$m.ko ] || die "no $m.ko in $(cat $K/package)"
+	done
+	echo $MODS >$K/modules/order && rm -rf $K/modules.dl
+fi
+
 # ---- the Debian image (cached) -------------------------------------------------
 # Everything the clients need, from Debian's packages; no network in the VM.
 # apparmor: apparmor_parser, for the scenario where AppArmor is on.
 # netavark: podman needs a "container-network-stack" (the VM runs --network none).
-PKGS=podman,conmon,netavark,containerd,busybox-static,iproute2,procps,apparmor
+# criu (3.17): checkpoint/restore, whose `criu check` fails on newer host kernels.
+# iptables: criu saves a network namespace's rules with iptables-save.
+PKGS=podman,conmon,netavark,containerd,busybox-static,iproute2,procps,apparmor,criu,iptables
 SUITE=bookworm
 # The only thing of ours inside the image: a stub init that mounts the
 # per-run payload disk and runs its clients-init.sh. Bump STUBV when it changes.
@@ -95,6 +120,10 @@ rm -rf "$P" && mkdir -p "$P/out" || exit 1
 cp "${VM_HUSK:-husk}" "$P/husk" || die "no husk binary: run make husk"
 cp test/clients-init.sh test/vm-common.sh "$P/" && cp -R test/clients "$P/clients" &&
 	cp -a build/rootfs "$P/rootfs" || exit 1
+# The cases of the host suite that need what only this VM has (criu, whose
+# `criu check` fails on the host's newer kernel), run by the host's runner.
+mkdir -p "$P/test" && cp test/run.sh test/lib.sh test/t-checkpoint.sh "$P/test/" &&
+	cp build/sockrecv "$P/sockrecv" && cp -R $K/modules "$P/modules" || exit 1
 printf '%s\n' "$filter" >"$P/filter"
 printf '%s\n' "${CLIENTS_RUNTIME:-/husk}" >"$P/runtime"
 mke2fs -q -F -t ext4 -L payload -d "$P" "$CACHE/payload.ext4" 128M >/dev/null || die "mke2fs (payload) failed"

@@ -18,12 +18,13 @@ mp_need() {
 
 # mp_source_opts: the option tables in the source, one "COMMAND --long -s"
 # line an option ("-" when it has no short form); "global" for the global
-# options. A table in a function this does not know prints "?" as the
+# options. The options of a NAME_OPTS macro (CREATE_OPTS, CR_OPTS) go to
+# each table that uses it. A table in a function this does not know prints "?" as the
 # command, so that a new table cannot go unchecked.
 mp_source_opts() {
 	_r=$(mp_repo)
 	awk -v q="'" '
-	/^#define CREATE_OPTS/ { ctx = "CREATE_OPTS"; next }
+	/^#define [A-Z_]+_OPTS\(/ { ctx = "MACRO"; mname = $2; sub(/\(.*/, "", mname); next }
 	/^[a-z#]/ {
 		ctx = "?"
 		if ($0 ~ /global_opts\[\]/) ctx = "global"
@@ -32,8 +33,10 @@ mp_source_opts() {
 	}
 	{
 		line = $0
-		if (line ~ /CREATE_OPTS\(/ && ctx != "CREATE_OPTS")
-			for (i = 1; i <= nmacro; i++) print ctx, macro[i]
+		if (ctx != "MACRO")
+			for (mn in nm)
+				if (index(line, mn "("))
+					for (i = 1; i <= nm[mn]; i++) print ctx, macro[mn, i]
 		re = "(FLAG|ARG|MULTI)\\(\"[a-z0-9-]+\", *(" q "." q "|0)"
 		while (match(line, re)) {
 			m = substr(line, RSTART, RLENGTH)
@@ -41,7 +44,7 @@ mp_source_opts() {
 			split(m, p, "\"")
 			s = "-"
 			if (match(m, q "." q)) s = "-" substr(m, RSTART + 1, 1)
-			if (ctx == "CREATE_OPTS") macro[++nmacro] = "--" p[2] " " s
+			if (ctx == "MACRO") macro[mname, ++nm[mname]] = "--" p[2] " " s
 			else {
 				n = split(ctx, c, " ")
 				for (i = 1; i <= n; i++) print c[i], "--" p[2], s

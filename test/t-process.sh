@@ -181,6 +181,16 @@ t_hostname_domainname() {
 	assert_clean "$ID"
 }
 
+# Without a terminal the init has a session of its own too (as runc's):
+# the caller's terminal sends it no job-control signals, and criu can
+# checkpoint it (its session leader is inside the container).
+t_init_own_session() {
+	run_probe tty
+	expect_line "sid: 1"
+	expect_line "pgid: 1"
+	expect_line "tty0: no"
+}
+
 # terminal: the pty master goes to the console socket; the process has the
 # slave as stdin/out/err and is a session leader.
 t_terminal_console_socket() {

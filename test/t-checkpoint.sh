@@ -1,0 +1,295 @@
+# t-checkpoint.sh: checkpoint and restore through criu.
+# The error cases need no working criu and run everywhere. The real cases
+# need `criu check` to pass: Debian's criu 3.17 fails it on newer kernels
+# ("vdso: Unexpected rt vDSO area bounds" on 6.18), so they skip there
+# and run in test/clients-vm.sh's Debian 6.1 VM, which runs this file.
+
+# criu_works: skip unless criu is installed and `criu check` passes here.
+criu_works() {
+	command -v criu >/dev/null 2>&1 || skip "no criu installed"
+	criu check >"$TD/criu-check" 2>&1 ||
+		skip "criu check fails on $(uname -r): $(grep 'Error' "$TD/criu-check" | grep -v util.c |
+			head -n 1 | sed 's/^Error ([^)]*): //' | cut -c1-100)"
+}
+
+# counter: a container counting 5 times a second, on its stdout and in /tmp/n.
+counter() {
+	args sh -c 'i=0; while :; do i=$((i+1)); echo $i; echo $i >/tmp/n; sleep 0.2; done'
+	mkbundle
+}
+
+# wait_count FILE N: until FILE's last line is a number >= N (10 s at most).
+wait_count() {
+	_n=100
+	while [ "$_n" -gt 0 ]; do
+		_l=$(tail -n 1 "$1" 2>/dev/null | tr -dc 0-9)
+		[ -n "$_l" ] && [ "$_l" -ge "$2" ] && return 0
+		sleep 0.1
+		_n=$((_n - 1))
+	done
+	fail "$1 never counted to $2: $(tail -n 3 "$1" 2>/dev/null)"
+}
+
+# ---- without a working criu ------------------------------------------------------
+
+t_checkpoint_no_criu() {
+	args sleep 100
+	mkbundle
+	expect_ok h run -d -b "$B" "$ID"
+	expect_fail "checkpoint: criu not found (install criu or pass --criu PATH)" \
+		h --criu /nonexistent checkpoint --image-path "$TD/img" "$ID"
+	[ ! -e "$TD/img" ] || fail "an image dir was made"
+	expect_eq running "$(st "$ID" status)" "status after the failed checkpoint"
+	expect_fail "restore: criu not found (install criu or pass --criu PATH)" \
+		h --criu /nonexistent restore -d -b "$B" --image-path "$TD/img" "${ID}b"
+	[ ! -e "$ROOT/${ID}b" ] || fail "a state dir was made"
+	expect_ok h delete -f "$ID"
+	assert_clean "$ID"
+}
+
+t_checkpoint_refused() {
+	expect_fail "checkpoint: --page-server is not supported by husk" \
+		h checkpoint --page-server 127.0.0.1:1 "$ID"
+	expect_fail "checkpoint: --lazy-pages is not supported by husk" h checkpoint --lazy-pages "$ID"
+	expect_fail "restore: --lsm-profile is not supported by husk" \
+		h restore -d --lsm-profile apparmor:x "$ID"
+	expect_fail 'invalid mode "bogus"' h checkpoint --manage-cgroups-mode bogus "$ID"
+	expect_fail "container $ID does not exist" h checkpoint --image-path "$TD/img" "$ID"
+	[ ! -e "$TD/img" ] || fail "an image dir was made"
+	assert_clean "$ID"
+}
+
+t_checkpoint_not_running() {
+	args sleep 100
+	mkbundle
+	expect_ok h create -b "$B" "$ID"
+	expect_fail "cannot checkpoint container $ID: it is created, not running" \
+		h checkpoint --image-path "$TD/img" "$ID"
+	expect_ok h delete -f "$ID"
+	assert_clean "$ID"
+}
+
+t_checkpoint_restore_bad_image() {
+	args sleep 100
+	mkbundle
+	expect_fail "restore: $TD/none: not a checkpoint (inventory.img)" \
+		h restore -d -b "$B" --image-path "$TD/none" "$ID"
+	assert_clean "$ID"
+	mkdir -p "$TD/img"
+	echo junk >"$TD/img/inventory.img"
+	expect_fail "descriptors.json" h restore -d -b "$B" --image-path "$TD/img" "$ID"
+	assert_clean "$ID"
+	# criu itself fails (junk images here; on a kernel criu cannot work
+	# with, before it reads them): nothing is left, criu-root unmounted.
+	printf '["/dev/null","/dev/null","/dev/null"]\n' >"$TD/img/descriptors.json"
+	expect_fail "restore: criu restore failed" h restore -d -b "$B" --image-path "$TD/img" "$ID"
+	expect_match 'restore.log' "$(cat "$TD/err")" "the message names criu's log"
+	assert_clean "$ID"
+	# an existing id is refused before anything is made
+	expect_ok h run -d -b "$B" "${ID}b"
+	expect_fail "container ${ID}b already exists" h restore -d -b "$B" --image-path "$TD/img" "${ID}b"
+	expect_eq running "$(st "${ID}b" status)" "the existing container"
+	expect_ok h delete -f "${ID}b"
+	assert_clean "$ID"
+}
+
+# ---- with criu (the clients VM) --------------------------------------------------
+
+# through_pipe OUT CMD...: CMD in the background with stdin /dev/null,
+# stdout a pipe into OUT (by cat), stderr OUT.err; its status in OUT.rc.
+# Waits (10 s at most) for CMD, not for cat (the container holds the pipe).
+through_pipe() {
+	_o=$1
+	shift
+	rm -f "$_o.rc"
+	(
+		"$@" </dev/null 2>"$_o.err"
+		echo $? >"$_o.rc"
+	) | cat >"$_o" &
+	wait_file "$_o.rc"
+	[ "$(cat "$_o.rc")" = 0 ] || fail "$*: exit $(cat "$_o.rc"): $(cat "$_o.err")"
+}
+
+# consecutive FILE: its lines are 1, 2, 3, ... with no gap and no restart.
+consecutive() {
+	_bad=$(awk '$0 != NR { print NR ": " $0; exit }' "$1")
+	[ -z "$_bad" ] || fail "$1 does not count on from where it stopped: line $_bad"
+}
+
+# Checkpoint (the container ends), restore under the same id: the count
+# goes on from the checkpointed value; state, exec, ps, kill, delete work.
+# Its stdout is a file outside the container: criu saves it as external
+# and checks its size at restore, so restore appends to the same file.
+t_checkpoint_counter() {
+	criu_works
+	# poststop runs when the checkpoint ends the container, and at delete
+	C_TOP="\"hooks\": {\"poststop\": [$(hook /bin/sh sh -c "echo poststop >>$TD/hook")]},"
+	counter
+	h run -d -b "$B" "$ID" </dev/null >"$TD/c1" 2>"$TD/e1" || fail "run: $(cat "$TD/e1")"
+	wait_count "$TD/c1" 5
+	expect_ok h checkpoint --image-path "$TD/img" "$ID"
+	[ -s "$TD/img/inventory.img" ] || fail "no inventory.img in the image dir"
+	[ ! -e "$ROOT/$ID" ] || fail "the state dir is still there after checkpoint"
+	assert_clean "$ID"
+	expect_eq poststop "$(cat "$TD/hook" 2>/dev/null)" "the poststop hook at checkpoint"
+	n=$(tail -n 1 "$TD/c1")
+	sleep 1
+	expect_eq "$n" "$(tail -n 1 "$TD/c1")" "count once checkpointed"
+	h restore -d -b "$B" --image-path "$TD/img" --pid-file "$TD/pid" "$ID" </dev/null \
+		>>"$TD/c1" 2>>"$TD/e1" || fail "restore: $(cat "$TD/e1")"
+	expect_eq "" "$(cat "$TD/e1")" "restore's stderr"
+	wait_count "$TD/c1" $((n + 3))
+	consecutive "$TD/c1"
+	expect_eq running "$(st "$ID" status)" "status after restore"
+	expect_eq "$(cat "$TD/pid")" "$(st "$ID" pid)" "state pid and --pid-file"
+	expect_ok h exec "$ID" cat /tmp/n
+	[ "$(cat "$TD/out")" -gt "$n" ] || fail "exec cat /tmp/n: $(cat "$TD/out"), not above $n"
+	expect_ok h ps --format json "$ID"
+	expect_match "$(cat "$TD/pid")" "$(cat "$TD/out")" "ps lists the restored init"
+	expect_ok h kill "$ID" KILL
+	wait_status "$ID" stopped
+	expect_ok h delete "$ID"
+	expect_eq 2 "$(wc -l <"$TD/hook")" "poststop hooks run (checkpoint, delete)"
+	assert_clean "$ID"
+}
+
+# --leave-running: the container goes on; its images restore under a new
+# id once the original is deleted. Its stdout is a pipe, as runc's tests
+# have it: restore gives the restored container husk's own stdout instead.
+t_checkpoint_leave_running() {
+	criu_works
+	counter
+	through_pipe "$TD/c1" h run -d -b "$B" "$ID"
+	wait_count "$TD/c1" 3
+	expect_ok h checkpoint --leave-running --image-path "$TD/img" "$ID"
+	expect_eq running "$(st "$ID" status)" "status after checkpoint --leave-running"
+	m=$(tail -n 1 "$TD/c1")
+	wait_count "$TD/c1" $((m + 3))
+	consecutive "$TD/c1"
+	expect_ok h delete -f "$ID"
+	through_pipe "$TD/c2" h restore -d -b "$B" --image-path "$TD/img" "${ID}b"
+	wait_count "$TD/c2" 3
+	first=$(head -n 1 "$TD/c2")
+	[ "$first" -gt 1 ] && [ "$first" -le $((m + 2)) ] ||
+		fail "the first count after restore: $first (checkpointed at about $m)"
+	awk -v f="$first" '$0 != f + NR - 1 { print; exit 1 }' "$TD/c2" ||
+		fail "the restored container does not count on: $(head -n 5 "$TD/c2")"
+	expect_eq running "$(st "${ID}b" status)" "status of the restored container"
+	expect_ok h delete -f "${ID}b"
+	assert_clean "$ID"
+}
+
+# Pre-dumps (memory only, the container runs on), a chain of two, then
+# the dump with the last as its parent: the restore counts on.
+t_checkpoint_pre_dump() {
+	criu_works
+	counter
+	h run -d -b "$B" "$ID" </dev/null >"$TD/c1" 2>"$TD/e1" || fail "run: $(cat "$TD/e1")"
+	wait_count "$TD/c1" 3
+	expect_ok h checkpoint --pre-dump --image-path "$TD/pre1" "$ID"
+	expect_eq running "$(st "$ID" status)" "status after a pre-dump"
+	expect_ok h checkpoint --pre-dump --image-path "$TD/pre2" --parent-path ../pre1 "$ID"
+	expect_eq running "$(st "$ID" status)" "status after the second pre-dump"
+	expect_ok h checkpoint --image-path "$TD/img" --parent-path ../pre2 "$ID"
+	[ -L "$TD/img/parent" ] || fail "the dump has no parent link: $(ls "$TD/img" | head)"
+	assert_clean "$ID"
+	h restore -d -b "$B" --image-path "$TD/img" "$ID" </dev/null >>"$TD/c1" 2>>"$TD/e1" ||
+		fail "restore: $(cat "$TD/e1")"
+	n=$(tail -n 1 "$TD/c1")
+	wait_count "$TD/c1" $((n + 3))
+	consecutive "$TD/c1"
+	expect_ok h delete -f "$ID"
+	assert_clean "$ID"
+}
+
+# restore without -d waits, as run: it exits with the container's status
+# and deletes it.
+t_checkpoint_restore_foreground() {
+	criu_works
+	args sh -c 'i=0; while [ $i -lt 25 ]; do i=$((i+1)); echo $i; sleep 0.2; done; exit 3'
+	mkbundle
+	h run -d -b "$B" "$ID" </dev/null >"$TD/c1" 2>"$TD/e1" || fail "run: $(cat "$TD/e1")"
+	wait_count "$TD/c1" 3
+	expect_ok h checkpoint --image-path "$TD/img" "$ID"
+	# stdout: the same file, appended (criu checks an external file's size)
+	h restore -b "$B" --image-path "$TD/img" "$ID" </dev/null >>"$TD/c1" 2>>"$TD/e1"
+	expect_eq 3 "$?" "restore's exit status (the container's; stderr: $(cat "$TD/e1"))"
+	expect_eq 25 "$(tail -n 1 "$TD/c1")" "the last count"
+	consecutive "$TD/c1"
+	assert_clean "$ID"
+}
+
+# A restored container is deleted cleanly: no state, cgroup or process.
+# criu leaves the cgroups alone (ignore): what it restores is born in the
+# cgroup husk made and started it in, limits and all.
+t_checkpoint_restored_delete() {
+	criu_works
+	args sh -c 'sleep 1000 & sleep 1000 & while :; do sleep 1; done'
+	C_LINUX='"resources": {"pids": {"limit": 50}},'
+	mkbundle
+	h run -d -b "$B" "$ID" </dev/null >"$TD/c1" 2>"$TD/e1" || fail "run: $(cat "$TD/e1")"
+	sleep 1
+	expect_ok h checkpoint --manage-cgroups-mode ignore --image-path "$TD/img" "$ID"
+	assert_clean "$ID"
+	h restore -d -b "$B" --manage-cgroups-mode ignore --image-path "$TD/img" "$ID" </dev/null >"$TD/c2" 2>"$TD/e2" ||
+		fail "restore: $(cat "$TD/e2")"
+	expect_ok h ps --format json "$ID"
+	n=$(tr ',' '\n' <"$TD/out" | grep -c '[0-9]')
+	[ "$n" -ge 3 ] || fail "ps after restore: $(cat "$TD/out") (3 processes or more expected)"
+	cg=$(sed -n 's/.*"husk.cgroup": "\([^"]*\)".*/\1/p' "$ROOT/$ID/state.json")
+	[ -d "$cg" ] || fail "no cgroup $cg"
+	expect_eq 50 "$(cat "$cg/pids.max")" "pids.max of the restored cgroup"
+	expect_ok h delete -f "$ID"
+	[ ! -d "$cg" ] || fail "cgroup $cg left"
+	assert_clean "$ID"
+}
+
+# A container with a terminal: the restored one gets a new pty, whose
+# master goes to restore's --console-socket.
+t_checkpoint_terminal() {
+	criu_works
+	[ -x "$SOCKRECV" ] || skip "no $SOCKRECV (built by rootfs.sh)"
+	C_TERMINAL=true
+	counter
+	"$SOCKRECV" "$TD/sock" >"$TD/t1" 2>"$TD/sr1" &
+	n=50
+	while [ ! -S "$TD/sock" ] && [ "$n" -gt 0 ]; do sleep 0.1; n=$((n - 1)); done
+	expect_ok h run -d --console-socket "$TD/sock" -b "$B" "$ID"
+	wait_count "$TD/t1" 3
+	expect_ok h checkpoint --image-path "$TD/img" "$ID"
+	n=$(tail -n 1 "$TD/t1" | tr -dc 0-9)
+	"$SOCKRECV" "$TD/sock2" >"$TD/t2" 2>"$TD/sr2" &
+	n2=50
+	while [ ! -S "$TD/sock2" ] && [ "$n2" -gt 0 ]; do sleep 0.1; n2=$((n2 - 1)); done
+	expect_fail "--console-socket is required" h restore -d -b "$B" --image-path "$TD/img" "$ID"
+	assert_clean "$ID"
+	expect_ok h restore -d -b "$B" --image-path "$TD/img" --console-socket "$TD/sock2" "$ID"
+	wait_count "$TD/t2" $((n + 3))
+	expect_match '^sockrecv: got fd' "$(head -n 1 "$TD/t2")" "the console socket"
+	expect_eq $((n + 1)) "$(sed -n 2p "$TD/t2" | tr -dc 0-9)" "the first count on the new pty"
+	expect_ok h exec "$ID" sh -c 'tty </proc/1/fd/0 2>&1; cat /tmp/n'
+	expect_eq running "$(st "$ID" status)" "status after restore"
+	expect_ok h delete -f "$ID"
+	assert_clean "$ID"
+}
+
+# A process of `husk exec` is no child of the init, so not in the tree
+# criu saves (as with runc): the checkpoint ends it with the container, and
+# the restored container runs without it.
+t_checkpoint_with_exec() {
+	criu_works
+	counter
+	h run -d -b "$B" "$ID" </dev/null >"$TD/c1" 2>"$TD/e1" || fail "run: $(cat "$TD/e1")"
+	wait_count "$TD/c1" 3
+	expect_ok h exec -d "$ID" sleep 1000
+	expect_ok h ps "$ID"
+	expect_match 'sleep 1000' "$(cat "$TD/out")" "ps before the checkpoint"
+	expect_ok h checkpoint --image-path "$TD/img" "$ID"
+	assert_clean "$ID"
+	h restore -d -b "$B" --image-path "$TD/img" "$ID" </dev/null >>"$TD/c1" 2>>"$TD/e1" ||
+		fail "restore: $(cat "$TD/e1")"
+	expect_ok h ps "$ID"
+	expect_no_match 'sleep 1000' "$(cat "$TD/out")" "ps after restore"
+	expect_ok h delete -f "$ID"
+	assert_clean "$ID"
+}
