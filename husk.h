@@ -535,6 +535,11 @@ struct cr_opts {
 	bool lazy_pages, auto_dedup;
 };
 int checkpoint_run(const struct cr_opts *o, const char *id, struct husk_err *e);
+int cmd_checkpoint(int argc, char **argv, struct husk_err *e);
+int cmd_restore(int argc, char **argv, struct husk_err *e);
+/* runtime.c: the one positional id a command takes; a path made absolute. */
+int want_id(const struct args *a, const char *cmd, struct husk_err *e);
+const char *abs_path(const char *p, char *buf, size_t len);
 int restore_run(const struct cr_opts *o, const char *id, struct husk_err *e);
 
 /* ---- a container being created (container.c) ----------------------------- */

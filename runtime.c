@@ -140,7 +140,7 @@ int parse_opts(const struct opt *t, int argc, char **argv, struct args *out, int
 	return max_pos < 0 ? argc : 0;
 }
 
-static int want_id(const struct args *a, const char *cmd, struct husk_err *e)
+int want_id(const struct args *a, const char *cmd, struct husk_err *e)
 {
 	if (a->npos < 1)
 		return err_set(e, 0, "%s: a container id is required", cmd);
@@ -149,7 +149,7 @@ static int want_id(const struct args *a, const char *cmd, struct husk_err *e)
 
 /* Paths given on the command line are relative to the caller's cwd, but
  * create works from inside the bundle: make them absolute first. */
-static const char *abs_path(const char *p, char *buf, size_t len)
+const char *abs_path(const char *p, char *buf, size_t len)
 {
 	if (!p || p[0] == '/')
 		return p;
@@ -1322,64 +1322,6 @@ static int cmd_exec(int argc, char **argv, struct husk_err *e)
 }
 
 /* ---- checkpoint, restore (checkpoint.c) ------------------------------------------ */
-
-#define CR_OPTS(o)                                                                                \
-	ARG("image-path", 0, &(o).image_path, "DIR", "criu's images (default ./checkpoint)"),     \
-	ARG("work-path", 0, &(o).work_path, "DIR", "criu's logs and work files (default: images)"), \
-	FLAG("tcp-established", 0, &(o).tcp_established, "allow open TCP connections"),            \
-	FLAG("ext-unix-sk", 0, &(o).ext_unix_sk, "allow external unix sockets"),                  \
-	FLAG("shell-job", 0, &(o).shell_job, "allow a shell job (a session not of its own)"),     \
-	FLAG("file-locks", 0, &(o).file_locks, "handle file locks"),                              \
-	ARG("manage-cgroups-mode", 0, &(o).cg_mode, "MODE",                                       \
-	    "soft (default), full, strict or ignore"),                                            \
-	ARG("empty-ns", 0, &(o).empty_ns, "NS", "refused: not supported"),                        \
-	FLAG("auto-dedup", 0, &(o).auto_dedup, "refused: not supported"),                         \
-	FLAG("lazy-pages", 0, &(o).lazy_pages, "refused: not supported")
-
-static int cmd_checkpoint(int argc, char **argv, struct husk_err *e)
-{
-	static struct cr_opts o;
-	const struct opt t[] = {
-		CR_OPTS(o),
-		FLAG("leave-running", 0, &o.leave_running, "keep the container running afterwards"),
-		FLAG("pre-dump", 0, &o.pre_dump, "save memory only, keep it running (then --parent-path)"),
-		ARG("parent-path", 0, &o.parent_path, "DIR", "a pre-dump's images, relative to --image-path"),
-		ARG("page-server", 0, &o.page_server, "ADDR:PORT", "refused: not supported"),
-		ARG("status-fd", 0, &o.status_fd, "FD", "refused: not supported"),
-		OPT_END};
-	struct args a;
-	if (parse_opts(t, argc, argv, &a, 1, e) < 0 || want_id(&a, "checkpoint", e) < 0)
-		return -1;
-	return checkpoint_run(&o, a.pos[0], e);
-}
-
-static int cmd_restore(int argc, char **argv, struct husk_err *e)
-{
-	static struct cr_opts o;
-	static char bundle_buf[4096], sock_buf[4096], pid_buf[4096];
-	const struct opt t[] = {
-		CR_OPTS(o),
-		ARG("bundle", 'b', &o.bundle, "DIR", "the bundle: config.json, rootfs (default .)"),
-		FLAG("detach", 'd', &o.detach, "return once restored; do not wait"),
-		ARG("pid-file", 0, &o.pid_file, "PATH", "write the restored init's pid to PATH"),
-		ARG("console-socket", 0, &o.console_socket, "PATH",
-		    "unix socket that receives the new pty's master"),
-		FLAG("no-subreaper", 0, &o.no_subreaper, "accepted, as runc (husk is no subreaper)"),
-		FLAG("no-pivot", 0, &o.no_pivot, "accepted, as runc (criu sets the root up)"),
-		ARG("lsm-profile", 0, &o.lsm_profile, "TYPE:NAME", "refused: not supported"),
-		ARG("lsm-mount-context", 0, &o.lsm_mount_context, "CTX", "refused: not supported"),
-		OPT_END};
-	struct args a;
-	if (parse_opts(t, argc, argv, &a, 1, e) < 0 || want_id(&a, "restore", e) < 0)
-		return -1;
-	o.bundle = abs_path(o.bundle, bundle_buf, sizeof(bundle_buf));
-	o.console_socket = abs_path(o.console_socket, sock_buf, sizeof(sock_buf));
-	o.pid_file = abs_path(o.pid_file, pid_buf, sizeof(pid_buf));
-	o.image_path = o.image_path ? strdup(abs_path(o.image_path, (char[4096]){0}, 4096)) : NULL;
-	o.work_path = o.work_path ? strdup(abs_path(o.work_path, (char[4096]){0}, 4096)) : NULL;
-	opt_root = strdup(abs_path(opt_root, (char[4096]){0}, 4096));
-	return restore_run(&o, a.pos[0], e);
-}
 
 /* ---- features ------------------------------------------------------------------------ */
 
