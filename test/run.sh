@@ -4,7 +4,8 @@
 #   HUSK    the binary under test        default $PWD/husk
 #   ROOTFS  the test rootfs (rootfs.sh)  default $PWD/build/rootfs
 #   T       scratch dir                  default a new /tmp/husk-test.XXXXXX
-#   TIMEOUT seconds per test             default 60
+#   TIMEOUT seconds per test             default 120 times HUSK_TEST_SLOW
+#   HUSK_TEST_SLOW  one factor for every deadline (lib.sh: waits, WAIT)  default 1
 # Prints PASS/FAIL/SKIP per test and ends with "N passed, N failed, N skipped".
 # Exit status: 0 when nothing failed, 1 otherwise.
 dir=$(cd "$(dirname "$0")" && pwd)
@@ -12,7 +13,7 @@ filter=${1:-}
 HUSK=$(readlink -f "${HUSK:-$PWD/husk}")
 ROOTFS=$(readlink -f "${ROOTFS:-$PWD/build/rootfs}")
 SOCKRECV=${SOCKRECV:-$(dirname "$ROOTFS")/sockrecv}
-TIMEOUT=${TIMEOUT:-60}
+TIMEOUT=${TIMEOUT:-$((120 * ${HUSK_TEST_SLOW:-1}))}
 T=${T:-$(mktemp -d /tmp/husk-test.XXXXXX)}
 ROOT=$T/state
 RUNID=$$
