@@ -355,15 +355,17 @@ new_lines() {
 	awk 'FILENAME == ARGV[1] { n[$0]++; next } { if (n[$0] > 0) n[$0]--; else print }' "$1" "$2"
 }
 
-# Another test run's scratch dir or rootfs (a second checkout, a helper's
-# worktree, CI beside a developer) is not this run's to judge: its mounts
-# come and go while this run looks.
+# mountpoints: the mounts husk could have made for this run, one a line:
+# those whose mount point, or whose source or root (binds), is under the
+# run's scratch dir $T (bundles, state root, volumes) or the rootfs. Mounts
+# elsewhere (the host's own, another test run's, a chroot someone mounts a
+# /proc into while the suite runs) come and go and are not this run's to
+# judge; the security suites check the host's own paths where an attack aims.
 mountpoints() {
 	awk -v t="$T" -v r="$ROOTFS" '
-		{ m = $5 }
-		m == t || index(m, t "/") == 1 || index(m, r) == 1 { print m; next }
-		m ~ /^\/tmp\/husk-test\./ || m ~ /\/build\/([^\/]+\/)?rootfs(\/|$)/ { next }
-		{ print m }' /proc/self/mountinfo | sort
+		function ours(p) { return p == t || index(p, t "/") == 1 || p == r || index(p, r "/") == 1 }
+		{ for (i = 7; i <= NF && $i != "-"; i++); src = $(i + 2) }
+		ours($5) || ours($4) || ours(src) { print $5 }' /proc/self/mountinfo | sort
 }
 
 # marked_pids: processes with this test's MARK in their environment.
@@ -388,6 +390,19 @@ leftovers() {
 		_c=$(find "$_cg" -type d -name "$1*" 2>/dev/null | tr '\n' ' ')
 		[ -z "$_c" ] || echo "cgroups: $_c"
 	fi
+}
+
+# no_marked: no process of this test is left.
+no_marked() { [ -z "$(marked_pids)" ]; }
+
+# clean ID: nothing of container ID is left (the condition of assert_clean).
+clean() { [ -z "$(leftovers "$1")" ]; }
+
+# wait_clean ID: poll until nothing of container ID is left, for what the
+# kernel finishes after husk returned (killed processes being reaped by
+# their parent, outside husk's control); assert_clean otherwise.
+wait_clean() {
+	poll clean "$1" || assert_clean "$1"
 }
 
 # assert_clean ID: nothing of container ID is left on the host.

@@ -30,16 +30,16 @@ cg_start() {
 	expect_ok h start "$ID"
 }
 
-# wait_line LINE FILE: poll (10 s) until FILE has LINE.
+# wait_line LINE FILE: poll until FILE has LINE.
 wait_line() {
-	_n=100
-	while [ $_n -gt 0 ]; do
-		grep -Fqx -- "$1" "$2" 2>/dev/null && return 0
-		sleep 0.1
-		_n=$((_n - 1))
-	done
-	fail "never got the line '$1' in $2: $(tail -c 500 "$2")"
+	poll has_line "$1" "$2" || fail "never got the line '$1' in $2 (${WAIT_S}s): $(tail -c 500 "$2")"
 }
+
+# more_lines N FILE: FILE has more than N lines.
+more_lines() { [ "$(wc -l <"$2")" -gt "$1" ]; }
+
+# procs_at_least N FILE: the cgroup.procs FILE lists N processes or more.
+procs_at_least() { [ "$(wc -l <"$2")" -ge "$1" ]; }
 
 cg_file() { # FILE: the first line of the container's cgroup FILE
 	head -n 1 "$CGC/$1"
@@ -258,13 +258,12 @@ t_cgroup_pause_resume() {
 	expect_eq paused "$(st "$ID" status)" "status after pause"
 	expect_match '^frozen 1' "$(grep frozen "$CG/husk/$ID/cgroup.events")" cgroup.events
 	_a=$(wc -l <"$TD/cout")
-	sleep 0.5
+	sleep 0.5 # a negative check: a slower machine only gives it less chance to see a line
 	expect_eq "$_a" "$(wc -l <"$TD/cout")" "lines while paused"
 	expect_fail "not running" h pause "$ID"
 	expect_ok h resume "$ID"
 	expect_eq running "$(st "$ID" status)" "status after resume"
-	sleep 0.5
-	[ "$(wc -l <"$TD/cout")" -gt "$_a" ] || fail "the counter did not restart after resume"
+	wait_for "the counter to go on after resume" more_lines "$_a" "$TD/cout"
 	expect_fail "not paused" h resume "$ID"
 	# a paused container is deleted with --force all the same
 	expect_ok h pause "$ID"
@@ -276,8 +275,7 @@ t_cgroup_ps() {
 	cg_need
 	C_NS=$(ns ipc uts mount network) # host pids: ps shows what the host sees
 	cg_start sh -c 'sleep 100 & exec sleep 101'
-	_n=50
-	while [ "$(wc -l <"$CG/husk/$ID/cgroup.procs")" -lt 2 ] && [ $_n -gt 0 ]; do sleep 0.1; _n=$((_n - 1)); done
+	wait_for "2 processes in the container's cgroup" procs_at_least 2 "$CG/husk/$ID/cgroup.procs"
 	_want=$(sort -n "$CG/husk/$ID/cgroup.procs" | tr '\n' ',' | sed 's/,$//')
 	expect_ok h ps -f json "$ID"
 	expect_eq "[$_want]" "$(tr -d ' \n' <"$TD/out" | tr ',' '\n' | tr -d '[]' | sort -n | tr '\n' ',' | sed 's/,$//; s/^/[/; s/$/]/')" "ps -f json"
@@ -289,6 +287,11 @@ t_cgroup_ps() {
 	assert_clean "$ID"
 }
 
+# stats_events N: $TD/ev holds N stats events of $ID or more.
+stats_events() {
+	[ "$(grep -c '^{"type":"stats","id":"'"$ID"'","data":{"cpu":' "$TD/ev")" -ge "$1" ]
+}
+
 t_cgroup_events_stream() {
 	cg_need
 	cg_start sleep 100
@@ -297,15 +300,11 @@ t_cgroup_events_stream() {
 	done
 	h events --interval 0.1s "$ID" >"$TD/ev" 2>"$TD/everr" &
 	_ev=$!
-	sleep 1
+	poll stats_events 3 || { kill $_ev; fail "expected 3 stats events at 100ms: $(head -c 600 "$TD/ev")"; }
 	expect_ok h kill "$ID" KILL
-	_n=50
-	while kill -0 $_ev 2>/dev/null && [ $_n -gt 0 ]; do sleep 0.1; _n=$((_n - 1)); done
-	kill -0 $_ev 2>/dev/null && { kill $_ev; fail "events still running after the container stopped"; }
+	poll gone $_ev || { kill $_ev; fail "events still running ${WAIT_S}s after the container stopped"; }
 	wait $_ev
 	expect_eq 0 "$?" "events exit status (stderr: $(cat "$TD/everr"))"
-	[ "$(grep -c '^{"type":"stats","id":"'"$ID"'","data":{"cpu":' "$TD/ev")" -ge 3 ] ||
-		fail "expected at least 3 stats events in 1s at 100ms: $(head -c 600 "$TD/ev")"
 	expect_ok h delete "$ID"
 	assert_clean "$ID"
 }
@@ -317,8 +316,7 @@ t_cgroup_ps_args() {
 	command -v ps >/dev/null || skip "no ps(1) here"
 	C_NS=$(ns ipc uts mount network)
 	cg_start sh -c 'sleep 100 & exec sleep 101'
-	_n=50
-	while [ "$(wc -l <"$CGC/cgroup.procs")" -lt 2 ] && [ $_n -gt 0 ]; do sleep 0.1; _n=$((_n - 1)); done
+	wait_for "2 processes in the container's cgroup" procs_at_least 2 "$CGC/cgroup.procs"
 	_want=$(sort -n "$CGC/cgroup.procs" | tr '\n' ' ')
 	for _form in "$ID -o pid,args" "$ID -- -o pid,args" "-f table $ID -o pid,args"; do
 		# shellcheck disable=SC2086

@@ -24,16 +24,15 @@ counter() {
 	mkbundle
 }
 
-# wait_count FILE N: until FILE's last line is a number >= N (10 s at most).
+# counted FILE N: FILE's last line is a number >= N.
+counted() {
+	_l=$(tail -n 1 "$1" 2>/dev/null | tr -dc 0-9)
+	[ -n "$_l" ] && [ "$_l" -ge "$2" ]
+}
+
+# wait_count FILE N: until FILE's last line is a number >= N.
 wait_count() {
-	_n=100
-	while [ "$_n" -gt 0 ]; do
-		_l=$(tail -n 1 "$1" 2>/dev/null | tr -dc 0-9)
-		[ -n "$_l" ] && [ "$_l" -ge "$2" ] && return 0
-		sleep 0.1
-		_n=$((_n - 1))
-	done
-	fail "$1 never counted to $2: $(tail -n 3 "$1" 2>/dev/null)"
+	poll counted "$1" "$2" || fail "$1 never counted to $2 (${WAIT_S}s): $(tail -n 3 "$1" 2>/dev/null)"
 }
 
 # ---- without a working criu ------------------------------------------------------
@@ -142,7 +141,7 @@ t_checkpoint_counter() {
 	assert_clean "$ID"
 	expect_eq poststop "$(cat "$TD/hook" 2>/dev/null)" "the poststop hook at checkpoint"
 	n=$(tail -n 1 "$TD/c1")
-	sleep 1
+	sleep 1 # a negative check: a slower machine only gives it less chance to see a count
 	expect_eq "$n" "$(tail -n 1 "$TD/c1")" "count once checkpointed"
 	h restore -d -b "$B" --image-path "$TD/img" --pid-file "$TD/pid" "$ID" </dev/null \
 		>>"$TD/c1" 2>>"$TD/e1" || fail "restore: $(cat "$TD/e1")"
@@ -231,13 +230,18 @@ t_checkpoint_restore_foreground() {
 # A restored container is deleted cleanly: no state, cgroup or process.
 # criu leaves the cgroups alone (ignore): what it restores is born in the
 # cgroup husk made and started it in, limits and all.
+# ps_at_least ID N: `husk ps` lists N processes of ID or more.
+ps_at_least() {
+	[ "$(h ps --format json "$1" </dev/null 2>/dev/null | tr ',' '\n' | grep -c '[0-9]')" -ge "$2" ]
+}
+
 t_checkpoint_restored_delete() {
 	criu_works
 	args sh -c 'sleep 1000 & sleep 1000 & while :; do sleep 1; done'
 	C_LINUX='"resources": {"pids": {"limit": 50}},'
 	mkbundle
 	h run -d -b "$B" "$ID" </dev/null >"$TD/c1" 2>"$TD/e1" || fail "run: $(cat "$TD/e1")"
-	sleep 1
+	wait_for "the container's 3 processes" ps_at_least "$ID" 3
 	expect_ok h checkpoint --manage-cgroups-mode ignore --image-path "$TD/img" "$ID"
 	assert_clean "$ID"
 	h restore -d -b "$B" --manage-cgroups-mode ignore --image-path "$TD/img" "$ID" </dev/null >"$TD/c2" 2>"$TD/e2" ||
@@ -261,15 +265,13 @@ t_checkpoint_terminal() {
 	C_TERMINAL=true
 	counter
 	"$SOCKRECV" "$TD/sock" >"$TD/t1" 2>"$TD/sr1" &
-	n=50
-	while [ ! -S "$TD/sock" ] && [ "$n" -gt 0 ]; do sleep 0.1; n=$((n - 1)); done
+	wait_for "sockrecv's socket" test -S "$TD/sock"
 	expect_ok h run -d --console-socket "$TD/sock" -b "$B" "$ID"
 	wait_count "$TD/t1" 3
 	expect_ok h checkpoint --image-path "$TD/img" "$ID"
 	n=$(tail -n 1 "$TD/t1" | tr -dc 0-9)
 	"$SOCKRECV" "$TD/sock2" >"$TD/t2" 2>"$TD/sr2" &
-	n2=50
-	while [ ! -S "$TD/sock2" ] && [ "$n2" -gt 0 ]; do sleep 0.1; n2=$((n2 - 1)); done
+	wait_for "sockrecv's socket" test -S "$TD/sock2"
 	expect_fail "--console-socket is required" h restore -d -b "$B" --image-path "$TD/img" "$ID"
 	assert_clean "$ID"
 	expect_ok h restore -d -b "$B" --image-path "$TD/img" --console-socket "$TD/sock2" "$ID"

@@ -112,12 +112,9 @@ t_exec_tty_console_socket() {
 	exec_target
 	"$SOCKRECV" "$TD/sock" >"$TD/tty.out" 2>"$TD/sr.err" &
 	sr=$!
-	n=50
-	while [ ! -S "$TD/sock" ] && [ "$n" -gt 0 ]; do sleep 0.1; n=$((n - 1)); done
+	wait_for "sockrecv's socket" test -S "$TD/sock"
 	expect_ok h exec -t -d --console-socket "$TD/sock" "$ID" probe tty
-	n=50
-	while kill -0 "$sr" 2>/dev/null && [ "$n" -gt 0 ]; do sleep 0.1; n=$((n - 1)); done
-	kill "$sr" 2>/dev/null
+	poll gone "$sr" || { kill "$sr" 2>/dev/null; fail "sockrecv did not see the terminal close (${WAIT_S}s)"; }
 	tr -d '\r' <"$TD/tty.out" >"$TD/tty"
 	expect_match '^/dev/pts/[0-9]+$' "$(line tty0 "$TD/tty")" "tty0"
 	expect_status 255 h exec -t -d "$ID" true
@@ -134,15 +131,12 @@ pidfd_listen() {
 	# marked: run.sh ends it if the test fails before it exits
 	HUSK_TEST_MARK="$MARK" "$SOCKRECV" --pidfd "$TD/pidfd.sock" >"$TD/pidfd" 2>"$TD/pidfd.err" &
 	SR=$!
-	_n=50
-	while [ ! -S "$TD/pidfd.sock" ] && [ "$_n" -gt 0 ]; do sleep 0.1; _n=$((_n - 1)); done
+	wait_for "sockrecv's socket" test -S "$TD/pidfd.sock"
 }
 
-# pidfd_wait LINE: until sockrecv printed LINE (5 s).
+# pidfd_wait LINE: until sockrecv printed LINE.
 pidfd_wait() {
-	_n=50
-	while ! grep -Fqx -- "$1" "$TD/pidfd" && [ "$_n" -gt 0 ]; do sleep 0.1; _n=$((_n - 1)); done
-	grep -Fqx -- "$1" "$TD/pidfd" || fail "sockrecv --pidfd: no line '$1': $(cat "$TD/pidfd" "$TD/pidfd.err")"
+	poll has_line "$1" "$TD/pidfd" || fail "sockrecv --pidfd: no line '$1': $(cat "$TD/pidfd" "$TD/pidfd.err")"
 }
 
 # A kernel without pidfd_open (before 5.3, emulated): refused, nothing made.

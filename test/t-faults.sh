@@ -42,7 +42,7 @@ fault_setup() {
 	HUSK_FAULT_LIST=1 hf create -b "$B" --pid-file "$TD/pid" "$ID" </dev/null >/dev/null 2>"$TD/list.create"
 	HUSK_FAULT_LIST=1 hf start "$ID" </dev/null >/dev/null 2>"$TD/list.start"
 	HUSK_FAULT_LIST=1 hf kill "$ID" KILL </dev/null >/dev/null 2>"$TD/list.kill"
-	sleep 0.2
+	poll status_is "$ID" stopped
 	HUSK_FAULT_LIST=1 hf delete --force "$ID" </dev/null >/dev/null 2>"$TD/list.delete"
 	hf delete --force "$ID" </dev/null >/dev/null 2>&1
 	[ -n "$(points "$TD/list.create")" ] ||
@@ -62,7 +62,7 @@ check_back() {
 	hf list -q </dev/null >"$TD/lout" 2>"$TD/lerr"
 	[ $? = 0 ] || _why="$_why; list failed: $(cat "$TD/lerr")"
 	! grep -qxF "$_id" "$TD/lout" || _why="$_why; list still shows it"
-	sleep 0.1 # a SIGKILLed process may take a moment to be gone
+	poll clean "$_id" # a SIGKILLed process may take a moment to be reaped
 	_l=$(leftovers "$_id")
 	[ -z "$_l" ] || _why="$_why; left: $_l"
 	_t=$(find "$ROOT" "$TD" -name '*.tmp' 2>/dev/null | tr '\n' ' ')
@@ -71,7 +71,7 @@ check_back() {
 		echo "$_what: ${_why#; }" >>"$TD/bad"
 		# restore by hand so the next point starts clean
 		for _p in $(marked_pids); do kill -9 "$_p" 2>/dev/null; done
-		sleep 0.2
+		poll no_marked
 		rm -rf "${ROOT:?}/$_id" "$TD"/*.tmp
 		_cg=$(cgroup2_dir)
 		[ -z "$_cg" ] || find "$_cg" -depth -type d -name "$_id" -exec rmdir {} \; 2>/dev/null

@@ -29,7 +29,7 @@ t_start_output() {
 	args probe pid
 	mkbundle
 	h create -b "$B" "$ID" </dev/null >"$TD/cout" 2>"$TD/err" || fail "create: $(cat "$TD/err")"
-	sleep 0.2
+	sleep 0.2 # a negative check: a slower machine only gives it less chance to see output
 	expect_eq "" "$(cat "$TD/cout")" "output before start"
 	expect_ok h start "$ID"
 	expect_eq "" "$(cat "$TD/out")" "output of start itself"
@@ -166,9 +166,7 @@ t_kill_signal_forms() {
 	wait_file "$TD/rout"
 	for s in USR1:USR1 SIGHUP:HUP 12:USR2; do
 		expect_ok h kill "$ID" "${s%:*}"
-		n=30
-		while ! grep -qx "got-${s#*:}" "$TD/rout" && [ "$n" -gt 0 ]; do sleep 0.1; n=$((n - 1)); done
-		expect_line "got-${s#*:}" "$TD/rout"
+		wait_for "the container's trap to print got-${s#*:}" has_line "got-${s#*:}" "$TD/rout"
 	done
 	expect_fail "" h kill "$ID" SIGNOPE
 	expect_fail "" h kill "$ID" 999
@@ -239,16 +237,14 @@ t_kill_all() {
 	n=$(marked_pids | wc -l)
 	[ "$n" -ge 3 ] || fail "expected 3 processes, found $n"
 	expect_ok h kill --all "$ID" KILL
-	sleep 0.3
-	expect_eq 0 "$(marked_pids | wc -l)" "processes left after kill --all"
+	poll no_marked || fail "processes left after kill --all: $(marked_pids | tr '\n' ' ')"
 	wait_status "$ID" stopped
 	expect_ok h delete "$ID"
 	assert_clean "$ID"
 	h run -d -b "$B" "$ID" </dev/null >"$TD/rout" 2>"$TD/err" || fail "run -d: $(cat "$TD/err")"
 	wait_file "$TD/rout"
 	expect_ok h kill -a "$ID" TERM
-	sleep 0.3
-	expect_eq 0 "$(marked_pids | wc -l)" "processes left after kill -a TERM"
+	poll no_marked || fail "processes left after kill -a TERM: $(marked_pids | tr '\n' ' ')"
 	expect_ok h delete -f "$ID"
 	assert_clean "$ID"
 }
@@ -266,9 +262,7 @@ t_kill_all_stopped() {
 	expect_fail "container not running" h kill "$ID" KILL
 	[ "$(marked_pids | wc -l)" -ge 1 ] || fail "a failed kill signalled something"
 	expect_ok h kill --all "$ID" KILL
-	_n=300
-	while [ "$(marked_pids | wc -l)" -gt 0 ] && [ $_n -gt 0 ]; do sleep 0.1; _n=$((_n - 1)); done
-	expect_eq 0 "$(marked_pids | wc -l)" "processes left after kill --all of a stopped container"
+	poll no_marked || fail "processes left after kill --all of a stopped container: $(marked_pids | tr '\n' ' ')"
 	expect_ok h delete "$ID"
 	assert_clean "$ID"
 }
@@ -281,8 +275,7 @@ t_delete_force_kills_all() {
 	h run -d -b "$B" "$ID" </dev/null >"$TD/rout" 2>"$TD/err" || fail "run -d: $(cat "$TD/err")"
 	wait_file "$TD/rout"
 	expect_ok h delete --force "$ID"
-	sleep 0.2
-	assert_clean "$ID"
+	wait_clean "$ID"
 }
 
 t_delete_running_refused() {
@@ -301,9 +294,7 @@ t_delete_created() {
 	expect_ok h create -b "$B" --pid-file "$TD/pid" "$ID"
 	pid=$(cat "$TD/pid")
 	expect_ok h delete "$ID"
-	sleep 0.1
-	[ ! -d "/proc/$pid" ] || [ "$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null)" = Z ] ||
-		fail "init $pid alive after delete of a created container"
+	wait_gone "$pid" "init $pid after delete of a created container"
 	assert_clean "$ID"
 }
 
@@ -470,6 +461,5 @@ t_delete_stopped_kills_orphans() {
 	wait_status "$ID" stopped
 	[ -n "$(marked_pids)" ] || fail "the orphaned sleep is already gone"
 	expect_ok h delete "$ID"
-	sleep 0.2
-	assert_clean "$ID"
+	wait_clean "$ID"
 }

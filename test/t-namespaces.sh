@@ -271,8 +271,7 @@ t_ns_time_offsets() {
 	mkbundle
 	"$ROOTFS/bin/probe" clocks >"$TD/host"
 	h run -d -b "$B" "$ID" </dev/null >"$TD/out" 2>"$TD/err" || fail "run: $(cat "$TD/err")"
-	wait_file "$TD/out"
-	sleep 0.2
+	wait_for "the container's uptime line" grep -q '^uptime: ' "$TD/out"
 	mono=$(line monotonic "$TD/host")
 	boot=$(line boottime "$TD/host")
 	for v in "monotonic $((mono + 1000000))" "boottime $((boot + 2000000))" "uptime $((boot + 2000000))"; do

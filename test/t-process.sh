@@ -201,14 +201,11 @@ t_terminal_console_socket() {
 	mkbundle
 	"$SOCKRECV" "$TD/sock" >"$TD/tty.out" 2>"$TD/sr.err" &
 	sr=$!
-	n=50
-	while [ ! -S "$TD/sock" ] && [ "$n" -gt 0 ]; do sleep 0.1; n=$((n - 1)); done
+	wait_for "sockrecv's socket" test -S "$TD/sock"
 	expect_ok h create -b "$B" --console-socket "$TD/sock" "$ID"
 	expect_ok h start "$ID"
 	wait_status "$ID" stopped
-	n=50
-	while kill -0 "$sr" 2>/dev/null && [ "$n" -gt 0 ]; do sleep 0.1; n=$((n - 1)); done
-	kill "$sr" 2>/dev/null
+	poll gone "$sr" || { kill "$sr" 2>/dev/null; fail "sockrecv did not see the terminal close (${WAIT_S}s)"; }
 	tr -d '\r' <"$TD/tty.out" >"$TD/tty"
 	expect_line "sockrecv: got fd (payload $(grep -o '[0-9]* bytes' "$TD/tty" | head -n 1))" "$TD/tty"
 	for fd in 0 1 2; do
@@ -329,13 +326,10 @@ t_terminal_run_detached() {
 	"$SOCKRECV" "$TD/sock" "typed
 " >"$TD/tty.out" 2>"$TD/sr.err" &
 	sr=$!
-	n=50
-	while [ ! -S "$TD/sock" ] && [ "$n" -gt 0 ]; do sleep 0.1; n=$((n - 1)); done
+	wait_for "sockrecv's socket" test -S "$TD/sock"
 	expect_ok h run -d -b "$B" --console-socket "$TD/sock" "$ID"
 	wait_status "$ID" stopped
-	n=50
-	while kill -0 "$sr" 2>/dev/null && [ "$n" -gt 0 ]; do sleep 0.1; n=$((n - 1)); done
-	kill "$sr" 2>/dev/null
+	poll gone "$sr" || { kill "$sr" 2>/dev/null; fail "sockrecv did not see the terminal close (${WAIT_S}s)"; }
 	tr -d '\r' <"$TD/tty.out" >"$TD/tty"
 	expect_line "sid: 1" "$TD/tty"
 	expect_line "got typed" "$TD/tty"

@@ -19,11 +19,7 @@ life() {
 	h create -b "$B" "$_id" </dev/null >/dev/null 2>"$_f" || { echo "create: $(cat "$_f")" >"$_f"; return; }
 	h start "$_id" </dev/null >/dev/null 2>"$_f" || { echo "start: $(cat "$_f")" >"$_f"; return; }
 	h kill "$_id" KILL </dev/null >/dev/null 2>"$_f" || { echo "kill: $(cat "$_f")" >"$_f"; return; }
-	_n=100
-	while [ "$(st "$_id" status)" != stopped ] && [ "$_n" -gt 0 ]; do
-		sleep 0.1
-		_n=$((_n - 1))
-	done
+	poll status_is "$_id" stopped || { echo "status never became stopped (${WAIT_S}s)" >"$_f"; return; }
 	h delete "$_id" </dev/null >/dev/null 2>"$_f" || { echo "delete: $(cat "$_f")" >"$_f"; return; }
 	: >"$_f.ok"
 }

@@ -28,11 +28,14 @@ sech_victim() {
 sech_victim_cleanup() {
 	[ -z "${VPID:-}" ] || { kill "$VPID" 2>/dev/null; wait "$VPID" 2>/dev/null; }
 	[ -n "${VCG:-}" ] && [ -d "$VCG" ] || return 0
-	for _i in 1 2 3 4 5 6 7 8 9 10; do
-		find "$VCG" -depth -type d -exec rmdir {} \; 2>/dev/null
-		[ -d "$VCG" ] || return 0
-		sleep 0.1
-	done
+	poll rm_cgroup_tree "$VCG"
+}
+
+# rm_cgroup_tree DIR: remove the cgroup DIR and those below it; true when
+# it is gone (a killed process leaves its cgroup a moment after its death).
+rm_cgroup_tree() {
+	find "$1" -depth -type d -exec rmdir {} \; 2>/dev/null
+	[ ! -d "$1" ]
 }
 
 # sech_victim_intact: the host's sleep is alive, in the cgroup it was put in.

@@ -26,12 +26,7 @@ start_listener() {
 	listener_bin
 	"$SOCKRECV" --seccomp "$TD/agent.sock" >"$TD/agent.out" 2>&1 &
 	LPID=$!
-	_n=50
-	while [ ! -S "$TD/agent.sock" ] && [ "$_n" -gt 0 ]; do
-		sleep 0.1
-		_n=$((_n - 1))
-	done
-	[ -S "$TD/agent.sock" ] || fail "the listener never listened: $(cat "$TD/agent.out")"
+	poll test -S "$TD/agent.sock" || fail "the listener never listened: $(cat "$TD/agent.out")"
 }
 
 t_seccomp_deny_list_errno() {

@@ -34,6 +34,12 @@ got exit $RC, stderr: $(cat "$TD/err")"
 
 # ---- CVE-2019-5736: the host's husk binary ---------------------------------------
 
+# exec_opened_or_ended PID LOG: the exec PID ended, or the attacker logged
+# that it opened an exe.
+exec_opened_or_ended() {
+	gone "$1" || grep -q '^opened' "$2" 2>/dev/null
+}
+
 # run_until_ready: the container of $C_ARGS, detached, once it has made
 # /tmp/ready; $r is its root seen from the host.
 run_until_ready() {
@@ -76,20 +82,10 @@ done'
 	run_until_ready
 	h exec "$ID" /tmp/evil --root /tmp/r run -b /tmp/b x </dev/null >"$TD/out" 2>"$TD/err" &
 	epid=$!
-	n=100
-	while [ $n -gt 0 ] && kill -0 $epid 2>/dev/null && ! grep -q '^opened' "$r/tmp/log" 2>/dev/null; do
-		sleep 0.1
-		n=$((n - 1))
-	done
+	poll exec_opened_or_ended "$epid" "$r/tmp/log"
 	printf '{' 1<>"$r/tmp/b/config.json" # unblock it when the attacker did not
 	wait $epid
-	grep -q '^opened' "$r/tmp/log" 2>/dev/null && wait_file "$r/tmp/log" && {
-		n=150
-		while [ $n -gt 0 ] && ! grep -q '^done' "$r/tmp/log"; do
-			sleep 0.1
-			n=$((n - 1))
-		done
-	}
+	! grep -q '^opened' "$r/tmp/log" 2>/dev/null || poll grep -q '^done' "$r/tmp/log"
 	log=$(cat "$r/tmp/log" 2>/dev/null)
 	sum=$(md5sum <"$HUSK")
 	HUSK=$HUSK0 expect_ok h delete -f "$ID"
@@ -146,7 +142,7 @@ while :; do
 	done
 done'
 	run_until_ready
-	expect_ok h exec -d "$ID" sleep 3 # the control: this one it must open
+	expect_ok h exec -d "$ID" sleep 1000 # the control: this one it must open
 	i=0
 	while [ $i -lt 40 ]; do
 		expect_ok h exec "$ID" true
@@ -154,6 +150,7 @@ done'
 		i=$((i + 1))
 	done
 	hi=$(stat -c '%d %i' "$HUSK")
+	poll grep -qF "$(stat -L -c '%d %i' "$ROOTFS/bin/busybox") " "$r/tmp/log"
 	log=$(cat "$r/tmp/log" 2>/dev/null)
 	expect_ok h delete -f "$ID"
 	case $log in *"$hi "*) fail "a container process opened husk's exe ($hi) during an exec: $log" ;; esac
@@ -264,8 +261,7 @@ t_sec_cwd_check_before_filter() {
 	args sleep 1000
 	mkbundle
 	expect_ok h run -d -b "$B" "$ID"
-	_n=300
-	while ! h exec "$ID" true </dev/null >/dev/null 2>&1 && [ $_n -gt 0 ]; do sleep 0.1; _n=$((_n - 1)); done
+	poll h exec "$ID" true </dev/null >/dev/null 2>&1
 	expect_ok h exec --cwd /tmp "$ID" probe cwd
 	expect_line "cwd: EPERM"
 	expect_ok h delete -f "$ID"
@@ -595,7 +591,7 @@ t_sec_annotations_shadow_state() {
 	[ -d "$victim" ] && there=yes
 	kill "$vpid" 2>/dev/null
 	wait "$vpid" 2>/dev/null
-	for _i in 1 2 3 4 5 6 7 8 9 10; do rmdir "$victim" 2>/dev/null && break; sleep 0.1; done
+	poll rmdir "$victim" 2>/dev/null
 	expect_eq created "$status" "status after create"
 	expect_eq 0 "$deleted" "delete --force's exit status"
 	expect_eq yes "$alive" "the victim cgroup's process, after delete"

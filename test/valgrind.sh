@@ -131,7 +131,7 @@ case_ list-json 0 list --format json
 case_ start 0 start "$ID"
 case_ state-running 0 state "$ID"
 case_ kill 0 kill "$ID" KILL
-sleep 0.3
+poll status_is "$ID" stopped
 case_ kill-stopped 1 kill "$ID" KILL
 case_ delete 0 delete "$ID"
 clean_or_fail delete
