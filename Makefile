@@ -114,6 +114,11 @@ fuzz: build/fuzz_spec
 check-arch: $(OUT)/husk $(BUILD)/rootfs/.ok $(BUILD)/husk-fault
 	VM_ARCH=$(ARCH) sh test/vm.sh
 
+# `make check-load [LOAD_ROUNDS=3] [LOAD_VM=0]`: the host suites with two
+# CPU-bound loops beside them, three rounds, then the VM suites once (test/load.sh).
+check-load: husk build/unit_spec build/rootfs/.ok husk-asan build/husk-fault
+	sh test/load.sh
+
 check-asan: husk-asan build/rootfs/.ok
 	sh test/asan.sh
 
@@ -155,5 +160,5 @@ fmt:
 clean:
 	rm -rf husk husk-asan build
 
-.PHONY: FORCE install uninstall check check-arch demo bench fmt clean fuzz check-asan check-valgrind check-clients \
+.PHONY: FORCE install uninstall check check-load check-arch demo bench fmt clean fuzz check-asan check-valgrind check-clients \
 	initramfs check-kit bench-arch

@@ -57,7 +57,7 @@ sh /payload/clients/run.sh "$filter" 2>&1 | tee /tmp/clients.res
 # checkpoint/restore: the host suite's t-checkpoint.sh (its cases need criu,
 # which works with this kernel), by the host's runner; logs kept in out/.
 echo "VM-INFO: $(criu --version | tr '\n' ' ')"
-HUSK=/husk ROOTFS=/payload/rootfs TIMEOUT=300 T=$OUT/checkpoint \
+HUSK=/husk ROOTFS=/payload/rootfs TIMEOUT=$((150 * ${HUSK_TEST_SLOW:-1})) T=$OUT/checkpoint \
 	sh /payload/test/run.sh "$filter" 2>&1 | tee /tmp/checkpoint.res
 # One result line for both runners, last: test/vm-host.sh reports it.
 sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed, \([0-9]*\) skipped$/\1 \2 \3/p' \

@@ -7,7 +7,8 @@
 #   CLIENTS_CACHE=dir     where the Debian disk image is kept (default build/clients)
 #   CLIENTS_MIRROR=url    Debian mirror (default: the first Debian URI in
 #                         /etc/apt/sources.list*, else http://deb.debian.org/debian)
-#   CLIENTS_TIMEOUT=1500  seconds before the VM is killed
+#   CLIENTS_TIMEOUT=N     seconds before the VM is killed (default 900 times
+#                         VM_SLOW, the one factor of every deadline: vm-host.sh)
 #   CLIENTS_BUILD_ONLY=1  build the cached image and stop (no VM)
 #   VM_HUSK=path          the husk binary to test (default ./husk)
 #   CLIENTS_RUNTIME=path  run the scenarios with another runtime of the image
@@ -135,16 +136,18 @@ mke2fs -q -F -t ext4 -L payload -d "$P" "$CACHE/payload.ext4" 128M >/dev/null ||
 rm -rf "$LAST" && mkdir -p "$LAST" || exit 1
 log=$LAST/serial.log
 start=$(date +%s)
-timeout "${CLIENTS_TIMEOUT:-1500}" qemu-system-x86_64 -accel tcg -m 3072 -smp 2 -nographic \
+vm_slow 1
+timeout=${CLIENTS_TIMEOUT:-$((900 * VM_SLOW))}
+echo "$NAME: deadline ${timeout}s (every deadline times $VM_SLOW)"
+vm_boot $log timeout "$timeout" qemu-system-x86_64 -accel tcg -m 3072 -smp 2 -nographic \
 	-no-reboot -nic none \
 	-drive if=none,id=root,format=raw,snapshot=on,file="$IMG" -device nvme,serial=root,drive=root \
 	-drive if=none,id=pl,format=raw,file="$CACHE/payload.ext4" -device nvme,serial=payload,drive=pl \
 	-kernel $K/vmlinuz \
-	-append "console=ttyS0 root=/dev/nvme0n1 rootfstype=ext4 rw init=/sbin/husk-clients-boot panic=-1 quiet cgroup_no_v1=all systemd.unified_cgroup_hierarchy=1" \
-	</dev/null >$log 2>&1
-qrc=$?
+	-append "console=ttyS0 root=/dev/nvme0n1 rootfstype=ext4 rw init=/sbin/husk-clients-boot panic=-1 quiet cgroup_no_v1=all systemd.unified_cgroup_hierarchy=1 HUSK_TEST_SLOW=$VM_SLOW"
+qrc=$QRC
 secs=$(($(date +%s) - start))
 vm_console $log
 # The scenario logs, back from the payload disk.
 debugfs -R "rdump /out $LAST" "$CACHE/payload.ext4" >/dev/null 2>&1
-vm_report $log "$qrc" "${CLIENTS_TIMEOUT:-1500}" "run took ${secs}s (logs in $LAST)"
+vm_report $log "$qrc" "$timeout" "run took ${secs}s (logs in $LAST)"

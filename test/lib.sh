@@ -356,16 +356,40 @@ new_lines() {
 }
 
 # mountpoints: the mounts husk could have made for this run, one a line:
-# those whose mount point, or whose source or root (binds), is under the
-# run's scratch dir $T (bundles, state root, volumes) or the rootfs. Mounts
-# elsewhere (the host's own, another test run's, a chroot someone mounts a
-# /proc into while the suite runs) come and go and are not this run's to
-# judge; the security suites check the host's own paths where an attack aims.
+# those whose mount point is under the run's scratch dir $T (bundles, state
+# root, volumes) or the rootfs, and binds of a directory from under them
+# (same filesystem as the mount holding that dir, root below the dir's path
+# in it). Mounts elsewhere (the host's own, another test run's, a chroot
+# someone mounts a /proc into while the suite runs) come and go and are not
+# this run's to judge; the security suites check the host's own paths where
+# an attack aims.
 mountpoints() {
 	awk -v t="$T" -v r="$ROOTFS" '
-		function ours(p) { return p == t || index(p, t "/") == 1 || p == r || index(p, r "/") == 1 }
-		{ for (i = 7; i <= NF && $i != "-"; i++); src = $(i + 2) }
-		ours($5) || ours($4) || ours(src) { print $5 }' /proc/self/mountinfo | sort
+		function under(p, d) { return p == d || index(p, d "/") == 1 || d == "/" }
+		function ours(p) { return under(p, t) || under(p, r) }
+		# origin: the mount holding directory d, as its device and d as a
+		# path in that filesystem
+		function holder(d,   i, best, rel) {
+			best = -1
+			for (i = 1; i <= n; i++)
+				if (under(d, mp[i]) && length(mp[i]) >= best) {
+					best = length(mp[i]); od[no + 1] = dv[i]
+					rel = (mp[i] == "/" ? d : substr(d, best + 1))
+					oroot[no + 1] = (rt[i] == "/" ? "" : rt[i]) rel
+				}
+			no++
+		}
+		{ n++; mp[n] = $5; dv[n] = $3; rt[n] = $4 }
+		END {
+			holder(t); holder(r)
+			# and every filesystem mounted under them
+			for (i = 1; i <= n; i++) if (ours(mp[i])) { no++; od[no] = dv[i]; oroot[no] = rt[i] }
+			for (i = 1; i <= n; i++) {
+				hit = ours(mp[i])
+				for (k = 1; k <= no && !hit; k++) hit = dv[i] == od[k] && under(rt[i], oroot[k])
+				if (hit) print mp[i]
+			}
+		}' /proc/self/mountinfo | sort
 }
 
 # marked_pids: processes with this test's MARK in their environment.

@@ -58,6 +58,8 @@ run_one() {
 	B=$TD/b
 	mountpoints >"$TD/.mounts.before"
 	rm -f "$TD/.why"
+	# In a VM, the case under way, so a guest cut short can name it (vm-host.sh).
+	[ -z "${HUSK_VM:-}" ] || echo "RUN: $TNAME"
 	(cd "$TD" && "$TNAME") </dev/null >"$TD/.log" 2>&1 &
 	tpid=$!
 	(

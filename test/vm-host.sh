@@ -41,26 +41,61 @@ vm_console() {
 	tr -d '\r' <"$1" | sed "s/$_esc\[[0-9;?]*[A-Za-z]//g; s/${_esc}c//g; s/^.*VM-START:/VM-START:/" >"$1.txt"
 }
 
-# vm_report LOG QEMU-STATUS TIMEOUT INFO: from LOG.txt, everything the VM
-# printed but the result lines; "NAME: timed out" when qemu did; the last
-# lines of the console when there is no VM-EXIT line; "NAME: INFO, exit N";
-# then the suite's "N passed, N failed, N skipped" line last (a failed one
-# when there is none). Status 0 when the VM's suite exited 0.
+# vm_slow ARCH-SLOWNESS: sets VM_SLOW, the one factor that scales every
+# deadline of a VM suite (the VM's own, run.sh's per-test limit and every
+# wait of lib.sh, as HUSK_TEST_SLOW in the guest): how many times slower
+# than x86-64 the architecture runs under TCG here, times 2 on a host with
+# fewer than 4 CPUs (the guest's 2 vCPUs then share them with everything
+# else), times the host's own HUSK_TEST_SLOW (make check-load sets it).
+vm_slow() {
+	VM_SLOW=$(($1 * ${HUSK_TEST_SLOW:-1}))
+	[ "$(nproc)" -ge 4 ] || VM_SLOW=$((VM_SLOW * 2))
+}
+
+# vm_boot LOG CMD...: run CMD (qemu under timeout), its console into LOG,
+# and print the console's lines from VM-START on as they come (carriage
+# returns and terminal escapes taken out; run.sh's "RUN:" lines, which
+# name the case under way, kept out), so a suite's PASS/FAIL lines show
+# while it runs. Sets QRC, CMD's exit status.
+vm_boot() {
+	_log=$1
+	shift
+	: >"$_log"
+	("$@" </dev/null >"$_log" 2>&1; echo $? >"$_log.rc") &
+	_q=$!
+	_esc=$(printf '\033')
+	tail -f "$_log" --pid=$_q 2>/dev/null | tr -d '\r' |
+		sed -u "s/$_esc\[[0-9;?]*[A-Za-z]//g; s/${_esc}c//g; s/^.*VM-START:/VM-START:/" |
+		awk '/^VM-START:/ { on = 1 } on && !/^RUN: / { print; fflush() } /^VM-EXIT:/ { on = 0 }'
+	wait $_q
+	QRC=$(cat "$_log.rc")
+}
+
+# vm_report LOG QEMU-STATUS TIMEOUT INFO: from LOG.txt (already shown by
+# vm_boot): "NAME: timed out" when qemu did; the last lines of the console
+# when there is no VM-EXIT line; "NAME: INFO, exit N"; then the suite's
+# "N passed, N failed, N skipped" line last. A guest cut short (no result
+# line) still counts: the PASS/FAIL/SKIP lines it printed, plus one failure
+# for the case under way (run.sh's last "RUN:" line with no verdict after
+# it), named. Status 0 when the VM's suite exited 0.
 vm_report() {
 	_sum='^([A-Za-z]+: )?[0-9]+ passed, [0-9]+ failed'
-	sed -n '/^VM-START:/,/^VM-EXIT:/p' "$1.txt" | grep -v -E "$_sum|^VM-EXIT: "
 	_result=$(grep -E "$_sum" "$1.txt" | tail -n1)
 	_rc=$(sed -n 's/^VM-EXIT: \([0-9]*\).*/\1/p' "$1.txt" | tail -n1)
 	[ "$2" = 124 ] && echo "$NAME: timed out after ${3}s"
 	if [ -z "$_rc" ]; then
-		echo "$NAME: no VM-EXIT line (qemu exit $2); the console said:"
-		tail -n 30 "$1.txt"
+		echo "$NAME: no VM-EXIT line (qemu exit $2)"
+		# the console before the suite began, which vm_boot did not show
+		grep -q '^VM-START:' "$1.txt" || tail -n 30 "$1.txt"
 		_rc=1
 	fi
 	echo "$NAME: $4, exit $_rc"
 	if [ -z "$_result" ]; then
-		echo "$NAME: no result line"
-		echo "0 passed, 1 failed, 0 skipped"
+		_p=$(grep -c '^PASS: ' "$1.txt") _f=$(grep -c '^FAIL: ' "$1.txt") _s=$(grep -c '^SKIP: ' "$1.txt")
+		_cut=$(awk '/^RUN: / { t = $2 } /^(PASS|FAIL|SKIP): / && $2 == t { t = "" } END { print t }' "$1.txt")
+		echo "FAIL: ${_cut:-the suite} (cut short: the guest ended before it finished)"
+		echo "$NAME: no result line: counted the cases the guest finished"
+		echo "$_p passed, $((_f + 1)) failed, $_s skipped"
 		return 1
 	fi
 	echo "$_result"

@@ -14,8 +14,8 @@ mount -t devtmpfs devtmpfs /dev
 vm_setup husk-vm
 
 filter=$(cat /vm-filter 2>/dev/null)
-# TIMEOUT, run.sh's per-test limit, comes from the kernel's command line
-# (test/vm.sh scales it with the architecture's slowness under TCG).
+# HUSK_TEST_SLOW, the factor of run.sh's per-test limit and of every wait,
+# comes from the kernel's command line (test/vm.sh: vm_slow).
 export HUSK_VM=1 HUSK=/husk ROOTFS=/build/rootfs
 vm_start
 if [ -f /vm-script ]; then

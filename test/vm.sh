@@ -8,12 +8,14 @@
 #                   "virt" board and test build/ARCH/husk (make ARCH=ARCH)
 #                   in build/ARCH/rootfs
 #   VM_SCRIPT=file  run that script in the VM instead of test/run.sh
-#   VM_TIMEOUT=N    seconds before the VM is killed (default: 600 times the
-#                   architecture's slowness under TCG, below)
+#   VM_TIMEOUT=N    seconds before the VM is killed (default: 600 times
+#                   VM_SLOW, the one factor of every deadline: vm-host.sh)
 #   VM_HUSK=path    the husk binary to test (default ./husk, build/ARCH/husk)
-# Prints the VM's output and ends with the suite's "N passed, N failed, N skipped"
-# line (raw console: build/vm/serial.log, serial-ARCH.log); exits non-zero
-# when the suite failed, the VM timed out or gave no result.
+# Prints the VM's output as it comes and ends with the suite's "N passed,
+# N failed, N skipped" line (raw console: build/vm/serial.log,
+# serial-ARCH.log), counted from what the guest printed when it was cut
+# short; exits non-zero when the suite failed, the VM timed out or gave no
+# result.
 # TCG only: KVM does not work on our machines, so never -enable-kvm.
 cd "$(dirname "$0")/.." || exit 1
 VM=build/vm
@@ -23,7 +25,7 @@ NAME=vm
 
 # Per architecture (vm_qemu: QEMU, its board and console): QEMU's package,
 # and how many times slower than x86-64 it runs the suite under TCG here,
-# which scales the VM's timeout and run.sh's per-test TIMEOUT.
+# which vm_slow turns into the factor of every deadline.
 host=$(dpkg --print-architecture)
 arch=${VM_ARCH:-$host}
 vm_qemu "$arch"
@@ -38,7 +40,8 @@ else
 	husk=build/$arch/husk build=build/$arch sfx=-$arch
 fi
 K=$(vm_kernel_dir "$arch")
-timeout=${VM_TIMEOUT:-$((600 * slow))}
+vm_slow $slow
+timeout=${VM_TIMEOUT:-$((600 * VM_SLOW))}
 
 sh test/deps.sh $pkg busybox-static cpio musl-tools || die "missing packages"
 
@@ -71,17 +74,18 @@ if [ -n "$VM_SCRIPT" ]; then cp "$VM_SCRIPT" $I/vm-script || exit 1; fi
 
 # Boot. quiet + printk 1 (in init) keep the console for the tests' output;
 # cgroup_no_v1=all makes it a cgroup v2 only system; panic=-1 + -no-reboot
-# turn an init crash into a quick exit rather than a hang. TIMEOUT=, which
-# the kernel does not know, is passed to /init's environment: run.sh's
-# per-test limit.
+# turn an init crash into a quick exit rather than a hang. HUSK_TEST_SLOW=,
+# which the kernel does not know, is passed to /init's environment: the
+# factor of run.sh's per-test limit and of lib.sh's waits.
 log=$VM/serial$sfx.log
 start=$(date +%s)
-timeout "$timeout" $VM_QEMU -m 1024 -smp 2 -kernel $K/vmlinuz -initrd $VM/initrd$sfx \
-	-append "console=$VM_CONSOLE panic=-1 quiet cgroup_no_v1=all TIMEOUT=$((60 * slow))" </dev/null >$log 2>&1
-qrc=$?
+echo "$NAME: $arch, deadline ${timeout}s (every deadline times $VM_SLOW)"
+vm_boot $log timeout "$timeout" $VM_QEMU -m 1024 -smp 2 -kernel $K/vmlinuz -initrd $VM/initrd$sfx \
+	-append "console=$VM_CONSOLE panic=-1 quiet cgroup_no_v1=all HUSK_TEST_SLOW=$VM_SLOW"
+qrc=$QRC
 secs=$(($(date +%s) - start))
 vm_console $log
-# Everything but the result lines; then our verdict and the suite's summary last.
+# Our verdict and the suite's summary last (the output was shown as it came).
 # (VM-START: the kernel and how long after boot /init began.)
 boot=$(sed -n 's/^VM-START: \([^,]*\), \(.*\) after boot/kernel \1, \/init at \2, /p' $log.txt)
 vm_report $log "$qrc" "$timeout" "${boot}$arch run took ${secs}s"

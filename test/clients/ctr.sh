@@ -39,7 +39,7 @@ c_exec_kill_delete() {
 	expect_rc 4 "task exec sh -c 'exit 4'"
 	x ctr task kill -s SIGKILL c-d
 	expect_rc 0 "task kill -s SIGKILL"
-	wait_for 20 ctr_stopped c-d || fail "task never STOPPED: $(ctr task ls)"
+	wait_for ctr_stopped c-d || fail "task never STOPPED: $(ctr task ls)"
 	x ctr task delete c-d
 	expect_rc 0 "task delete"
 	x ctr containers rm c-d
@@ -50,12 +50,12 @@ c_exec_kill_delete() {
 # task kill with the default signal (SIGTERM) reaches a handler; the exit
 # status comes back through task delete.
 c_kill_term() {
-	x cr -d $CIMG c-t sh -c 'trap "exit 7" TERM; while :; do sleep 0.1; done'
+	x cr -d $CIMG c-t sh -c 'trap "exit 7" TERM; touch /tmp/trapped; while :; do sleep 0.1; done'
 	expect_rc 0 "run -d"
-	sleep 1
+	wait_for ctr task exec --exec-id ready c-t test -e /tmp/trapped || fail "the TERM trap was never set"
 	x ctr task kill c-t
 	expect_rc 0 "task kill (TERM)"
-	wait_for 20 ctr_stopped c-t || fail "task never STOPPED after TERM: $(ctr task ls)"
+	wait_for ctr_stopped c-t || fail "task never STOPPED after TERM: $(ctr task ls)"
 	x ctr task delete c-t
 	expect_rc 0 "task delete"
 	expect_has "exit code 7" "$SD/err"
@@ -70,7 +70,7 @@ c_task_ps() {
 	[ "$(wc -l <"$SD/out")" -ge 2 ] || fail "task ps: expected a pid, got: $(cat "$SD/out")"
 	x ctr task kill -a -s SIGKILL c-ps
 	expect_rc 0 "task kill --all"
-	wait_for 20 ctr_stopped c-ps || fail "task never STOPPED: $(ctr task ls)"
+	wait_for ctr_stopped c-ps || fail "task never STOPPED: $(ctr task ls)"
 }
 
 c_tty() {
@@ -87,7 +87,7 @@ c_memory() {
 	x cat /sys/fs/cgroup/default/c-mem/memory.max
 	expect_out 33554432
 	x ctr task kill -s SIGKILL c-mem
-	wait_for 20 ctr_stopped c-mem
+	wait_for ctr_stopped c-mem
 }
 
 c_pause_resume() {

@@ -76,16 +76,14 @@ skip_if_refused() {
 	return 0
 }
 
-# wait_for N CMD...: retry CMD (silently) every 0.5 s, up to N times, until it exits 0.
+# wait_for CMD...: retry CMD (silently) until it exits 0, up to the one
+# deadline of the suites' waits: 30 s times HUSK_TEST_SLOW (test/lib.sh).
 wait_for() {
-	_n=$1
-	shift
-	while [ "$_n" -gt 0 ]; do
-		"$@" >/dev/null 2>&1 && return 0
-		sleep 0.5
-		_n=$((_n - 1))
+	_end=$(($(date +%s) + 30 * ${HUSK_TEST_SLOW:-1}))
+	until "$@" >/dev/null 2>&1; do
+		[ "$(date +%s)" -lt "$_end" ] || return 1
+		sleep 0.2
 	done
-	return 1
 }
 
 # no_husk_state ROOT: husk lists no container under ROOT.

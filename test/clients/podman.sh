@@ -64,9 +64,9 @@ p_kill() {
 	x pm wait k1
 	expect_rc 0 "wait"
 	expect_out 137
-	x pm run -d --name k2 $IMG sh -c 'trap "exit 7" TERM; while :; do sleep 0.1; done'
+	x pm run -d --name k2 $IMG sh -c 'trap "exit 7" TERM; touch /tmp/trapped; while :; do sleep 0.1; done'
 	expect_rc 0 "run -d (trap TERM)"
-	sleep 1
+	wait_for pm exec k2 test -e /tmp/trapped || fail "the TERM trap was never set"
 	x pm kill -s TERM k2
 	expect_rc 0 "kill -s TERM"
 	x pm wait k2

@@ -6,11 +6,11 @@
 # ctr.sh's c_* functions once. Each scenario runs in its own shell with a
 # watchdog, then whatever it left is removed. Prints PASS/FAIL/SKIP per
 # scenario and "N passed, N failed, N skipped" last; exit 1 when one failed.
-#   CTIMEOUT  seconds per scenario (default 300)
+#   CTIMEOUT  seconds per scenario (default 300 times HUSK_TEST_SLOW)
 dir=$(cd "$(dirname "$0")" && pwd)
 filter=${1:-}
 OUT=${OUT:-/payload/out}
-CTIMEOUT=${CTIMEOUT:-300}
+CTIMEOUT=${CTIMEOUT:-$((300 * ${HUSK_TEST_SLOW:-1}))}
 . "$dir/lib.sh"
 pass=0 failn=0 skipn=0
 
@@ -64,7 +64,7 @@ run_one() {
 setup() {
 	SD=$OUT/setup
 	mkdir -p "$SD"
-	wait_for 60 test -S /run/containerd/containerd.sock ||
+	wait_for test -S /run/containerd/containerd.sock ||
 		echo "setup: containerd did not start: $(tail -n 5 "$OUT/containerd.log")"
 	x sh -c "tar -C /payload/rootfs -c . | podman import - $IMG"
 	[ "$RC" = 0 ] || echo "setup: podman import failed: $(cat "$SD/err")"
