@@ -36,10 +36,62 @@
 #include "husk.h"
 #include "safepath.h"
 
-/* The cgroup2 mount point: /sys/fs/cgroup on a pure v2 system (one statfs),
- * else the first in mountinfo (field 5; the filesystem type follows " - ")
- * that is still visible at its path, since a mount over it (as in a private
- * namespace of a wrapper) hides it. */
+/* Does a line from next on mount something at point (field 5, as
+ * mountinfo escapes it)? The last mount at a point is the one visible
+ * there; the lines come in the order the mounts were made. */
+static bool covered_later(const char *next, const char *point)
+{
+	char mnt[4096];
+	for (const char *l = next; *l; l += strcspn(l, "\n"), l += *l == '\n') {
+		if (field(l, 4, mnt, sizeof(mnt)) == 0 && !strcmp(mnt, point))
+			return true;
+	}
+	return false;
+}
+
+/* The cgroup2 mount visible at its mount point: a cgroup2 line of
+ * /proc/self/mountinfo (the filesystem type follows " - ") that no later
+ * line mounts over, and whose point statfs() still sees as a cgroup2. A
+ * mount in mountinfo can be hidden: a tmpfs mounted on it or on a parent
+ * (as a wrapper's private namespace does), or a cgroup v1 hierarchy. Then
+ * husk behaves as where no cgroup2 is mounted. point and root (field 4,
+ * the directory of the hierarchy at that point) out; hidden, when not
+ * NULL, gets the point of a hidden one (for a --debug line). */
+int cgroup2_mount(char *point, size_t plen, char *root, size_t rlen, char *hidden, size_t hlen)
+{
+	struct husk_err e;
+	if (hidden && hlen)
+		hidden[0] = '\0';
+	AUTO_FREE char *text = read_file_at(AT_FDCWD, "/proc/self/mountinfo", 16 << 20, NULL, &e);
+	if (!text)
+		return -1;
+	for (char *l = text, *end; *l; l = end + (*end == '\n')) {
+		char mnt[4096], dir[4096], fstype[64];
+		struct statfs sf;
+		end = l + strcspn(l, "\n");
+		char *sep = strstr(l, " - ");
+		if (!sep || sep > end || field(sep + 3, 0, fstype, sizeof(fstype)) < 0 ||
+		    strcmp(fstype, "cgroup2") || field(l, 4, mnt, sizeof(mnt)) < 0 ||
+		    field(l, 3, dir, sizeof(dir)) < 0)
+			continue;
+		bool covered = covered_later(end + (*end == '\n'), mnt);
+		path_unescape(mnt);
+		path_unescape(dir);
+		if (covered || statfs(mnt, &sf) < 0 || sf.f_type != CGROUP2_SUPER_MAGIC) {
+			if (hidden && hlen && !hidden[0])
+				snprintf(hidden, hlen, "%s", mnt);
+			continue;
+		}
+		snprintf(point, plen, "%s", mnt);
+		if (root)
+			snprintf(root, rlen, "%s", dir);
+		return 0;
+	}
+	return -1;
+}
+
+/* The cgroup2 mount point: /sys/fs/cgroup on a pure v2 system (one statfs:
+ * it sees what is visible there), else cgroup2_mount's. */
 static int find_cgroup2_mount(char *out, size_t len)
 {
 	struct statfs sf;
@@ -47,24 +99,12 @@ static int find_cgroup2_mount(char *out, size_t len)
 		snprintf(out, len, "/sys/fs/cgroup");
 		return 0;
 	}
-	FILE *f = fopen("/proc/self/mountinfo", "re");
-	if (!f)
-		return -1;
-	char line[4096];
-	int found = -1;
-	while (found < 0 && fgets(line, sizeof(line), f)) {
-		char mnt[4096], fstype[64];
-		char *sep = strstr(line, " - ");
-		if (!sep || field(sep + 3, 0, fstype, sizeof(fstype)) < 0 || strcmp(fstype, "cgroup2"))
-			continue;
-		if (field(line, 4, mnt, sizeof(mnt)) == 0 && statfs(mnt, &sf) == 0 &&
-		    sf.f_type == CGROUP2_SUPER_MAGIC) {
-			snprintf(out, len, "%s", mnt);
-			found = 0;
-		}
-	}
-	fclose(f);
-	return found;
+	char hidden[4096];
+	int r = cgroup2_mount(out, len, NULL, 0, hidden, sizeof(hidden));
+	if (r < 0 && hidden[0])
+		log_debug("cgroup2 at %s is hidden (another filesystem is mounted over it): husk "
+			  "goes on as where no cgroup v2 is mounted", hidden);
+	return r;
 }
 
 /* husk's own cgroup: the "0::" line of /proc/self/cgroup. */
@@ -169,7 +209,10 @@ int cgroup_create(const struct spec *s, const char *id, char *path, size_t len, 
 	if (r == 0)
 		r = fd < 0 ? err_sys(e, "open cgroup %s", path) : check_joinable(fd, path, e);
 	if (r < 0) {
-		/* undo only what husk made: a cgroup that was there stays as it was */
+		/* undo only what husk made: a cgroup that was there stays as it was
+		 * (its fd closed first: the failure may have been EMFILE) */
+		if (fd >= 0)
+			close(take_fd(&fd));
 		if (top[0])
 			cgroup_remove(path, top, &(struct husk_err){0});
 		path[0] = top[0] = '\0';

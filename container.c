@@ -643,6 +643,11 @@ static pid_t clone_init(struct container *c, bool *placed)
 			*placed = true;
 			return pid;
 		}
+		/* The cgroup (or a parent) is full: pids.max reached, or no memory
+		 * for the task. Born outside and moved in, the init would dodge
+		 * the limit (a move is never refused for it). */
+		if (errno == EAGAIN || errno == ENOMEM)
+			return -1;
 		log_debug("clone3 with CLONE_INTO_CGROUP: %s; placing the init afterwards",
 			  strerror(errno));
 		a.flags &= ~CLONE_INTO_CGROUP;
@@ -732,6 +737,23 @@ static int parent_idmap(struct container *c, int sync, const struct sync_msg *m,
 	return 0;
 }
 
+/* The init closed the sync channel without a word: say how it ended,
+ * without reaping it (the caller does). A SIGKILL in set-up is most often
+ * the OOM killer: memory.max of its cgroup, or of a parent, too small. */
+static int init_gone(const struct container *c, struct husk_err *e)
+{
+	siginfo_t si = {0};
+	if (waitid(P_PID, (id_t)c->pid, &si, WEXITED | WNOWAIT) < 0 || si.si_pid != c->pid)
+		return err_set(e, 0, "the container's init exited during set-up");
+	if (si.si_code == CLD_EXITED)
+		return err_set(e, 0, "the container's init exited during set-up with status %d",
+			       si.si_status);
+	uint64_t ooms = c->st->cgroup[0] ? cgroup_oom_kills(c->st->cgroup) : 0;
+	return err_set(e, 0, "the container's init was killed by signal %d during set-up%s",
+		       si.si_status, ooms ? " (an OOM kill: memory.max of its cgroup or of a parent "
+					    "is too small)" : "");
+}
+
 /* Serve the init until it is ready (or fails). */
 static int parent_serve(struct container *c, int sync, struct husk_err *e)
 {
@@ -764,7 +786,7 @@ static int parent_serve(struct container *c, int sync, struct husk_err *e)
 				return err_sys(e, "sync with the container's init");
 			break;
 		default:
-			return err_set(e, 0, "the container's init exited during set-up");
+			return init_gone(c, e);
 		}
 	}
 }
@@ -810,6 +832,8 @@ int container_clone(struct container *c, int console_sock, struct husk_err *e)
 	if (c->pid < 0) {
 		close(sp[0]);
 		errno = clone_errno;
+		if (c->cgroup_fd >= 0 && (errno == EAGAIN || errno == ENOMEM))
+			return err_sys(e, "clone the container's init into cgroup %s", c->st->cgroup);
 		return err_sys(e, "clone the container's init");
 	}
 	c->sync_fd = sp[0];

@@ -672,6 +672,10 @@ int mount_finish_rootfs(const struct spec *s, struct husk_err *e);
 int cgroup_create(const struct spec *s, const char *id, char *path, size_t len, char *top,
 		  size_t top_len, struct husk_err *e);
 bool cgroup_available(void);
+/* The cgroup2 mount visible at its mount point (point, and root: the
+ * hierarchy's directory mounted there), or -1: none, or every one hidden
+ * by another mount (hidden, when not NULL, then names one). */
+int cgroup2_mount(char *point, size_t plen, char *root, size_t rlen, char *hidden, size_t hlen);
 /* The cgroup dir the config gives id, without creating it (0, or <0). */
 int cgroup_path_for(const struct spec *s, const char *id, char *out, size_t len);
 /* exec --cgroup: open the existing sub-cgroup sub of the container's

@@ -511,8 +511,8 @@ static int own_cgroup(char *buf, size_t len, struct husk_err *e)
 /* cgroup2 at dest. In a cgroup namespace a new instance has the container's
  * cgroup as its root. Without one it would show the host's whole tree, so
  * bind the container's own directory from the host's mount (host) instead. */
-static int cgroup2_view(const struct spec *s, int rootfd, char *dest, const struct mnt *host,
-			const struct mopts *o, struct husk_err *e)
+static int cgroup2_view(const struct spec *s, int rootfd, char *dest, const char *host_point,
+			const char *host_root, const struct mopts *o, struct husk_err *e)
 {
 	struct mopts v = *o;
 	v.data[0] = '\0';
@@ -525,10 +525,10 @@ static int cgroup2_view(const struct spec *s, int rootfd, char *dest, const stru
 	if (own_cgroup(own, sizeof(own), e) < 0)
 		return err_wrap(e, "mount cgroup on %s: ", dest);
 	const char *rel = own;
-	size_t rl = strlen(host->root);
-	if (strcmp(host->root, "/") != 0 && path_under(own, host->root))
+	size_t rl = strlen(host_root);
+	if (strcmp(host_root, "/") != 0 && path_under(own, host_root))
 		rel = own + rl;
-	if (snprintf(src, sizeof(src), "%s%s", host->point, rel) >= (int)sizeof(src))
+	if (snprintf(src, sizeof(src), "%s%s", host_point, rel) >= (int)sizeof(src))
 		return err_set(e, ENAMETOOLONG, "mount cgroup on %s: source too long", dest);
 	struct mount_entry m = {.destination = dest, .source = src};
 	v.flags |= MS_BIND | MS_REC;
@@ -541,19 +541,19 @@ static int cgroup2_view(const struct spec *s, int rootfd, char *dest, const stru
  * - hybrid host (cgroup2 elsewhere, e.g. /sys/fs/cgroup/unified): a tmpfs at
  *   dest, cgroup2 at dest/unified;
  * - v1-only host: the tmpfs alone.
- * The v1 controller hierarchies are not shown (runc binds each of them). */
+ * The v1 controller hierarchies are not shown (runc binds each of them).
+ * The host's cgroup2 is the one visible at its mount point (cgroup2_mount):
+ * one hidden by another mount counts as none. */
 static int mount_cgroup(const struct spec *s, int rootfd, const struct mount_entry *m,
 			const struct mopts *o, struct husk_err *e)
 {
-	__attribute__((cleanup(mnt_table_free))) struct mnt_table t = {0};
-	if (mnt_table_read(&t, e) < 0)
-		return -1;
-	const struct mnt *v2 = NULL;
-	for (size_t i = 0; i < t.n && !v2; i++)
-		if (!strcmp(t.v[i].fstype, "cgroup2"))
-			v2 = &t.v[i];
-	if (v2 && !strcmp(v2->point, "/sys/fs/cgroup"))
-		return cgroup2_view(s, rootfd, m->destination, v2, o, e);
+	char point[PATH_MAX], root[PATH_MAX], hidden[PATH_MAX];
+	bool v2 = cgroup2_mount(point, sizeof(point), root, sizeof(root), hidden, sizeof(hidden)) == 0;
+	if (!v2 && hidden[0])
+		log_debug("mount cgroup on %s: the host's cgroup2 at %s is hidden by another mount: "
+			  "no cgroup2 in the container", m->destination, hidden);
+	if (v2 && !strcmp(point, "/sys/fs/cgroup"))
+		return cgroup2_view(s, rootfd, m->destination, point, root, o, e);
 	struct mount_entry tm = {.destination = m->destination, .source = "tmpfs", .type = "tmpfs"};
 	struct mopts to = *o;
 	to.flags &= ~(MS_RDONLY | MS_BIND | MS_REC); /* read-only once unified is in */
@@ -566,7 +566,7 @@ static int mount_cgroup(const struct spec *s, int rootfd, const struct mount_ent
 	char sub[PATH_MAX];
 	if (snprintf(sub, sizeof(sub), "%s/unified", m->destination) >= (int)sizeof(sub))
 		return err_set(e, ENAMETOOLONG, "mount cgroup on %s", m->destination);
-	if (v2 && cgroup2_view(s, rootfd, sub, v2, o, e) < 0)
+	if (v2 && cgroup2_view(s, rootfd, sub, point, root, o, e) < 0)
 		return -1;
 	char p[32];
 	for (size_t i = 0; i < o->n_prop; i++)

@@ -62,6 +62,20 @@ int procfs_open_root(struct husk_err *e)
 	return take_fd(&fd);
 }
 
+/* Without a procfs at /proc (an initramfs before its /init mounts it),
+ * husk could neither copy itself for the init nor tell a running container
+ * from a stopped one: `state` would say stopped and `delete` remove the
+ * state of a live container. Refused up front, as runc and crun fail
+ * there too. */
+int procfs_check(struct husk_err *e)
+{
+	struct statfs sf;
+	if (statfs("/proc", &sf) == 0 && sf.f_type == PROC_SUPER_MAGIC)
+		return 0;
+	return err_set(e, 0, "/proc: no procfs mounted there (husk needs it: mount -t proc proc "
+			     "/proc first)");
+}
+
 /* "self/x" -> "4242/x", "thread-self/x" -> "4242/task/4243/x": procfs's own
  * links, read through the handle (so in its pid namespace, the host's:
  * getpid() in a container would give the container's pid), so that the

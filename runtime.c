@@ -29,6 +29,7 @@
 
 #include "compat.h"
 #include "husk.h"
+#include "safepath.h"
 
 /* The parsed options: husk's only globals. */
 const char *opt_root = "/run/husk";
@@ -522,6 +523,14 @@ static int create_init(struct created *k, const struct create_opts *o, struct hu
 	return r;
 }
 
+/* Close each fd of the NULL-terminated list that is open, and mark it so. */
+static void close_all(int **fds)
+{
+	for (; *fds; fds++)
+		if (**fds >= 0)
+			close(take_fd(*fds));
+}
+
 /* Parse everything first; then each phase undoes its own work on failure,
  * and this ladder undoes the earlier phases': the cgroup, the state dir. */
 static int do_create(struct created *k, const char *id, struct create_opts *o, struct husk_err *e)
@@ -551,6 +560,12 @@ static int do_create(struct created *k, const char *id, struct create_opts *o, s
 	return 0;
 
 fail_cgroup:
+	/* Undoing needs fds of its own (mountinfo, the dirs to empty): give back
+	 * what is no longer needed first, since the failure may be EMFILE. */
+	close_all((int *[]){&c->cgroup_fd, &c->start_fd, &k->dirfd, &k->console, &k->console_local,
+			    &k->pidfd_sock, NULL});
+	seccomp_free(c->seccomp);
+	c->seccomp = NULL;
 	if (k->st.cgroup[0])
 		cgroup_remove(k->st.cgroup, k->st.cgroup_top, &(struct husk_err){0});
 	state_remove_dir(k->rootfd, id, &(struct husk_err){0});
@@ -1028,26 +1043,40 @@ static void list_one(const struct state *st, bool quiet, bool json, bool first)
 }
 
 /* One container at a time: a board with hundreds of them lists in
- * constant memory. */
-static void list_all(int rootfd, bool quiet, bool json)
+ * constant memory. A state dir that cannot be read as husk's (corrupt,
+ * being created, others control it) is skipped; husk itself short of fds
+ * or memory is an error, never a list that silently leaves containers out. */
+static int list_all(int rootfd, bool quiet, bool json, struct husk_err *e)
 {
+	DIR *d = NULL;
+	if (rootfd >= 0) {
+		AUTO_FD dfd = fcntl(rootfd, F_DUPFD_CLOEXEC, 0);
+		if (dfd < 0 || !(d = fdopendir(dfd)))
+			return err_sys(e, "list: open %s", opt_root);
+		dfd = -1; /* owned by d now */
+	}
 	list_header(quiet, json);
-	DIR *d = rootfd >= 0 ? fdopendir(dup(rootfd)) : NULL;
 	struct dirent *de;
 	bool first = true;
-	while (d && (de = readdir(d))) {
-		struct husk_err e;
+	int r = 0;
+	while (r == 0 && d && (de = readdir(d))) {
 		struct state st;
-		if (de->d_name[0] == '.' || state_load(rootfd, de->d_name, &st, NULL, &e) < 0)
+		if (de->d_name[0] == '.')
 			continue;
+		if (state_load(rootfd, de->d_name, &st, NULL, e) < 0) {
+			int n = e->errnum;
+			r = n == EMFILE || n == ENFILE || n == ENOMEM ? err_wrap(e, "list: ") : 0;
+			continue;
+		}
 		list_one(&st, quiet, json, first);
 		first = false;
 		state_release(&st);
 	}
 	if (d)
 		closedir(d);
-	if (json)
+	if (json && r == 0)
 		puts("]");
+	return r;
 }
 
 static int cmd_list(int argc, char **argv, struct husk_err *e)
@@ -1067,8 +1096,7 @@ static int cmd_list(int argc, char **argv, struct husk_err *e)
 	AUTO_FD rootfd = state_open_root(false, e);
 	if (rootfd < 0 && e->errnum != ENOENT)
 		return -1;
-	list_all(rootfd, quiet, !strcmp(format, "json"));
-	return 0;
+	return list_all(rootfd, quiet, !strcmp(format, "json"), e);
 }
 
 /* ---- exec ------------------------------------------------------------------------------ */
@@ -1536,13 +1564,22 @@ static bool makes_container_processes(const char *cmd)
 	return !strcmp(cmd, "create") || !strcmp(cmd, "run") || !strcmp(cmd, "exec");
 }
 
+/* Every command on containers reads /proc; these do not. */
+static bool needs_proc(const char *cmd)
+{
+	return strcmp(cmd, "spec") && strcmp(cmd, "features") && strcmp(cmd, "help");
+}
+
 int main(int argc, char **argv)
 {
 	struct husk_err e = {0};
-	int i = parse_global(argc, argv, &e);
-	if (i > 0 && makes_container_processes(argv[i]) && guard_sealed(argv, &e) < 0)
-		i = -1;
-	int r = i <= 0 ? i : dispatch(argc - i, argv + i, &e);
+	int i = parse_global(argc, argv, &e), r = i;
+	if (r > 0 && needs_proc(argv[i]) && procfs_check(&e) < 0)
+		r = -1;
+	if (r > 0 && makes_container_processes(argv[i]) && guard_sealed(argv, &e) < 0)
+		r = -1;
+	if (r > 0)
+		r = dispatch(argc - i, argv + i, &e);
 	if (r < 0) {
 		log_error(&e);
 		/* runc: exec fails with 255, so that it differs from the program's status */

@@ -347,6 +347,8 @@ int safe_make_target(int rootfd, const char *dest, bool file, uint64_t resolve,
 	int fd = make_target_depth(rootfd, dest, file, resolve, 0, e);
 	if (fd < 0 && strstr(e->msg, "inside /proc"))
 		err_wrap(e, "mount on %s: ", dest);
+	else if (fd < 0 && e->errnum == EROFS) /* mkdir or create in a read-only rootfs */
+		err_wrap(e, "mount on %s: the mount point is missing and cannot be made: ", dest);
 	return fd;
 }
 

@@ -58,6 +58,9 @@ int safe_attach(int target, int tree, const char *src, const struct safe_bind *b
 /* /proc of the calling process's mount namespace, checked to be the root
  * of a procfs. Call before entering any of the container's mounts. */
 int procfs_open_root(struct husk_err *e);
+/* /proc holds a procfs: what every command on containers reads (the
+ * sealed copy of husk, each init's liveness, mountinfo, cgroups). */
+int procfs_check(struct husk_err *e);
 /* Open path ("self/oom_score_adj", "sys/net/core/somaxconn") below the
  * handle: no symlink, no mount crossed, the result checked on procfs. */
 int procfs_open(int proc, const char *path, int flags, struct husk_err *e);

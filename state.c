@@ -70,7 +70,10 @@ int state_open_root(bool create, struct husk_err *e)
 			if (*p != '/')
 				continue;
 			*p = '\0';
-			mkdir(tmp, 0755);
+			/* the first parent that cannot be made is the cause (a
+			 * read-only /run), not the ENOENT it leads to */
+			if (mkdir(tmp, 0755) < 0 && errno != EEXIST)
+				return err_sys(e, "mkdir %s", tmp);
 			*p = '/';
 		}
 		if (mkdir(opt_root, 0700) < 0 && errno != EEXIST)
@@ -113,10 +116,34 @@ int state_create_dir(int rootfd, const char *id, struct husk_err *e)
 	return fd;
 }
 
+/* The files husk puts in a state dir (see the top of this file), with the
+ * temporary names write_file_atomic_at uses. */
+static const char *const state_files[] = {"state.json", "state.json.tmp", "config.json",
+					  "config.json.tmp", "exec.sock", NULL};
+
+/* Without a free fd (EMFILE, ENFILE: a create that failed for want of
+ * one), the directory cannot be listed: its known files go by name. */
+static int remove_known(int rootfd, const char *id, struct husk_err *e)
+{
+	char name[1100];
+	struct stat sb; /* a symlink there is not husk's dir: nothing is followed */
+	if (fstatat(rootfd, id, &sb, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISDIR(sb.st_mode))
+		return errno == ENOENT ? 0 : err_set(e, ENOTDIR, "remove %s/%s", opt_root, id);
+	for (const char *const *f = state_files; *f; f++) {
+		snprintf(name, sizeof(name), "%s/%s", id, *f);
+		unlinkat(rootfd, name, 0);
+	}
+	if (unlinkat(rootfd, id, AT_REMOVEDIR) < 0 && errno != ENOENT)
+		return err_sys(e, "remove %s/%s", opt_root, id);
+	return 0;
+}
+
 /* Remove the id's directory and the few files husk puts in it. */
 int state_remove_dir(int rootfd, const char *id, struct husk_err *e)
 {
 	AUTO_FD dfd = openat(rootfd, id, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	if (dfd < 0 && (errno == EMFILE || errno == ENFILE))
+		return remove_known(rootfd, id, e);
 	if (dfd < 0)
 		return errno == ENOENT ? 0 : err_sys(e, "open %s/%s", opt_root, id);
 	DIR *d = fdopendir(dfd);
