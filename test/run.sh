@@ -96,6 +96,14 @@ run_one() {
 	fi
 }
 
+# Every file is sourced into this one shell: a function defined twice (a
+# helper of one file named as another's) would silently replace the first.
+dups=$(sed -n 's/^\([A-Za-z_][A-Za-z0-9_]*\)[[:space:]]*()[[:space:]]*{.*/\1/p' "$dir/lib.sh" "$dir"/t-*.sh | sort | uniq -d)
+if [ -n "$dups" ]; then
+	echo "FAIL: functions defined twice in test/lib.sh and test/t-*.sh: $(echo $dups)"
+	echo "0 passed, 1 failed, 0 skipped"
+	exit 1
+fi
 for f in "$dir"/t-*.sh; do
 	. "$f"
 done
