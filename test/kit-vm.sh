@@ -12,7 +12,8 @@
 #     container's status, the hand-over, and that the real root is / of
 #     PID 1 with the initramfs's /run (husk's empty state dir) moved into it.
 # Prints PASS/FAIL lines and "N passed, N failed, N skipped" last; the raw
-# consoles are build/ARCH/kit-test/*.log. KIT_TIMEOUT=900: seconds per boot.
+# consoles are build/ARCH/kit-test/*.log. KIT_TIMEOUT: seconds per boot
+# (default 300 times VM_SLOW, the one factor of every deadline: vm-host.sh).
 cd "$(dirname "$0")/.." || exit 1
 NAME=kit-vm
 . test/vm-host.sh
@@ -39,7 +40,8 @@ boot() {
 	log=$T/$1.log
 	vm_qemu "$arch"
 	_t=$(date +%s)
-	timeout "${KIT_TIMEOUT:-900}" $VM_QEMU -m 512 -smp 2 -kernel "$K/vmlinuz" -initrd "$T/initramfs.cpio.gz" \
+	case $arch in amd64) vm_slow 1 ;; *) vm_slow 3 ;; esac
+	timeout "${KIT_TIMEOUT:-$((300 * VM_SLOW))}" $VM_QEMU -m 512 -smp 2 -kernel "$K/vmlinuz" -initrd "$T/initramfs.cpio.gz" \
 		${3:+-drive if=none,id=d,format=raw,file=$3 -device nvme,serial=root,drive=d} \
 		-append "console=$VM_CONSOLE panic=-1 quiet $2" </dev/null >"$log" 2>&1
 	qrc=$?
