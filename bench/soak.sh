@@ -76,6 +76,15 @@ if ! [ -x "$TIMER" ] || [ bench/timer.c -nt "$TIMER" ]; then
 		die "could not build $TIMER"
 fi
 
+# Interrupted: the containers go, then the scratch dirs.
+abort() {
+	for _i in $(hk list -q 2>/dev/null); do hk delete --force "$_i" >/dev/null 2>&1; done
+	rm -rf "$W" "$RUNDIR"
+	say "interrupted"
+	exit 1
+}
+trap abort INT TERM
+
 # hk ARGS...: husk with the soak's state root and marker.
 hk() { SOAK_MARK=$SOAK_MARK "$HUSK" --root "$STATE" "$@"; }
 stat_of() { hk state "$1" </dev/null 2>/dev/null | json_get status; }
