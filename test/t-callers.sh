@@ -254,3 +254,37 @@ t_callers_dir_without_state() {
 	expect_ok h delete --force "$ID"
 	assert_clean "$ID"
 }
+
+# Ten starts of one created container at once, five rounds: each finds
+# exec.sock; the init accepts one connection and closes its listener on
+# the others. Exactly one start succeeds; the others fail with one line
+# (they were told success once: the reset of a queued connection read as
+# the EOF of an exec).
+t_callers_starts() {
+	args sh -c 'sleep 0.2'
+	mkbundle
+	r=0
+	while [ $r -lt 5 ]; do
+		id=$ID-$r
+		expect_ok h create -b "$B" "$id"
+		for n in 0 1 2 3 4 5 6 7 8 9; do
+			call start "$r$n" start "$id" &
+		done
+		wait
+		wins=0
+		for n in 0 1 2 3 4 5 6 7 8 9; do
+			read -r rc secs o <"$TD/calls.start.$r$n"
+			case $rc in
+			0) wins=$((wins + 1)) ;;
+			1) grep -q '^husk: ' "$o.err" && [ "$(wc -l <"$o.err")" = 1 ] ||
+				fail "round $r: start exit 1 without one clean line: $(cat "$o.err")" ;;
+			*) fail "round $r: start exit $rc after ${secs}s: $(cat "$o.err")" ;;
+			esac
+		done
+		expect_eq 1 "$wins" "round $r: starts that succeeded"
+		wait_status "$id" stopped
+		expect_ok h delete "$id"
+		assert_clean "$id"
+		r=$((r + 1))
+	done
+}
