@@ -14,7 +14,7 @@
 #   until its slot comes round again.
 #
 # Both parts are cut into SOAK_WINDOWS windows (10); after each window the
-# figures are taken: husk's open fds at a known point (part 1: a `run` held
+# figures are taken: husk's peak RSS alone (a create and a delete), its open fds at a known point (part 1: a `run` held
 # in the foreground by a sleeping container; part 2: the create's init, the
 # foreground exec, the largest of the window), the host's mountinfo lines
 # that are husk's (mount point or source under the rootfs, the bundle dir or
@@ -184,6 +184,20 @@ run_fds() { # WINDOW
 	[ "$_rc" = 137 ] || die "run $_id: exit $_rc, not 137 (killed): $(cat "$_o.err")"
 }
 
+# A run's ru_maxrss includes the container's /bin/true, which husk reaps
+# (busybox, larger than husk): husk alone is measured on a create (the
+# init, never reaped by it, does not count) and a delete --force of a
+# sleeping container, once a window, through the timer as well.
+rss_alone() { # WINDOW
+	_id=$PFX-rss-$1
+	printf 'rss create 1 0 %s --root %s create -b %s %s\nrss delete 1 0 %s --root %s delete --force %s\n' \
+		"$HUSK" "$STATE" "$BS" "$_id" "$HUSK" "$STATE" "$_id" >"$W/plan.rss"
+	SOAK_MARK=$SOAK_MARK "$TIMER" -n 1 -e "$W/errors.log" -r "$W/raw.rss.$1" "$W/plan.rss" >/dev/null ||
+		die "create or delete of $_id failed (see $W/errors.log)"
+	rec runs rss_create "$(awk '$1 == "create" { print $4 }' "$W/raw.rss.$1")"
+	rec runs rss_delete "$(awk '$1 == "delete" { print $4 }' "$W/raw.rss.$1")"
+}
+
 per=$((RUNS / WINDOWS))
 [ "$per" -ge 1 ] || die "SOAK_RUNS ($RUNS) below SOAK_WINDOWS ($WINDOWS)"
 say "part 1: $RUNS runs of /bin/true in $WINDOWS windows of $per"
@@ -198,6 +212,7 @@ while [ $w -lt "$WINDOWS" ]; do
 	awk '$5 != 0 { n++ } END { print n + 0 }' "$W/raw.run.$w" >>"$W/fig.runs.failed"
 	common_figures runs
 	run_fds "$w"
+	rss_alone "$w"
 	w=$((w + 1))
 done
 t_runs=$(($(date +%s) - t0))
@@ -336,6 +351,15 @@ if [ -n "$first_rss" ] && [ -n "$last_rss" ] && [ $((last_rss * 100)) -le $((fir
 else
 	bad "$rss: not within 5%"
 fi
+for k in create delete; do
+	_f=$(first runs.rss_$k) _l=$(last runs.rss_$k)
+	_m="peak RSS of husk $k alone: first window $_f KiB, last $_l KiB (windows: $(windows runs.rss_$k))"
+	if [ $((_l * 100)) -le $((_f * 105)) ] && [ $((_l * 100)) -ge $((_f * 95)) ]; then
+		ok "$_m: within 5%"
+	else
+		bad "$_m: not within 5%"
+	fi
+done
 mf=$(first runs.median_ns) ml=$(last runs.median_ns)
 tm="median time of the first $per runs $(awk -v n="$mf" 'BEGIN { printf "%.2f", n / 1e6 }') ms, of the last $per $(awk -v n="$ml" 'BEGIN { printf "%.2f", n / 1e6 }') ms ($(awk -v a="$mf" -v b="$ml" 'BEGIN { printf "%+.1f%%", (b - a) * 100 / a }'); windows: $(awk '{ printf "%s%.2f", (NR > 1 ? " " : ""), $1 / 1e6 }' "$W/fig.runs.median_ns") ms)"
 if [ "$TIMING" = report ]; then
@@ -352,7 +376,7 @@ if [ -n "${SOAK_MD:-}" ]; then
 		echo "| figure | first window | last window | every window |"
 		echo "|---|---:|---:|---|"
 		for k in runs.fds runs.procs runs.memfds runs.state runs.cgroups runs.mounts runs.mounts_all \
-			runs.rss_median runs.failed cycles.init_fds cycles.exec_fds cycles.procs cycles.memfds cycles.state \
+			runs.rss_median runs.rss_create runs.rss_delete runs.failed cycles.init_fds cycles.exec_fds cycles.procs cycles.memfds cycles.state \
 			cycles.cgroups cycles.mounts cycles.mounts_all; do
 			echo "| $k | $(first "$k") | $(last "$k") | $(windows "$k") |"
 		done

@@ -8,7 +8,9 @@
 # container is gone, or stopped and then deleted, with nothing left.
 
 # call KIND N ARGS...: run husk ARGS once under the deadline (timeout runs
-# husk itself, not the h function); append one record to $TD/calls.KIND.N:
+# husk itself, not the h function; the marker goes to husk alone, as
+# busybox's timeout leaves a watcher process behind for up to a second);
+# append one record to $TD/calls.KIND.N:
 # "rc SECONDS FILES", the call's stdout and stderr being FILES.out, FILES.err.
 call() {
 	_k=$1 _n=$2
@@ -17,7 +19,7 @@ call() {
 	echo "$_i" >"$TD/seq.$_k.$_n"
 	_o=$TD/c.$_k.$_n.$_i
 	_t0=$(date +%s)
-	HUSK_TEST_MARK="$MARK" timeout -s KILL "$WAIT_S" "$HUSK" --root "$ROOT" "$@" </dev/null >"$_o.out" 2>"$_o.err"
+	timeout -s KILL "$WAIT_S" env HUSK_TEST_MARK="$MARK" "$HUSK" --root "$ROOT" "$@" </dev/null >"$_o.out" 2>"$_o.err"
 	_rc=$?
 	echo "$_rc $(($(date +%s) - _t0)) $_o" >>"$TD/calls.$_k.$_n"
 	CALL_RC=$_rc
