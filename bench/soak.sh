@@ -25,8 +25,9 @@
 # median time and peak RSS.
 #
 # Verdicts, one PASS/FAIL line each, then "N passed, N failed, N skipped":
-# no count is larger in the last window than in the first; the last run's
-# peak RSS is the first's within 5%; the median time of the last window of
+# no count is larger in the last window than in the first; husk's own peak
+# RSS (create, delete) in the last window is the first's within 5%, and the
+# last run's (with the container's busybox) not above the first's by 5%; the median time of the last window of
 # runs (1,000 runs at the default) is at most 10% above the first window's.
 # SOAK_TIMING=report prints that last figure without judging it (for `make
 # check`: a timing verdict on a shared machine would flake).
@@ -142,6 +143,24 @@ n_mounts_husk() {
 n_mounts_all() { wc -l </proc/self/mountinfo; }
 n_fds() { ls "/proc/$1/fd" 2>/dev/null | wc -l; }
 
+# The known point: a process asleep where PATTERN (an ERE) says, in its
+# /proc/PID/wchan: a foreground run or exec in poll (the child's output alone
+# proves the exec, not that husk has finished closing what it no longer
+# needs), the create's init in accept on exec.sock. A kernel that hides
+# wchan ("0" for a sleeping process) leaves only the child's output.
+wchan_is() { grep -Eq "$2" "/proc/$1/wchan" 2>/dev/null; }
+sleep 30 &
+_s=$!
+WCHAN_OK=$(WAIT_S=5 poll wchan_is "$_s" '[a-z]' && echo 1) # 5 s: only a test of the kernel
+kill "$_s" 2>/dev/null
+say "known points: $([ -n "$WCHAN_OK" ] && echo "/proc/PID/wchan (poll, accept)" || echo "the child's output only (this kernel hides wchan)")"
+at_rest() { # PID PATTERN WHAT
+	[ -n "$WCHAN_OK" ] || return 0
+	poll wchan_is "$1" "$2" || die "$3 (pid $1) never slept in $2: wchan $(cat "/proc/$1/wchan" 2>/dev/null)"
+}
+POLLING='poll'
+ACCEPTING='accept|wait_for_more_packets'
+
 # rec PART NAME VALUE: one window's figure.
 rec() { echo "$3" >>"$W/fig.$1.$2"; }
 
@@ -177,6 +196,7 @@ run_fds() { # WINDOW
 	_hp=$!
 	poll test -s "$_o" || die "run $_id: the container never said up: $(cat "$_o.err")"
 	is_husk "$_hp" || die "run $_id: pid $_hp is not husk ($(readlink "/proc/$_hp/exe"))"
+	at_rest "$_hp" "$POLLING" "run $_id in the foreground"
 	rec runs fds "$(n_fds "$_hp")"
 	hk kill "$_id" KILL || die "kill $_id failed"
 	wait "$_hp"
@@ -246,6 +266,7 @@ one_cycle() {
 		{ cyc_fail "create $_id: $(tail -n 1 "$W/cycle.err")"; return; }
 	_ip=$(cat "$W/pid")
 	is_husk "$_ip" || cyc_fail "the init $_ip of $_id is not husk before start"
+	at_rest "$_ip" "$ACCEPTING" "the init of $_id"
 	_f=$(n_fds "$_ip")
 	[ "$_f" -le "$(cat "$W/max.init" 2>/dev/null || echo 0)" ] || echo "$_f" >"$W/max.init"
 	hk start "$_id" || cyc_fail "start $_id"
@@ -253,6 +274,7 @@ one_cycle() {
 		</dev/null >"$W/exec.out" 2>"$W/exec.err" &
 	_hp=$!
 	if poll test -s "$W/exec.out" && is_husk "$_hp"; then
+		at_rest "$_hp" "$POLLING" "exec in $_id in the foreground"
 		_f=$(n_fds "$_hp")
 		[ "$_f" -le "$(cat "$W/max.exec" 2>/dev/null || echo 0)" ] || echo "$_f" >"$W/max.exec"
 	else
@@ -344,12 +366,14 @@ if [ "$left" = "0 state entries, 0 cgroups, 0 processes, 0 memfds" ]; then
 else
 	bad "left at the end: $left"
 fi
-rss="peak RSS of the first run $first_rss KiB, of the last $last_rss KiB (window medians: $(windows runs.rss_median))"
-if [ -n "$first_rss" ] && [ -n "$last_rss" ] && [ $((last_rss * 100)) -le $((first_rss * 105)) ] &&
-	[ $((last_rss * 100)) -ge $((first_rss * 95)) ]; then
-	ok "$rss: within 5%"
+# A run's peak includes the reaped container's busybox, whose pages husk
+# does not control (seen: -7% from one window to the next on a shared host,
+# husk alone flat): only growth fails there. husk alone must stay within 5%.
+rss="peak RSS of the first run $first_rss KiB, of the last $last_rss KiB, incl. the container's /bin/true (window medians: $(windows runs.rss_median))"
+if [ -n "$first_rss" ] && [ -n "$last_rss" ] && [ $((last_rss * 100)) -le $((first_rss * 105)) ]; then
+	ok "$rss: not above the first by more than 5%"
 else
-	bad "$rss: not within 5%"
+	bad "$rss: grew by more than 5%"
 fi
 for k in create delete; do
 	_f=$(first runs.rss_$k) _l=$(last runs.rss_$k)
