@@ -654,9 +654,15 @@ static int start_loaded(int dirfd, struct state *st, struct husk_err *e)
 		return err_set(e, 0, "cannot start container %s: container not running", st->id);
 	fault_point("start.sent");
 	unlinkat(dirfd, "exec.sock", 0);
-	/* EOF: the program was exec'd. Anything else is the init's error. */
+	/* EOF: the program was exec'd. Text: the init's error. A reset: the
+	 * init accepted another start's connection and closed its listener with
+	 * ours still queued (two starts at once both found exec.sock). */
 	char msg[sizeof(e->msg)];
 	ssize_t n = read(conn, msg, sizeof(msg) - 1);
+	if (n < 0 && errno == ECONNRESET)
+		return err_set(e, 0, "cannot start container %s: another start came first", st->id);
+	if (n < 0)
+		return err_sys(e, "start container %s: read from the init", st->id);
 	if (n > 0) {
 		msg[n] = '\0';
 		wait_init_gone(st);

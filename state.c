@@ -118,8 +118,8 @@ int state_create_dir(int rootfd, const char *id, struct husk_err *e)
 
 /* The files husk puts in a state dir (see the top of this file), with the
  * temporary names write_file_atomic_at uses. */
-static const char *const state_files[] = {"state.json", "state.json.tmp", "config.json",
-					  "config.json.tmp", "exec.sock", NULL};
+static const char *const state_files[] = {"state.json.tmp", "config.json", "config.json.tmp",
+					  "exec.sock", "state.json", NULL}; /* state.json last: below */
 
 /* Without a free fd (EMFILE, ENFILE: a create that failed for want of
  * one), the directory cannot be listed: its known files go by name. */
@@ -138,7 +138,10 @@ static int remove_known(int rootfd, const char *id, struct husk_err *e)
 	return 0;
 }
 
-/* Remove the id's directory and the few files husk puts in it. */
+/* Remove the id's directory and the few files husk puts in it, state.json
+ * last: while the dir is going, a concurrent state/kill/exec either still
+ * reads the whole state (and derives "stopped") or finds no state.json and
+ * no config.json, which state_load tells from a create in progress. */
 int state_remove_dir(int rootfd, const char *id, struct husk_err *e)
 {
 	AUTO_FD dfd = openat(rootfd, id, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
@@ -152,8 +155,9 @@ int state_remove_dir(int rootfd, const char *id, struct husk_err *e)
 	dfd = -1; /* owned by d now */
 	struct dirent *de;
 	while ((de = readdir(d)))
-		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..") && strcmp(de->d_name, "state.json"))
 			unlinkat(dirfd(d), de->d_name, 0);
+	unlinkat(dirfd(d), "state.json", 0);
 	closedir(d);
 	if (unlinkat(rootfd, id, AT_REMOVEDIR) < 0 && errno != ENOENT)
 		return err_sys(e, "remove %s/%s", opt_root, id);
@@ -379,6 +383,20 @@ static enum status derive_status(int dirfd, const struct state *st)
 	return ST_RUNNING;
 }
 
+/* A state dir without state.json: a create in progress (it writes
+ * config.json first, state.json once the cgroup exists) or killed midway,
+ * or a delete in progress (state_remove_dir takes state.json last), or one
+ * that has just finished (the dir is unlinked: nothing is left to name). */
+static int no_state_json(int dfd, const char *id, struct husk_err *e)
+{
+	struct stat sb;
+	if (fstat(dfd, &sb) == 0 && sb.st_nlink == 0)
+		return err_set(e, 0, "container %s does not exist", id);
+	if (faccessat(dfd, "config.json", F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+		return err_set(e, 0, "container %s is being created (no state.json yet)", id);
+	return err_set(e, 0, "container %s is being created or deleted (no state.json)", id);
+}
+
 int state_load(int rootfd, const char *id, struct state *st, int *dirfd_out, struct husk_err *e)
 {
 	memset(st, 0, sizeof(*st));
@@ -388,11 +406,10 @@ int state_load(int rootfd, const char *id, struct state *st, int *dirfd_out, str
 	if (dfd < 0)
 		return e->errnum == ENOENT ? err_set(e, 0, "container %s does not exist", id) : -1;
 	AUTO_FREE char *js = read_file_at(dfd, "state.json", 1 << 20, NULL, e);
-	if (!js) {
-		if (e->errnum == ENOENT) /* a create still in progress, or killed midway */
-			return err_set(e, 0, "container %s is being created (no state.json yet)", id);
+	if (!js && e->errnum == ENOENT)
+		return no_state_json(dfd, id, e);
+	if (!js)
 		return err_wrap(e, "container %s: ", id);
-	}
 	if (parse_state(js, st) < 0)
 		return err_set(e, 0, "container %s: %s/%s/state.json is corrupt", id, opt_root, id);
 	st->status = derive_status(dfd, st);

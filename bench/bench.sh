@@ -343,6 +343,10 @@ fails=$(grep -c '^timer:' "$ERR" || true)
 		echo
 		cat "$W/arch.md"
 	fi
+	if [ -f bench/soak.md ]; then # `make soak`'s figures, written by hand from its output
+		echo
+		cat bench/soak.md
+	fi
 	if [ -f bench/analysis.md ]; then
 		echo
 		cat bench/analysis.md

@@ -67,6 +67,10 @@ done
 suite fuzz "config parser under libFuzzer (${FUZZTIME:-60} s)" sh test/fuzz.sh "${FUZZTIME:-60}"
 suite asan "integration tests against husk-asan (ASan, UBSan, leaks)" sh test/asan.sh
 suite valgrind "lifecycle commands under valgrind" sh test/valgrind.sh
+# `make soak`'s figures on a short run (nothing may grow); its timing figure
+# is printed, not judged: `make soak` judges it.
+suite soak "soak, short (300 runs, 30 cycles with 8 alive)" \
+	env SOAK_RUNS=300 SOAK_CYCLES=30 SOAK_ALIVE=8 SOAK_TIMING=report sh bench/soak.sh
 if [ "${SKIP_VM:-}" = 1 ] || [ "${SKIP_CLIENTS:-}" = 1 ]; then
 	skipped clients "podman and containerd in a VM (SKIP_VM or SKIP_CLIENTS)" 1
 else
