@@ -19,8 +19,9 @@ stop() {
 }
 trap stop EXIT
 trap 'exit 1' INT TERM
+# Each loop also ends by itself once this script is gone (killed, say).
 for _ in 1 2; do
-	sh -c 'while :; do :; done' &
+	sh -c 'while kill -0 "$1" 2>/dev/null; do :; done' loop $$ &
 	loops="$loops $!"
 done
 echo "load: two CPU-bound loops (pids$loops) beside the suites, on $(nproc) CPUs"
