@@ -535,6 +535,13 @@ struct cr_opts {
 	bool lazy_pages, auto_dedup;
 };
 int checkpoint_run(const struct cr_opts *o, const char *id, struct husk_err *e);
+/* runtime.c's helpers that exec.c shares */
+int parse_int(const char *s, const char *what, int *out, struct husk_err *e);
+int connect_console(const char *path, struct husk_err *e);
+int connect_pidfd_socket(const char *path, int *sock, struct husk_err *e);
+int send_pidfd(int *sock, pid_t pid, const char *kind, struct husk_err *e);
+int load_saved_config(int dirfd, struct spec *s, struct husk_err *e);
+int cmd_exec(int argc, char **argv, struct husk_err *e);
 int cmd_checkpoint(int argc, char **argv, struct husk_err *e);
 int cmd_restore(int argc, char **argv, struct husk_err *e);
 /* runtime.c: the one positional id a command takes; a path made absolute. */

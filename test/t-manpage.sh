@@ -1,7 +1,7 @@
 # t-manpage.sh: husk.8 and every command's --help against the option tables
 # the parser uses, and make install/uninstall.
 #
-# The tables are read from the source (runtime.c, manage.c, checkpoint.c), so these tests
+# The tables are read from the source (runtime.c, exec.c, manage.c, checkpoint.c), so these tests
 # need the repository: test/vm.sh copies only husk and test/ into the VM,
 # where they skip. run.sh sets $dir, the test/ directory.
 
@@ -50,7 +50,7 @@ mp_source_opts() {
 				for (i = 1; i <= n; i++) print c[i], "--" p[2], s
 			}
 		}
-	}' "$_r/runtime.c" "$_r/manage.c" "$_r/checkpoint.c" | sort -u
+	}' "$_r/runtime.c" "$_r/exec.c" "$_r/manage.c" "$_r/checkpoint.c" | sort -u
 }
 
 # mp_source_commands: the names in runtime.c's command table.
