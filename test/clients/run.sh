@@ -3,7 +3,8 @@
 # runs it). podman.sh's p_* functions run twice: mode "plain" (podman
 # --runtime /husk: husk is not in runtime_supports_json, so no --log) and mode
 # "json" (husk added to runtime_supports_json: --log-format=json --log FILE);
-# ctr.sh's c_* functions once. Each scenario runs in its own shell with a
+# ctr.sh's c_* functions once; with SCENARIOS=systemd (the systemd boot)
+# systemd.sh's s_* functions only. Each scenario runs in its own shell with a
 # watchdog, then whatever it left is removed. Prints PASS/FAIL/SKIP per
 # scenario and "N passed, N failed, N skipped" last; exit 1 when one failed.
 #   CTIMEOUT  seconds per scenario (default 300 times HUSK_TEST_SLOW)
@@ -79,6 +80,16 @@ setup() {
 setup
 
 fns() { sed -n "s/^\($1[a-z0-9_]*\)() {.*/\1/p" "$dir/$2"; }
+# SCENARIOS=systemd (the systemd boot, clients-systemd-init.sh): systemd.sh's
+# s_* functions instead, once, podman in its default configuration.
+if [ "${SCENARIOS:-}" = systemd ]; then
+	for f in $(fns s_ systemd.sh); do
+		run_one "systemd.${f#s_}" systemd.sh "$f" none
+	done
+	echo "$pass passed, $failn failed, $skipn skipped"
+	[ "$failn" = 0 ]
+	exit
+fi
 for mode in plain json; do
 	for f in $(fns p_ podman.sh); do
 		run_one "podman.$mode.${f#p_}" podman.sh "$f" $mode
