@@ -37,8 +37,8 @@ CFLAGS = -std=gnu11 -Os -flto=auto -ffunction-sections -fdata-sections $(WARN) -
 # dynamic loader does), and the page alignment it forces cost 25 KB on arm64.
 LDFLAGS = -static -s -Wl,--gc-sections -Wl,-z,norelro
 SECCOMP_A = /usr/lib/$(MULTIARCH)/libseccomp.a
-SRCS = runtime.c exec.c checkpoint.c guard.c manage.c spec.c json.c mount.c idmap.c safepath.c procfs.c cgroup.c cgstats.c devices.c netdev.c container.c process.c seccomp.c state.c sysctl.c label.c util.c fortify.c
-HDRS = husk.h compat.h json.h safepath.h process.h
+SRCS = runtime.c exec.c checkpoint.c guard.c manage.c spec.c json.c dbus.c systemd.c mount.c idmap.c safepath.c procfs.c cgroup.c cgstats.c devices.c netdev.c container.c process.c seccomp.c state.c sysctl.c label.c util.c fortify.c
+HDRS = husk.h compat.h json.h safepath.h process.h dbus.h
 DEPS_PKGS = $(CROSS_PKGS) libseccomp-dev libjsmn-dev busybox-static
 FUZZTIME ?= 60
 PREFIX ?= /usr/local

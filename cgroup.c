@@ -107,6 +107,11 @@ static int find_cgroup2_mount(char *out, size_t len)
 	return r;
 }
 
+int cgroup_mount(char *out, size_t len)
+{
+	return find_cgroup2_mount(out, len);
+}
+
 /* husk's own cgroup: the "0::" line of /proc/self/cgroup. */
 static int own_cgroup(char *out, size_t len)
 {
@@ -135,7 +140,8 @@ static int cgroup_path(const struct spec *s, const char *mnt, const char *id, ch
 	if (cp && strstr(cp, ".."))
 		return err_set(e, 0, "linux.cgroupsPath \"%s\": must not contain \"..\"", cp);
 	if (cp && strchr(cp, ':'))
-		return err_set(e, 0, "linux.cgroupsPath \"%s\": systemd cgroup paths are not supported", cp);
+		return err_set(e, 0, "linux.cgroupsPath \"%s\": a systemd path (slice:prefix:name) "
+				     "needs --systemd-cgroup", cp);
 	/* The root holds every process of the host: delete would kill them all. */
 	if (cp && cp[0] == '/' && !cp[strspn(cp, "/")])
 		return err_set(e, 0, "linux.cgroupsPath \"%s\": the root of the cgroup2 hierarchy "
@@ -647,7 +653,7 @@ static int64_t read_max(int dfd, const char *file)
 }
 
 /* runc's ConvertMemorySwapToCgroupV2Value: v1's swap is memory+swap. */
-static int swap_v2(int64_t swap, int64_t mem, int64_t *out, struct husk_err *e)
+int cgroup_swap_v2(int64_t swap, int64_t mem, int64_t *out, struct husk_err *e)
 {
 	*out = swap;
 	if (mem == -1 && swap == 0)
@@ -679,7 +685,7 @@ static int set_memory(int dfd, const char *path, const struct resources *r, bool
 	}
 	/* update --memory-swap alone: convert against the limit in force */
 	int64_t base = mem ? mem : sw > 0 ? read_max(dfd, "memory.max") : 0;
-	if (swap_v2(sw, base, &swap, e) < 0)
+	if (cgroup_swap_v2(sw, base, &swap, e) < 0)
 		return -1;
 	char v[32];
 	if (swap || sw > 0) {
@@ -699,6 +705,14 @@ static int set_memory(int dfd, const char *path, const struct resources *r, bool
 	return 0;
 }
 
+/* runc's ConvertCPUSharesToCgroupV2Value: [2, 262144] onto [1, 10000] */
+uint64_t cgroup_cpu_weight(int64_t shares)
+{
+	uint64_t sh = (uint64_t)shares;
+	sh = sh < 2 ? 2 : sh > 262144 ? 262144 : sh;
+	return 1 + ((sh - 2) * 9999) / 262142;
+}
+
 static int set_cpu(int dfd, const char *path, const struct resources *r, struct husk_err *e)
 {
 	const char *F = "linux.resources.cpu.";
@@ -707,11 +721,8 @@ static int set_cpu(int dfd, const char *path, const struct resources *r, struct 
 	    put(dfd, path, "linux.resources.cpu.idle", "cpu.idle", e, "%" PRId64, r->cpu.idle) < 0)
 		return -1;
 	if (set(r->cpu.shares)) {
-		/* runc's ConvertCPUSharesToCgroupV2Value: [2, 262144] onto [1, 10000] */
-		uint64_t sh = (uint64_t)r->cpu.shares;
-		sh = sh < 2 ? 2 : sh > 262144 ? 262144 : sh;
 		snprintf(field, sizeof(field), "%sshares", F);
-		if (put(dfd, path, field, "cpu.weight", e, "%" PRIu64, 1 + ((sh - 2) * 9999) / 262142) < 0)
+		if (put(dfd, path, field, "cpu.weight", e, "%" PRIu64, cgroup_cpu_weight(r->cpu.shares)) < 0)
 			return -1;
 	}
 	/* A larger burst can be refused until the new quota is in: retry after. */
@@ -769,7 +780,7 @@ static int set_throttle(int dfd, const char *path, const struct throttle_list *l
 
 /* BFQ's io.bfq.weight takes the v1 weight as it is; io.weight needs runc's
  * ConvertBlkIOToIOWeightValue, [10, 1000] onto [1, 10000]. */
-static uint64_t io_weight(int64_t w)
+uint64_t cgroup_io_weight(int64_t w)
 {
 	return 1 + ((uint64_t)(w < 10 ? 10 : w) - 10) * 9999 / 990;
 }
@@ -782,14 +793,14 @@ static int set_io(int dfd, const char *path, const struct resources *r, struct h
 	const char *wfile = bfq ? "io.bfq.weight" : "io.weight";
 	if (set(r->block_io.weight) &&
 	    put(dfd, path, "linux.resources.blockIO.weight", wfile, e, "%" PRIu64,
-		bfq ? (uint64_t)r->block_io.weight : io_weight(r->block_io.weight)) < 0)
+		bfq ? (uint64_t)r->block_io.weight : cgroup_io_weight(r->block_io.weight)) < 0)
 		return -1;
 	for (size_t i = 0; i < r->block_io.n_weight_devices; i++) {
 		const struct weight_device *d = &r->block_io.weight_devices[i];
 		snprintf(field, sizeof(field), "%sweightDevice[%zu]", F, i);
 		if (d->weight != UNSET &&
 		    put(dfd, path, field, wfile, e, "%" PRId64 ":%" PRId64 " %" PRIu64, d->major, d->minor,
-			bfq ? (uint64_t)d->weight : io_weight(d->weight)) < 0)
+			bfq ? (uint64_t)d->weight : cgroup_io_weight(d->weight)) < 0)
 			return -1;
 	}
 	return set_throttle(dfd, path, &r->block_io.read_bps, "rbps",

@@ -453,6 +453,7 @@ extern const char *opt_root;     /* --root, default /run/husk */
 extern const char *opt_log;      /* --log FILE, NULL = none */
 extern bool opt_log_json;        /* --log-format json */
 extern bool opt_debug;           /* --debug */
+extern bool opt_systemd;         /* --systemd-cgroup */
 extern const char *opt_criu;     /* --criu PATH, NULL = criu from $PATH */
 
 enum status { ST_CREATING, ST_CREATED, ST_RUNNING, ST_PAUSED, ST_STOPPED };
@@ -464,6 +465,7 @@ struct state {
 	char bundle[4096], rootfs[4096];
 	char cgroup[4096];     /* absolute path of the cgroup dir, "" = none */
 	char cgroup_top[4096]; /* the topmost dir husk created for it, removed at delete */
+	char unit[256];        /* --systemd-cgroup: the scope systemd holds the cgroup in */
 	char created[64];  /* RFC 3339 */
 	char owner[64];
 	char *annotations_json; /* the config's annotations object, verbatim; may be NULL */
@@ -711,6 +713,30 @@ int cgroup_check_recorded(const char *path, struct husk_err *e);
  * field ("linux.resources.memory.limit: ..."). */
 int cgroup_apply(int cgroup_fd, const char *path, const struct resources *r, bool update,
 		 struct husk_err *e);
+/* The cgroup2 mount point, or -1 (none visible). */
+int cgroup_mount(char *out, size_t len);
+/* What cgroup_apply writes, for systemd's properties (systemd.c):
+ * v1's swap (memory+swap) as memory.swap.max, cpu.shares as cpu.weight,
+ * blockIO.weight as io.weight, each as runc converts them. */
+int cgroup_swap_v2(int64_t swap, int64_t mem, int64_t *out, struct husk_err *e);
+uint64_t cgroup_cpu_weight(int64_t shares);
+uint64_t cgroup_io_weight(int64_t w);
+
+/* ---- the systemd cgroup driver (systemd.c) -------------------------------- */
+
+/* --systemd-cgroup: a transient scope for the container (cgroupsPath
+ * "slice:prefix:name"), started with a placeholder process, carrying the
+ * limits systemd knows; the cgroup's fd, its path and the unit's name, or
+ * -1 with nothing left. systemd_release ends the placeholder once the
+ * init is in the scope (or on failure). */
+int systemd_create(const struct spec *s, const char *id, char *path, size_t len, char *unit,
+		   size_t ulen, struct husk_err *e);
+void systemd_release(void);
+/* update: SetUnitProperties with the limits systemd knows. */
+int systemd_set(const char *unit, const struct resources *r, struct husk_err *e);
+/* delete: StopUnit, ResetFailedUnit, wait until the cgroup at path is gone. */
+int systemd_stop(const char *unit, const char *path, struct husk_err *e);
+
 /* cgroup.freeze, then wait until cgroup.events says so. */
 int cgroup_freeze(const char *path, bool frozen, struct husk_err *e);
 /* Every pid in the cgroup and below it (malloc'd array). */

@@ -471,6 +471,8 @@ int cmd_update(int argc, char **argv, struct husk_err *e)
 		r = err_sys(e, "open cgroup %s", st.cgroup);
 	else
 		r = update_flags(&o, &s.linux.resources, e);
+	if (r == 0 && st.unit[0])
+		r = systemd_set(st.unit, &s.linux.resources, e);
 	if (r == 0)
 		r = cgroup_apply(fd, st.cgroup, &s.linux.resources, true, e);
 	spec_free(&s);

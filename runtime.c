@@ -36,7 +36,8 @@ const char *opt_root = "/run/husk";
 const char *opt_log;
 bool opt_log_json;
 bool opt_debug;
-static bool opt_version, opt_help, opt_systemd;
+static bool opt_version, opt_help;
+bool opt_systemd;
 const char *opt_criu;
 static const char *opt_log_format = "text", *opt_rootless;
 /* The usage line of the command given (set by dispatch), for its --help. */
@@ -50,7 +51,8 @@ static const struct opt global_opts[] = {
 	FLAG("debug", 0, &opt_debug, "log what husk does"),
 	ARG("rootless", 0, &opt_rootless, "true|false|auto", "accepted, as runc"),
 	ARG("criu", 0, &opt_criu, "PATH", "the criu binary for checkpoint/restore (default: $PATH)"),
-	FLAG("systemd-cgroup", 0, &opt_systemd, "refused: husk drives cgroup v2 itself"),
+	FLAG("systemd-cgroup", 0, &opt_systemd,
+	     "cgroups through systemd: a scope per container (cgroupsPath slice:prefix:name)"),
 	FLAG("version", 'v', &opt_version, "print the version"),
 	FLAG("help", 'h', &opt_help, "this text; husk COMMAND --help for one command"),
 	OPT_END};
@@ -439,8 +441,12 @@ static int create_state(struct created *k, const char *id, struct husk_err *e)
 static int create_cgroup(struct created *k, struct husk_err *e)
 {
 	struct container *c = &k->c;
-	c->cgroup_fd = cgroup_create(&c->spec, c->id, k->st.cgroup, sizeof(k->st.cgroup),
-				     k->st.cgroup_top, sizeof(k->st.cgroup_top), e);
+	if (opt_systemd)
+		c->cgroup_fd = systemd_create(&c->spec, c->id, k->st.cgroup, sizeof(k->st.cgroup),
+					      k->st.unit, sizeof(k->st.unit), e);
+	else
+		c->cgroup_fd = cgroup_create(&c->spec, c->id, k->st.cgroup, sizeof(k->st.cgroup),
+					     k->st.cgroup_top, sizeof(k->st.cgroup_top), e);
 	/* Rootless, as runc: without a delegated cgroup, a container that asks
 	 * for no limit and no device rule runs without one (device rules live
 	 * in the cgroup: cgroup_apply below refuses them without one too). */
@@ -490,6 +496,7 @@ static int create_init(struct created *k, const struct create_opts *o, struct hu
 	struct container *c = &k->c;
 	const struct resources *res = &c->spec.linux.resources;
 	int r = container_clone(c, k->console, e);
+	systemd_release(); /* the init holds the scope now (--systemd-cgroup) */
 	if (r == 0)
 		r = container_go(c, e);
 	if (r == 0 && proc_start_time(c->pid, &k->st.start_time, NULL) < 0)
@@ -566,7 +573,10 @@ fail_cgroup:
 			    &k->pidfd_sock, NULL});
 	seccomp_free(c->seccomp);
 	c->seccomp = NULL;
-	if (k->st.cgroup[0])
+	systemd_release();
+	if (k->st.unit[0])
+		systemd_stop(k->st.unit, k->st.cgroup, &(struct husk_err){0});
+	else if (k->st.cgroup[0])
 		cgroup_remove(k->st.cgroup, k->st.cgroup_top, &(struct husk_err){0});
 	state_remove_dir(k->rootfd, id, &(struct husk_err){0});
 	return -1;
@@ -707,9 +717,9 @@ int destroy(int rootfd, int dirfd, struct state *st, struct husk_err *e)
 	/* Once the init is gone the cgroup is usually empty, and one rmdir
 	 * ends it. Processes left (an init without a pid namespace leaves its
 	 * daemons; a paused container) are killed first. */
-	bool empty = cgroup_remove_if_empty(st->cgroup, st->cgroup_top) == 0;
+	bool empty = !st->unit[0] && cgroup_remove_if_empty(st->cgroup, st->cgroup_top) == 0;
 	if (!empty)
-		cgroup_kill_all(st->cgroup, SIGKILL, st->cgroup_top[0], e);
+		cgroup_kill_all(st->cgroup, SIGKILL, st->cgroup_top[0] || st->unit[0], e);
 	fault_point("delete.killed");
 	st->status = ST_STOPPED;
 	/* runtime.md: a failing poststop hook is only a warning. */
@@ -717,7 +727,10 @@ int destroy(int rootfd, int dirfd, struct state *st, struct husk_err *e)
 	char buf[512];
 	if (dirfd >= 0 && run_saved_hooks(dirfd, st, HOOK_POSTSTOP, &w) < 0)
 		log_warn("%s", err_text(&w, buf, sizeof(buf)));
-	if (!empty && cgroup_remove(st->cgroup, st->cgroup_top, e) < 0)
+	/* --systemd-cgroup: the scope is systemd's to remove (once empty, it
+	 * goes by itself; stopped, it goes now) */
+	if (st->unit[0] ? systemd_stop(st->unit, st->cgroup, e) < 0 :
+			  !empty && cgroup_remove(st->cgroup, st->cgroup_top, e) < 0)
 		return -1;
 	fault_point("delete.cgroup");
 	return state_remove_dir(rootfd, st->id, e);
@@ -1129,7 +1142,7 @@ static int cmd_features(int argc, char **argv, struct husk_err *e)
 	fputs(", ", f);
 	seccomp_features(f);
 	fputs("},\n  \"apparmor\": {\"enabled\": true}, \"selinux\": {\"enabled\": true},\n"
-	      "  \"cgroup\": {\"v1\": false, \"v2\": true, \"systemd\": false, \"systemdUser\": false, "
+	      "  \"cgroup\": {\"v1\": false, \"v2\": true, \"systemd\": true, \"systemdUser\": false, "
 	      "\"rdma\": true},\n"
 	      "  \"intelRdt\": {\"enabled\": false}, ", f);
 	/* idmapped mounts (idmap.c), where the kernel has mount_setattr */
@@ -1287,8 +1300,6 @@ static int parse_global(int argc, char **argv, struct husk_err *e)
 	opt_log_json = !strcmp(fmt, "json");
 	if (rootless && strcmp(rootless, "true") && strcmp(rootless, "false") && strcmp(rootless, "auto"))
 		return err_set(e, 0, "--rootless: invalid value \"%s\" (true, false or auto)", rootless);
-	if (opt_systemd)
-		return err_set(e, 0, "--systemd-cgroup: systemd cgroup driver not supported");
 	if (opt_version) {
 		printf("husk version %s\n", HUSK_VERSION);
 		if (*HUSK_COMMIT)
@@ -1336,6 +1347,9 @@ int main(int argc, char **argv)
 		r = -1;
 	if (r > 0 && makes_container_processes(argv[i]) && guard_sealed(argv, &e) < 0)
 		r = -1;
+	if (r > 0 && opt_systemd && !strcmp(argv[i], "restore"))
+		r = err_set(&e, 0, "restore: --systemd-cgroup is not supported (restore into a "
+				   "cgroupfs path)");
 	if (r > 0)
 		r = dispatch(argc - i, argv + i, &e);
 	if (r < 0) {

@@ -258,6 +258,8 @@ int state_write(int dirfd, const struct state *st, struct husk_err *e)
 	json_put_string(f, st->cgroup);
 	fprintf(f, ",\"husk.cgroup_top\": ");
 	json_put_string(f, st->cgroup_top);
+	fprintf(f, ",\"husk.systemd_unit\": ");
+	json_put_string(f, st->unit);
 	fprintf(f, ",%s\n", pub + 1); /* pub's own fields, annotations last */
 	fclose(f);
 	int r = write_file_atomic_at(dirfd, "state.json", buf, len, 0600, e);
@@ -272,7 +274,9 @@ static const char *find_key(const char *js, const char *key)
 	char pat[64];
 	snprintf(pat, sizeof(pat), "\"%s\": ", key);
 	const char *p = strstr(js, pat);
-	return p ? p + strlen(pat) : NULL;
+	/* an optional key of husk's that is absent must not be found there */
+	const char *ann = strcmp(key, "annotations") ? strstr(js, "\"annotations\": ") : NULL;
+	return p && (!ann || p < ann) ? p + strlen(pat) : NULL;
 }
 
 static int get_string(const char *js, const char *key, char *out, size_t outlen)
@@ -355,6 +359,8 @@ static int parse_state(const char *js, struct state *st)
 	    get_string(js, "husk.cgroup", st->cgroup, sizeof(st->cgroup)) ||
 	    get_string(js, "husk.cgroup_top", st->cgroup_top, sizeof(st->cgroup_top)))
 		return -1;
+	if (get_string(js, "husk.systemd_unit", st->unit, sizeof(st->unit)) < 0)
+		st->unit[0] = '\0'; /* written by husk before 0.2.2 */
 	st->pid = (pid_t)pid;
 	st->start_time = t;
 	/* written by husk before 0.1.1: no such field, so look at every kind */

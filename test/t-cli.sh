@@ -80,10 +80,42 @@ t_missing_option_value() {
 	assert_clean "$ID"
 }
 
-t_systemd_cgroup_refused() {
+# --systemd-cgroup where no systemd answers: this host has none; in a mount
+# namespace of its own, an empty tmpfs hides the sockets of any other host.
+t_systemd_unreachable() {
 	mkbundle
-	expect_fail "systemd cgroup driver not supported" h --systemd-cgroup create -b "$B" "$ID"
+	hide=
+	for d in /run/systemd /run/dbus; do
+		[ -d $d ] && hide="$hide mount -t tmpfs none $d &&"
+	done
+	expect_fail "--systemd-cgroup: systemd is not reachable on /run/systemd/private or the system bus" \
+		env HUSK_TEST_MARK="$MARK" unshare -m sh -c "$hide exec \"\$@\"" sh "$HUSK" --root "$ROOT" --systemd-cgroup create -b "$B" "$ID"
 	assert_clean "$ID"
+	expect_fail "systemd is not reachable" \
+		env HUSK_TEST_MARK="$MARK" unshare -m sh -c "$hide exec \"\$@\"" sh "$HUSK" --root "$ROOT" --systemd-cgroup run -b "$B" "$ID"
+	assert_clean "$ID"
+}
+
+# A cgroupsPath the systemd driver cannot take is refused before systemd
+# is asked anything (so here too, where none runs); a systemd path without
+# --systemd-cgroup is refused, not taken for a directory.
+t_systemd_cgroup_path_refused() {
+	for p in "a:b|is \"slice:prefix:name\"" "a:b:c:d|is \"slice:prefix:name\"" \
+		"x--y.slice:p:n|is not a slice name" "-x.slice:p:n|is not a slice name" \
+		"x-.slice:p:n|is not a slice name" "x:p:n|is not a slice name" \
+		"system.slice:p:n.slice|a slice as the container's own unit" \
+		"system.slice:p:a/b|is not a unit name" "system.slice:p:a b|is not a unit name" \
+		"../x.slice:p:n|is not a slice name"; do
+		C_LINUX="\"cgroupsPath\": \"${p%%|*}\","
+		mkbundle
+		expect_fail "${p#*|}" h --systemd-cgroup create -b "$B" "$ID"
+		assert_clean "$ID"
+	done
+	C_LINUX='"cgroupsPath": "system.slice:husk:x",'
+	mkbundle
+	expect_fail "a systemd path (slice:prefix:name) needs --systemd-cgroup" h create -b "$B" "$ID"
+	assert_clean "$ID"
+	expect_fail "restore: --systemd-cgroup is not supported" h --systemd-cgroup restore -b "$B" "$ID"
 }
 
 t_rootless_accepted() {

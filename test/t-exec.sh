@@ -280,7 +280,7 @@ t_features_json() {
 		grep -q "$k" "$TD/out" || fail "no $k in: $(cat "$TD/out")"
 	done
 	grep -q '"v2": true' "$TD/out" || fail "cgroup v2 not claimed"
-	grep -q '"systemd": false' "$TD/out" || fail "systemd claimed"
+	grep -q '"systemd": true, "systemdUser": false' "$TD/out" || fail "systemd driver not claimed"
 	# supported by husk, whatever this host has (features-linux.md)
 	grep -q '"apparmor": {"enabled": true}' "$TD/out" || fail "apparmor support not claimed"
 	grep -q '"selinux": {"enabled": true}' "$TD/out" || fail "selinux support not claimed"
