@@ -95,7 +95,11 @@ static int connect_systemd(struct husk_err *e)
 		return err_set(e, 0, "--systemd-cgroup: systemd is not reachable on " PRIVATE
 				     " or the system bus");
 	}
-	return call("Subscribe", NULL, NULL, NULL, NULL, e);
+	if (call("Subscribe", NULL, NULL, NULL, NULL, e) < 0) {
+		dbus_close(&bus);
+		return err_wrap(e, "--systemd-cgroup: systemd: Subscribe: ");
+	}
+	return 0;
 }
 
 /* A call that queues a job (StartTransientUnit, StopUnit) answers with the
@@ -240,6 +244,8 @@ static int prop_bits(struct dbuf *d, const char *name, const char *field, const 
 			bits[i / 8] |= (uint8_t)(1u << (i % 8));
 		top = top > b / 8 + 1 ? top : b / 8 + 1;
 		p = end + (*end == ',');
+		if (*end == ',' && !*p)
+			goto bad;
 	}
 	prop(d, name, "ay");
 	struct darr a = dbuf_array_begin(d, 1);
