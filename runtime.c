@@ -1142,8 +1142,13 @@ static int cmd_features(int argc, char **argv, struct husk_err *e)
 	fputs(", ", f);
 	seccomp_features(f);
 	fputs("},\n  \"apparmor\": {\"enabled\": true}, \"selinux\": {\"enabled\": true},\n"
-	      "  \"cgroup\": {\"v1\": false, \"v2\": true, \"systemd\": true, \"systemdUser\": false, "
-	      "\"rdma\": true},\n"
+	      "  \"cgroup\": {\"v1\": false, \"v2\": true, \"systemd\": "
+#ifdef HUSK_NO_SYSTEMD
+	      "false"
+#else
+	      "true"
+#endif
+	      ", \"systemdUser\": false, \"rdma\": true},\n"
 	      "  \"intelRdt\": {\"enabled\": false}, ", f);
 	/* idmapped mounts (idmap.c), where the kernel has mount_setattr */
 	fprintf(f, "\"mountExtensions\": {\"idmap\": {\"enabled\": %s}},\n"

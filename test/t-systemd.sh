@@ -45,6 +45,11 @@ in_scope() {
 	[ "$_procs" = "$_pid" ] || fail "the scope holds: $_procs (the init is $_pid)"
 }
 
+# ps_lines ID N: husk ps lists N processes of container ID.
+ps_lines() {
+	[ "$(h ps "$1" | tail -n +2 | wc -l)" = "$2" ]
+}
+
 t_systemd_scope_limits() {
 	sd_needed
 	args sleep 1000
@@ -91,9 +96,9 @@ t_systemd_update_survives_reload() {
 t_systemd_nested_slice_run() {
 	sd_needed
 	args sh -c 'cat /proc/self/cgroup; exit 3'
-	sd_bundle "hsdn-$ID.slice"
+	sd_bundle hsdn-t.slice
 	expect_status 3 h --systemd-cgroup run -b "$B" "$ID"
-	has_line "0::/hsdn.slice/hsdn-$ID.slice/hsd-$ID.scope" "$TD/out" ||
+	has_line "0::/hsdn.slice/hsdn-t.slice/hsd-$ID.scope" "$TD/out" ||
 		fail "the cgroup was: $(cat "$TD/out")"
 	sd_clean "$ID"
 }
@@ -138,7 +143,7 @@ t_systemd_manage() {
 	expect_eq 1 "$(cat "$CG/cgroup.freeze")" cgroup.freeze
 	expect_ok h resume "$ID"
 	expect_eq running "$(st "$ID" status)" "status after resume"
-	wait_for "3 processes in ps" sh -c "[ \"\$(\"$HUSK\" --root \"$ROOT\" ps \"$ID\" | grep -c sleep)\" = 2 ]"
+	wait_for "3 processes in ps" ps_lines "$ID" 3
 	expect_ok h kill --all "$ID" KILL
 	wait_status "$ID" stopped
 	poll unit_gone "hsd-$ID.scope" || fail "the scope of a stopped container is still there"
