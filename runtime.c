@@ -443,7 +443,7 @@ static int create_cgroup(struct created *k, struct husk_err *e)
 	struct container *c = &k->c;
 	if (opt_systemd)
 		c->cgroup_fd = systemd_create(&c->spec, c->id, k->st.cgroup, sizeof(k->st.cgroup),
-					      k->st.unit, sizeof(k->st.unit), e);
+					      k->st.unit, sizeof(k->st.unit), &k->st.cgroup_ino, e);
 	else
 		c->cgroup_fd = cgroup_create(&c->spec, c->id, k->st.cgroup, sizeof(k->st.cgroup),
 					     k->st.cgroup_top, sizeof(k->st.cgroup_top), e);
@@ -575,7 +575,7 @@ fail_cgroup:
 	c->seccomp = NULL;
 	systemd_release();
 	if (k->st.unit[0])
-		systemd_stop(k->st.unit, k->st.cgroup, &(struct husk_err){0});
+		systemd_stop(k->st.unit, k->st.cgroup, k->st.cgroup_ino, &(struct husk_err){0});
 	else if (k->st.cgroup[0])
 		cgroup_remove(k->st.cgroup, k->st.cgroup_top, &(struct husk_err){0});
 	state_remove_dir(k->rootfd, id, &(struct husk_err){0});
@@ -729,7 +729,7 @@ int destroy(int rootfd, int dirfd, struct state *st, struct husk_err *e)
 		log_warn("%s", err_text(&w, buf, sizeof(buf)));
 	/* --systemd-cgroup: the scope is systemd's to remove (once empty, it
 	 * goes by itself; stopped, it goes now) */
-	if (st->unit[0] ? systemd_stop(st->unit, st->cgroup, e) < 0 :
+	if (st->unit[0] ? systemd_stop(st->unit, st->cgroup, st->cgroup_ino, e) < 0 :
 			  !empty && cgroup_remove(st->cgroup, st->cgroup_top, e) < 0)
 		return -1;
 	fault_point("delete.cgroup");

@@ -260,6 +260,7 @@ int state_write(int dirfd, const struct state *st, struct husk_err *e)
 	json_put_string(f, st->cgroup_top);
 	fprintf(f, ",\"husk.systemd_unit\": ");
 	json_put_string(f, st->unit);
+	fprintf(f, ",\"husk.cgroup_ino\": %llu", st->cgroup_ino);
 	fprintf(f, ",%s\n", pub + 1); /* pub's own fields, annotations last */
 	fclose(f);
 	int r = write_file_atomic_at(dirfd, "state.json", buf, len, 0600, e);
@@ -359,7 +360,8 @@ static int parse_state(const char *js, struct state *st)
 	    get_string(js, "husk.cgroup", st->cgroup, sizeof(st->cgroup)) ||
 	    get_string(js, "husk.cgroup_top", st->cgroup_top, sizeof(st->cgroup_top)))
 		return -1;
-	if (get_string(js, "husk.systemd_unit", st->unit, sizeof(st->unit)) < 0)
+	if (get_string(js, "husk.systemd_unit", st->unit, sizeof(st->unit)) < 0 ||
+	    get_number(js, "husk.cgroup_ino", &st->cgroup_ino) < 0)
 		st->unit[0] = '\0'; /* written by husk before 0.2.2 */
 	st->pid = (pid_t)pid;
 	st->start_time = t;

@@ -181,3 +181,23 @@ t_systemd_fault_after_scope() {
 	expect_ok h --systemd-cgroup delete -f "$ID"
 	sd_clean "$ID"
 }
+
+# A unit name is free again once the scope is gone, and anything may take
+# it: delete of the old container must not stop the new unit (a cgroupsPath
+# naming another's scope, e.g. a login session's, would otherwise let a
+# container's config kill it at delete).
+t_systemd_name_reused() {
+	sd_needed
+	command -v systemd-run >/dev/null || skip "no systemd-run"
+	args true
+	sd_bundle system.slice
+	expect_ok h --systemd-cgroup run -d -b "$B" "$ID"
+	wait_status "$ID" stopped
+	poll unit_gone "hsd-$ID.scope" || fail "the scope of the ended container is still there"
+	systemd-run --quiet --scope --slice=system.slice --unit="hsd-$ID" sleep 1000 </dev/null >/dev/null 2>&1 &
+	wait_for "the other hsd-$ID.scope" sh -c "[ \"\$(systemctl show -p ActiveState --value hsd-$ID.scope)\" = active ]"
+	expect_ok h --systemd-cgroup delete "$ID"
+	expect_eq active "$(prop "hsd-$ID.scope" ActiveState)" "the other unit after delete"
+	systemctl stop "hsd-$ID.scope"
+	sd_clean "$ID"
+}

@@ -168,13 +168,19 @@ static int start_daemon(const char *dir, char *sock, size_t len)
 		       (char *)NULL);
 		_exit(127);
 	}
-	struct stat sb;
-	for (int i = 0; i < 30000 && stat(sock, &sb) < 0; i++) {
+	/* until it accepts: the socket file exists from bind(), before listen() */
+	struct dbus b;
+	struct husk_err e;
+	for (int i = 0; i < 30000; i++) {
+		if (dbus_connect(&b, sock, true, &e) == 0) {
+			dbus_close(&b);
+			return 0;
+		}
 		if (waitpid(daemon_pid, NULL, WNOHANG) == daemon_pid)
 			return -1;
 		nanosleep(&(struct timespec){0, 1000000}, NULL);
 	}
-	return stat(sock, &sb);
+	return -1;
 }
 
 static void with_daemon(void)
@@ -231,10 +237,10 @@ static void with_daemon(void)
 		report("StartTransientUnit is well-formed (dbus-daemon: no such service)",
 		       r < 0 && strstr(e.msg, "org.freedesktop.DBus.Error.ServiceUnknown"), e.msg);
 		holder = -1;
-		r = systemd_set("husk-unit.scope", &res, &e);
+		r = systemd_set("husk-unit.scope", "/", 0, &res, &e);
 		report("SetUnitProperties is well-formed",
 		       r < 0 && strstr(e.msg, "org.freedesktop.DBus.Error.ServiceUnknown"), e.msg);
-		r = systemd_stop("husk-unit.scope", "", &e);
+		r = systemd_stop("husk-unit.scope", "/", 0, &e);
 		report("StopUnit is well-formed",
 		       r < 0 && strstr(e.msg, "org.freedesktop.DBus.Error.ServiceUnknown"), e.msg);
 		/* still connected: a malformed message would have cost the connection */
