@@ -369,6 +369,15 @@ static int parse_state(const char *js, struct state *st)
 	st->hooks = get_number(js, "husk.hooks", &hooks) == 0 ? (unsigned)hooks : ~0u;
 	st->no_process = get_number(js, "husk.no_process", &none) == 0 && none;
 	st->annotations_json = get_object(js, "annotations");
+	/* --systemd-cgroup: once the scope is gone, its name and so its
+	 * cgroup's path are free for any other unit (a login session's, named
+	 * by a hostile config): husk must never kill, freeze, change or stop
+	 * what is there then. The cgroup's inode says whether it is the one
+	 * husk recorded at create; if not, the container has no cgroup left. */
+	struct stat sb;
+	if (st->unit[0] && st->cgroup[0] && stat(st->cgroup, &sb) == 0 &&
+	    (unsigned long long)sb.st_ino != st->cgroup_ino)
+		st->cgroup[0] = '\0';
 	return 0;
 }
 

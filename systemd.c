@@ -494,10 +494,13 @@ fail:
 /* update: the properties first (systemd would put its own values back on
  * its next reload), then the files, by the caller. */
 /* 1: the scope's cgroup is the one recorded (ino 0: the one create just
- * made, not yet recorded); 0: gone; -1: a cgroup of another unit. */
+ * made, not yet recorded); 0: gone; -1: a cgroup of another unit (path "":
+ * state_load found another unit's cgroup there). */
 static int ours(const char *path, unsigned long long ino)
 {
 	struct stat sb;
+	if (!path[0])
+		return -1;
 	if (stat(path, &sb) < 0)
 		return 0;
 	return !ino || (unsigned long long)sb.st_ino == ino ? 1 : -1;
