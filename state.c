@@ -271,7 +271,9 @@ int state_write(int dirfd, const struct state *st, struct husk_err *e)
 	fprintf(f, ",\"husk.cgroup_ino\": %llu", st->cgroup_ino);
 	fprintf(f, ",%s\n", pub + 1); /* pub's own fields, annotations last */
 	fclose(f);
-	int r = write_file_atomic_at(dirfd, "state.json", buf, len, 0600, e);
+	/* the first write makes state.json; later ones replace it */
+	int r = st->status == ST_CREATING ? write_file_atomic_at(dirfd, "state.json", buf, len, 0600, e)
+					  : replace_file_at(dirfd, "state.json", buf, len, 0600, e);
 	free(buf);
 	return r;
 }
