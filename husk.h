@@ -65,6 +65,9 @@ static inline int take_fd(int *fd) { int r = *fd; *fd = -1; return r; }
 int write_file_at(int dirfd, const char *path, const char *data, size_t len, struct husk_err *e);
 int write_file_atomic_at(int dirfd, const char *name, const char *data, size_t len, int mode,
 			 struct husk_err *e);
+/* The same for a file that usually exists already (see util.c). */
+int replace_file_at(int dirfd, const char *name, const char *data, size_t len, int mode,
+		    struct husk_err *e);
 /* Read a whole file (at most max bytes) into a NUL-terminated malloc'd buffer. */
 char *read_file_at(int dirfd, const char *path, size_t max, size_t *len, struct husk_err *e);
 /* The same from an open fd (a pipe) until EOF; path names it in errors. */

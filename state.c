@@ -206,9 +206,10 @@ bool state_pid_alive(const struct state *st)
 
 /* ---- JSON in and out -------------------------------------------------------- */
 
-/* The spec's state object (runtime.md), plus runc's rootfs/created/owner.
+/* The spec's state object (runtime.md), plus runc's rootfs/created/owner
+ * (owner: a name for `state` and `list`, the uid as recorded on disk).
  * full=false gives the hooks' form (only the spec's fields). */
-char *state_json(const struct state *st, bool full, const char *indent)
+static char *json_of(const struct state *st, bool full, const char *indent, const char *owner)
 {
 	char *buf = NULL;
 	size_t len = 0;
@@ -227,7 +228,7 @@ char *state_json(const struct state *st, bool full, const char *indent)
 		fprintf(f, ",%s%s\"rootfs\": ", nl, indent);
 		json_put_string(f, st->rootfs);
 		fprintf(f, ",%s%s\"created\": \"%s\",%s%s\"owner\": ", nl, indent, st->created, nl, indent);
-		json_put_string(f, state_owner_name(st));
+		json_put_string(f, owner);
 	}
 	if (st->annotations_json)
 		fprintf(f, ",%s%s\"annotations\": %s", nl, indent, st->annotations_json);
@@ -236,10 +237,17 @@ char *state_json(const struct state *st, bool full, const char *indent)
 	return buf;
 }
 
-/* state.json on disk: husk's own fields, then the full form. The reader
- * takes the first match of each key, and the annotations (the config's,
- * which a pod spec may fill) come last: a key in them must never shadow
- * one of husk's, or "husk.cgroup" would aim delete at any cgroup. */
+char *state_json(const struct state *st, bool full, const char *indent)
+{
+	return json_of(st, full, indent, full ? state_owner_name(st) : NULL);
+}
+
+/* state.json on disk: husk's own fields, then the full form, with the
+ * owner as create recorded it, a uid (named only when shown: no passwd
+ * read per write). The reader takes the first match of each key, and the
+ * annotations (the config's, which a pod spec may fill) come last: a key
+ * in them must never shadow one of husk's, or "husk.cgroup" would aim
+ * delete at any cgroup. */
 int state_write(int dirfd, const struct state *st, struct husk_err *e)
 {
 	char *buf = NULL;
@@ -247,7 +255,7 @@ int state_write(int dirfd, const struct state *st, struct husk_err *e)
 	FILE *f = open_memstream(&buf, &len);
 	if (!f)
 		return err_sys(e, "write state.json");
-	AUTO_FREE char *pub = state_json(st, true, "");
+	AUTO_FREE char *pub = json_of(st, true, "", st->owner);
 	if (!pub) {
 		fclose(f);
 		free(buf);
@@ -263,7 +271,9 @@ int state_write(int dirfd, const struct state *st, struct husk_err *e)
 	fprintf(f, ",\"husk.cgroup_ino\": %llu", st->cgroup_ino);
 	fprintf(f, ",%s\n", pub + 1); /* pub's own fields, annotations last */
 	fclose(f);
-	int r = write_file_atomic_at(dirfd, "state.json", buf, len, 0600, e);
+	/* the first write makes state.json; later ones replace it */
+	int r = st->status == ST_CREATING ? write_file_atomic_at(dirfd, "state.json", buf, len, 0600, e)
+					  : replace_file_at(dirfd, "state.json", buf, len, 0600, e);
 	free(buf);
 	return r;
 }
