@@ -297,7 +297,7 @@ static int send_msg(struct dbus *b, const char *dest, const char *path, const ch
 	dbuf_u32(&h, ++b->serial);
 	struct darr a = dbuf_array_begin(&h, 8);
 	const char *val[] = {NULL, path, iface, member, NULL, NULL, dest, NULL, sig};
-	const char *type = "?oss???sg";
+	const char *type = "?osss?ssg";
 	for (uint8_t code = 1; code < 9; code++) {
 		if (!val[code] || !*val[code])
 			continue;
@@ -358,15 +358,19 @@ int dbus_call(struct dbus *b, const char *dest, const char *path, const char *if
 }
 
 /* EXTERNAL: the server knows the uid from the socket (SO_PEERCRED); husk
- * says which it claims, in hex of its decimal digits. One line back: OK. */
+ * says which it claims, in hex of its decimal digits, and BEGIN with it,
+ * as sd-bus's own clients do: systemd's server has then left the
+ * authentication before husk's first message comes (a message that came
+ * in one read with a BEGIN sent on its own was seen to wait unanswered).
+ * One line back: OK. */
 static int auth(int fd, struct husk_err *e)
 {
-	char line[64], uid[16];
+	char line[80], uid[16];
 	int n = snprintf(uid, sizeof(uid), "%u", (unsigned)geteuid());
 	int k = snprintf(line, sizeof(line), "%cAUTH EXTERNAL ", 0);
 	for (int i = 0; i < n; i++)
 		k += snprintf(line + k, sizeof(line) - (size_t)k, "%02x", (unsigned char)uid[i]);
-	k += snprintf(line + k, sizeof(line) - (size_t)k, "\r\n");
+	k += snprintf(line + k, sizeof(line) - (size_t)k, "\r\nBEGIN\r\n");
 	if (write_all(fd, line, (size_t)k, e) < 0)
 		return -1;
 	long long deadline = now_ms() + 10000;
@@ -378,9 +382,7 @@ static int auth(int fd, struct husk_err *e)
 			break;
 	}
 	line[got] = '\0';
-	if (strncmp(line, "OK ", 3))
-		return err_set(e, EACCES, "authentication refused");
-	return write_all(fd, "BEGIN\r\n", 7, e);
+	return strncmp(line, "OK ", 3) ? err_set(e, EACCES, "authentication refused") : 0;
 }
 
 int dbus_connect(struct dbus *b, const char *path, bool hello, struct husk_err *e)

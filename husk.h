@@ -65,6 +65,9 @@ static inline int take_fd(int *fd) { int r = *fd; *fd = -1; return r; }
 int write_file_at(int dirfd, const char *path, const char *data, size_t len, struct husk_err *e);
 int write_file_atomic_at(int dirfd, const char *name, const char *data, size_t len, int mode,
 			 struct husk_err *e);
+/* The same for a file that usually exists already (see util.c). */
+int replace_file_at(int dirfd, const char *name, const char *data, size_t len, int mode,
+		    struct husk_err *e);
 /* Read a whole file (at most max bytes) into a NUL-terminated malloc'd buffer. */
 char *read_file_at(int dirfd, const char *path, size_t max, size_t *len, struct husk_err *e);
 /* The same from an open fd (a pipe) until EOF; path names it in errors. */
@@ -466,6 +469,7 @@ struct state {
 	char cgroup[4096];     /* absolute path of the cgroup dir, "" = none */
 	char cgroup_top[4096]; /* the topmost dir husk created for it, removed at delete */
 	char unit[256];        /* --systemd-cgroup: the scope systemd holds the cgroup in */
+	unsigned long long cgroup_ino; /* and its cgroup's inode: the scope is still husk's */
 	char created[64];  /* RFC 3339 */
 	char owner[64];
 	char *annotations_json; /* the config's annotations object, verbatim; may be NULL */
@@ -726,16 +730,21 @@ uint64_t cgroup_io_weight(int64_t w);
 
 /* --systemd-cgroup: a transient scope for the container (cgroupsPath
  * "slice:prefix:name"), started with a placeholder process, carrying the
- * limits systemd knows; the cgroup's fd, its path and the unit's name, or
- * -1 with nothing left. systemd_release ends the placeholder once the
- * init is in the scope (or on failure). */
+ * limits systemd knows; the cgroup's fd, its path, the unit's name and the
+ * cgroup's inode, or -1 with nothing left. systemd_release ends the
+ * placeholder once the init is in the scope (or on failure). */
 int systemd_create(const struct spec *s, const char *id, char *path, size_t len, char *unit,
-		   size_t ulen, struct husk_err *e);
+		   size_t ulen, unsigned long long *ino, struct husk_err *e);
 void systemd_release(void);
+/* The scope is still the one husk made: its cgroup at path has inode ino
+ * (a unit name is free again once the scope is gone, and another unit
+ * may take it: husk must never stop or change that one). */
 /* update: SetUnitProperties with the limits systemd knows. */
-int systemd_set(const char *unit, const struct resources *r, struct husk_err *e);
-/* delete: StopUnit, ResetFailedUnit, wait until the cgroup at path is gone. */
-int systemd_stop(const char *unit, const char *path, struct husk_err *e);
+int systemd_set(const char *unit, const char *path, unsigned long long ino,
+		const struct resources *r, struct husk_err *e);
+/* delete: StopUnit, ResetFailedUnit, wait until the cgroup at path is gone;
+ * a unit of that name whose cgroup is not the one recorded is not touched. */
+int systemd_stop(const char *unit, const char *path, unsigned long long ino, struct husk_err *e);
 
 /* cgroup.freeze, then wait until cgroup.events says so. */
 int cgroup_freeze(const char *path, bool frozen, struct husk_err *e);

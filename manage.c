@@ -472,7 +472,7 @@ int cmd_update(int argc, char **argv, struct husk_err *e)
 	else
 		r = update_flags(&o, &s.linux.resources, e);
 	if (r == 0 && st.unit[0])
-		r = systemd_set(st.unit, &s.linux.resources, e);
+		r = systemd_set(st.unit, st.cgroup, st.cgroup_ino, &s.linux.resources, e);
 	if (r == 0)
 		r = cgroup_apply(fd, st.cgroup, &s.linux.resources, true, e);
 	spec_free(&s);

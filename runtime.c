@@ -305,13 +305,32 @@ int send_pidfd(int *sock, pid_t pid, const char *kind, struct husk_err *e)
 	return 0;
 }
 
+/* config.json's bytes as read for the parse (which rewrites its buffer in
+ * place): save_config keeps these, so the kept copy is the config this
+ * container was made from even if the bundle's file changes meanwhile,
+ * and the file is read once. */
+static char *config_text;
+static size_t config_len;
+
 int resolve_bundle(struct container *c, const char *bundle, struct husk_err *e)
 {
 	if (!realpath(bundle ? bundle : ".", c->bundle))
 		return err_sys(e, "bundle %s", bundle ? bundle : ".");
 	if (chdir(c->bundle) < 0)
 		return err_sys(e, "chdir to bundle %s", c->bundle);
-	if (spec_load(&c->spec, c->bundle, e) < 0 || spec_check_supported(&c->spec, e) < 0)
+	char path[4200];
+	snprintf(path, sizeof(path), "%s/config.json", c->bundle);
+	char *text = read_file_at(AT_FDCWD, path, 16 << 20, &config_len, e);
+	if (text && !(config_text = malloc(config_len + 1)))
+		err_sys(e, "read %s", path);
+	if (!config_text) {
+		free(text);
+		return err_wrap(e, "config.json: ");
+	}
+	memcpy(config_text, text, config_len);
+	if (spec_parse(&c->spec, text, config_len, e) < 0)
+		return err_wrap(e, "config.json: ");
+	if (spec_check_supported(&c->spec, e) < 0)
 		return -1;
 	struct stat st;
 	if (!realpath(c->spec.root_path, c->rootfs))
@@ -360,13 +379,13 @@ void fill_state(struct state *st, const struct container *c)
  * defaults: runtime.md says later edits of the bundle must not matter. */
 int save_config(int dirfd, const struct container *c, struct husk_err *e)
 {
-	size_t len;
-	char path[4200];
-	snprintf(path, sizeof(path), "%s/config.json", c->bundle);
-	AUTO_FREE char *raw = read_file_at(AT_FDCWD, path, 16 << 20, &len, e);
-	if (!raw)
-		return -1;
-	return write_file_atomic_at(dirfd, "config.json", raw, len, 0600, e);
+	(void)c; /* resolve_bundle read it */
+	if (!config_text)
+		return err_set(e, EINVAL, "config.json: not read");
+	int r = write_file_atomic_at(dirfd, "config.json", config_text, config_len, 0600, e);
+	free(config_text);
+	config_text = NULL;
+	return r;
 }
 
 int write_pid_file(const char *path, pid_t pid, struct husk_err *e)
@@ -443,7 +462,7 @@ static int create_cgroup(struct created *k, struct husk_err *e)
 	struct container *c = &k->c;
 	if (opt_systemd)
 		c->cgroup_fd = systemd_create(&c->spec, c->id, k->st.cgroup, sizeof(k->st.cgroup),
-					      k->st.unit, sizeof(k->st.unit), e);
+					      k->st.unit, sizeof(k->st.unit), &k->st.cgroup_ino, e);
 	else
 		c->cgroup_fd = cgroup_create(&c->spec, c->id, k->st.cgroup, sizeof(k->st.cgroup),
 					     k->st.cgroup_top, sizeof(k->st.cgroup_top), e);
@@ -575,7 +594,7 @@ fail_cgroup:
 	c->seccomp = NULL;
 	systemd_release();
 	if (k->st.unit[0])
-		systemd_stop(k->st.unit, k->st.cgroup, &(struct husk_err){0});
+		systemd_stop(k->st.unit, k->st.cgroup, k->st.cgroup_ino, &(struct husk_err){0});
 	else if (k->st.cgroup[0])
 		cgroup_remove(k->st.cgroup, k->st.cgroup_top, &(struct husk_err){0});
 	state_remove_dir(k->rootfd, id, &(struct husk_err){0});
@@ -729,7 +748,7 @@ int destroy(int rootfd, int dirfd, struct state *st, struct husk_err *e)
 		log_warn("%s", err_text(&w, buf, sizeof(buf)));
 	/* --systemd-cgroup: the scope is systemd's to remove (once empty, it
 	 * goes by itself; stopped, it goes now) */
-	if (st->unit[0] ? systemd_stop(st->unit, st->cgroup, e) < 0 :
+	if (st->unit[0] ? systemd_stop(st->unit, st->cgroup, st->cgroup_ino, e) < 0 :
 			  !empty && cgroup_remove(st->cgroup, st->cgroup_top, e) < 0)
 		return -1;
 	fault_point("delete.cgroup");
@@ -1142,8 +1161,13 @@ static int cmd_features(int argc, char **argv, struct husk_err *e)
 	fputs(", ", f);
 	seccomp_features(f);
 	fputs("},\n  \"apparmor\": {\"enabled\": true}, \"selinux\": {\"enabled\": true},\n"
-	      "  \"cgroup\": {\"v1\": false, \"v2\": true, \"systemd\": true, \"systemdUser\": false, "
-	      "\"rdma\": true},\n"
+	      "  \"cgroup\": {\"v1\": false, \"v2\": true, \"systemd\": "
+#ifdef HUSK_NO_SYSTEMD
+	      "false"
+#else
+	      "true"
+#endif
+	      ", \"systemdUser\": false, \"rdma\": true},\n"
 	      "  \"intelRdt\": {\"enabled\": false}, ", f);
 	/* idmapped mounts (idmap.c), where the kernel has mount_setattr */
 	fprintf(f, "\"mountExtensions\": {\"idmap\": {\"enabled\": %s}},\n"

@@ -206,9 +206,10 @@ bool state_pid_alive(const struct state *st)
 
 /* ---- JSON in and out -------------------------------------------------------- */
 
-/* The spec's state object (runtime.md), plus runc's rootfs/created/owner.
+/* The spec's state object (runtime.md), plus runc's rootfs/created/owner
+ * (owner: a name for `state` and `list`, the uid as recorded on disk).
  * full=false gives the hooks' form (only the spec's fields). */
-char *state_json(const struct state *st, bool full, const char *indent)
+static char *json_of(const struct state *st, bool full, const char *indent, const char *owner)
 {
 	char *buf = NULL;
 	size_t len = 0;
@@ -227,7 +228,7 @@ char *state_json(const struct state *st, bool full, const char *indent)
 		fprintf(f, ",%s%s\"rootfs\": ", nl, indent);
 		json_put_string(f, st->rootfs);
 		fprintf(f, ",%s%s\"created\": \"%s\",%s%s\"owner\": ", nl, indent, st->created, nl, indent);
-		json_put_string(f, state_owner_name(st));
+		json_put_string(f, owner);
 	}
 	if (st->annotations_json)
 		fprintf(f, ",%s%s\"annotations\": %s", nl, indent, st->annotations_json);
@@ -236,10 +237,17 @@ char *state_json(const struct state *st, bool full, const char *indent)
 	return buf;
 }
 
-/* state.json on disk: husk's own fields, then the full form. The reader
- * takes the first match of each key, and the annotations (the config's,
- * which a pod spec may fill) come last: a key in them must never shadow
- * one of husk's, or "husk.cgroup" would aim delete at any cgroup. */
+char *state_json(const struct state *st, bool full, const char *indent)
+{
+	return json_of(st, full, indent, full ? state_owner_name(st) : NULL);
+}
+
+/* state.json on disk: husk's own fields, then the full form, with the
+ * owner as create recorded it, a uid (named only when shown: no passwd
+ * read per write). The reader takes the first match of each key, and the
+ * annotations (the config's, which a pod spec may fill) come last: a key
+ * in them must never shadow one of husk's, or "husk.cgroup" would aim
+ * delete at any cgroup. */
 int state_write(int dirfd, const struct state *st, struct husk_err *e)
 {
 	char *buf = NULL;
@@ -247,7 +255,7 @@ int state_write(int dirfd, const struct state *st, struct husk_err *e)
 	FILE *f = open_memstream(&buf, &len);
 	if (!f)
 		return err_sys(e, "write state.json");
-	AUTO_FREE char *pub = state_json(st, true, "");
+	AUTO_FREE char *pub = json_of(st, true, "", st->owner);
 	if (!pub) {
 		fclose(f);
 		free(buf);
@@ -260,9 +268,12 @@ int state_write(int dirfd, const struct state *st, struct husk_err *e)
 	json_put_string(f, st->cgroup_top);
 	fprintf(f, ",\"husk.systemd_unit\": ");
 	json_put_string(f, st->unit);
+	fprintf(f, ",\"husk.cgroup_ino\": %llu", st->cgroup_ino);
 	fprintf(f, ",%s\n", pub + 1); /* pub's own fields, annotations last */
 	fclose(f);
-	int r = write_file_atomic_at(dirfd, "state.json", buf, len, 0600, e);
+	/* the first write makes state.json; later ones replace it */
+	int r = st->status == ST_CREATING ? write_file_atomic_at(dirfd, "state.json", buf, len, 0600, e)
+					  : replace_file_at(dirfd, "state.json", buf, len, 0600, e);
 	free(buf);
 	return r;
 }
@@ -359,7 +370,8 @@ static int parse_state(const char *js, struct state *st)
 	    get_string(js, "husk.cgroup", st->cgroup, sizeof(st->cgroup)) ||
 	    get_string(js, "husk.cgroup_top", st->cgroup_top, sizeof(st->cgroup_top)))
 		return -1;
-	if (get_string(js, "husk.systemd_unit", st->unit, sizeof(st->unit)) < 0)
+	if (get_string(js, "husk.systemd_unit", st->unit, sizeof(st->unit)) < 0 ||
+	    get_number(js, "husk.cgroup_ino", &st->cgroup_ino) < 0)
 		st->unit[0] = '\0'; /* written by husk before 0.2.2 */
 	st->pid = (pid_t)pid;
 	st->start_time = t;
@@ -367,6 +379,15 @@ static int parse_state(const char *js, struct state *st)
 	st->hooks = get_number(js, "husk.hooks", &hooks) == 0 ? (unsigned)hooks : ~0u;
 	st->no_process = get_number(js, "husk.no_process", &none) == 0 && none;
 	st->annotations_json = get_object(js, "annotations");
+	/* --systemd-cgroup: once the scope is gone, its name and so its
+	 * cgroup's path are free for any other unit (a login session's, named
+	 * by a hostile config): husk must never kill, freeze, change or stop
+	 * what is there then. The cgroup's inode says whether it is the one
+	 * husk recorded at create; if not, the container has no cgroup left. */
+	struct stat sb;
+	if (st->unit[0] && st->cgroup[0] && stat(st->cgroup, &sb) == 0 &&
+	    (unsigned long long)sb.st_ino != st->cgroup_ino)
+		st->cgroup[0] = '\0';
 	return 0;
 }
 

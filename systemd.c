@@ -32,6 +32,41 @@
 #include <time.h>
 #include <unistd.h>
 
+#ifdef HUSK_NO_SYSTEMD
+/* make SYSTEMD=0: a board's build without the driver (10 KB less); the
+ * flag then says so. */
+static int absent(struct husk_err *e)
+{
+	return err_set(e, 0, "--systemd-cgroup: this husk was built without the systemd driver "
+			     "(make SYSTEMD=0)");
+}
+
+int systemd_create(const struct spec *s, const char *id, char *path, size_t len, char *unit,
+		   size_t ulen, unsigned long long *ino, struct husk_err *e)
+{
+	(void)s, (void)id, (void)len, (void)ulen, (void)ino;
+	path[0] = unit[0] = '\0';
+	return absent(e);
+}
+
+void systemd_release(void)
+{
+}
+
+int systemd_set(const char *unit, const char *path, unsigned long long ino,
+		const struct resources *r, struct husk_err *e)
+{
+	(void)unit, (void)path, (void)ino, (void)r;
+	return absent(e);
+}
+
+int systemd_stop(const char *unit, const char *path, unsigned long long ino, struct husk_err *e)
+{
+	(void)unit, (void)path, (void)ino;
+	return absent(e);
+}
+#else
+
 #define SD "org.freedesktop.systemd1"
 #define SD_PATH "/org/freedesktop/systemd1"
 #define SD_MANAGER "org.freedesktop.systemd1.Manager"
@@ -95,7 +130,11 @@ static int connect_systemd(struct husk_err *e)
 		return err_set(e, 0, "--systemd-cgroup: systemd is not reachable on " PRIVATE
 				     " or the system bus");
 	}
-	return call("Subscribe", NULL, NULL, NULL, NULL, e);
+	if (call("Subscribe", NULL, NULL, NULL, NULL, e) < 0) {
+		dbus_close(&bus);
+		return err_wrap(e, "--systemd-cgroup: systemd: Subscribe: ");
+	}
+	return 0;
 }
 
 /* A call that queues a job (StartTransientUnit, StopUnit) answers with the
@@ -240,6 +279,8 @@ static int prop_bits(struct dbuf *d, const char *name, const char *field, const 
 			bits[i / 8] |= (uint8_t)(1u << (i % 8));
 		top = top > b / 8 + 1 ? top : b / 8 + 1;
 		p = end + (*end == ',');
+		if (*end == ',' && !*p)
+			goto bad;
 	}
 	prop(d, name, "ay");
 	struct darr a = dbuf_array_begin(d, 1);
@@ -411,7 +452,7 @@ static bool in_cgroup(pid_t pid, const char *rel)
 }
 
 int systemd_create(const struct spec *s, const char *id, char *path, size_t len, char *unit,
-		   size_t ulen, struct husk_err *e)
+		   size_t ulen, unsigned long long *ino, struct husk_err *e)
 {
 	char rel[2048], slice[256], mnt[4096];
 	path[0] = unit[0] = '\0';
@@ -433,12 +474,17 @@ int systemd_create(const struct spec *s, const char *id, char *path, size_t len,
 		goto fail_stop;
 	}
 	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd >= 0)
+	struct stat sb;
+	if (fd >= 0 && fstat(fd, &sb) == 0) {
+		*ino = (unsigned long long)sb.st_ino;
 		return fd;
+	}
 	err_sys(e, "open cgroup %s", path);
+	if (fd >= 0)
+		close(fd);
 fail_stop:
 	systemd_release();
-	systemd_stop(unit, path, &(struct husk_err){0});
+	systemd_stop(unit, path, 0, &(struct husk_err){0});
 fail:
 	systemd_release();
 	path[0] = unit[0] = '\0';
@@ -447,9 +493,25 @@ fail:
 
 /* update: the properties first (systemd would put its own values back on
  * its next reload), then the files, by the caller. */
-int systemd_set(const char *unit, const struct resources *r, struct husk_err *e)
+/* 1: the scope's cgroup is the one recorded (ino 0: the one create just
+ * made, not yet recorded); 0: gone; -1: a cgroup of another unit (path "":
+ * state_load found another unit's cgroup there). */
+static int ours(const char *path, unsigned long long ino)
+{
+	struct stat sb;
+	if (!path[0])
+		return -1;
+	if (stat(path, &sb) < 0)
+		return 0;
+	return !ino || (unsigned long long)sb.st_ino == ino ? 1 : -1;
+}
+
+int systemd_set(const char *unit, const char *path, unsigned long long ino,
+		const struct resources *r, struct husk_err *e)
 {
 	struct dbuf d = {.n = 0};
+	if (ours(path, ino) != 1)
+		return err_set(e, 0, "systemd: %s: the container's scope is gone", unit);
 	dbuf_str(&d, unit);
 	dbuf_u32(&d, 1); /* runtime: not written to /etc */
 	struct darr props = dbuf_array_begin(&d, 8);
@@ -466,14 +528,20 @@ int systemd_set(const char *unit, const struct resources *r, struct husk_err *e)
 /* delete: stop the scope (its processes are gone already: husk killed
  * them), reset it if it failed (a failed unit stays listed), and wait
  * until its cgroup is gone. A scope that is no more is fine. */
-int systemd_stop(const char *unit, const char *path, struct husk_err *e)
+int systemd_stop(const char *unit, const char *path, unsigned long long ino, struct husk_err *e)
 {
 	struct dbuf d = {.n = 0};
+	int mine = ours(path, ino);
+	if (mine < 0) {
+		log_debug("systemd: %s is another unit's now: not stopped", unit);
+		return 0;
+	}
 	dbuf_str(&d, unit);
 	dbuf_str(&d, "replace");
 	if (connect_systemd(e) < 0)
 		return -1;
-	if (run_job("StopUnit", "ss", &d, unit, e) < 0 &&
+	/* gone: only a failed scope of husk's would still be listed */
+	if (mine && run_job("StopUnit", "ss", &d, unit, e) < 0 &&
 	    !strstr(e->msg, "org.freedesktop.systemd1.NoSuchUnit"))
 		return -1;
 	struct dbuf n = {.n = 0};
@@ -487,3 +555,4 @@ int systemd_stop(const char *unit, const char *path, struct husk_err *e)
 			       path);
 	return 0;
 }
+#endif

@@ -4,6 +4,11 @@
  *
  *   lower CG2DIR ROOTFS
  *
+ * bench/burst.sh varies the work (environment; unset = all of it):
+ *   LOWER_DROP   namespaces not to make, any of "net ipc uts pid"
+ *   LOWER_NOCG=1 no cgroup: no mkdir/rmdir, no CLONE_INTO_CGROUP, and
+ *                /sys/fs/cgroup left as sysfs has it
+ *
  * Parent: mkdir a cgroup under CG2DIR, one clone3 with the config's
  * namespaces (mount, uts, ipc, pid, network) straight into that cgroup
  * (CLONE_INTO_CGROUP, as husk does), wait, rmdir the cgroup.
@@ -35,6 +40,7 @@
 #include <unistd.h>
 
 static char cg[4096];
+static uint64_t clone_flags;
 
 static void die(const char *what)
 {
@@ -61,7 +67,7 @@ static void child(const char *rootfs)
 		    {"dev/random", 1, 8}, {"dev/urandom", 1, 9}, {"dev/tty", 5, 0}};
 	const unsigned long ns = MS_NOSUID, nne = MS_NOSUID | MS_NODEV | MS_NOEXEC;
 
-	if (sethostname("runc", 4) < 0)
+	if ((clone_flags & CLONE_NEWUTS) && sethostname("runc", 4) < 0)
 		die("sethostname");
 	mnt(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL);
 	mnt(rootfs, rootfs, NULL, MS_BIND | MS_REC, NULL);
@@ -78,8 +84,10 @@ static void child(const char *rootfs)
 	mnt("sysfs", "sys", "sysfs", nne | MS_RDONLY, NULL);
 	/* the container's own cgroup, read-only (a fresh cgroup2 mount costs
 	 * ~8 ms here: it waits for the cgroup root's set-up) */
-	mnt(cg, "sys/fs/cgroup", NULL, MS_BIND, NULL);
-	mnt(NULL, "sys/fs/cgroup", NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | nne, NULL);
+	if (cg[0]) {
+		mnt(cg, "sys/fs/cgroup", NULL, MS_BIND, NULL);
+		mnt(NULL, "sys/fs/cgroup", NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | nne, NULL);
+	}
 	umask(0);
 	for (size_t i = 0; i < sizeof(devs) / sizeof(devs[0]); i++)
 		if (mknod(devs[i].name, S_IFCHR | 0666, makedev(devs[i].maj, devs[i].min)) < 0)
@@ -143,17 +151,31 @@ int main(int argc, char **argv)
 		dprintf(2, "usage: lower CG2DIR ROOTFS\n");
 		return 2;
 	}
-	snprintf(cg, sizeof(cg), "%s/lower-%d", argv[1], (int)getpid());
-	if (mkdir(cg, 0755) < 0)
-		die(cg);
-	int cgfd = open(cg, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (cgfd < 0)
-		die(cg);
+	const char *drop = getenv("LOWER_DROP"), *nocg = getenv("LOWER_NOCG");
 	struct clone_args ca;
 	memset(&ca, 0, sizeof(ca));
-	ca.flags = CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWPID | CLONE_NEWNET | CLONE_INTO_CGROUP;
+	ca.flags = CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWPID | CLONE_NEWNET;
+	if (drop) {
+		static const struct {
+			const char *name;
+			unsigned long flag;
+		} ns[] = {{"net", CLONE_NEWNET}, {"ipc", CLONE_NEWIPC}, {"uts", CLONE_NEWUTS}, {"pid", CLONE_NEWPID}};
+		for (size_t i = 0; i < sizeof(ns) / sizeof(ns[0]); i++)
+			if (strstr(drop, ns[i].name))
+				ca.flags &= ~(uint64_t)ns[i].flag;
+	}
+	if (!nocg || strcmp(nocg, "1")) {
+		snprintf(cg, sizeof(cg), "%s/lower-%d", argv[1], (int)getpid());
+		if (mkdir(cg, 0755) < 0)
+			die(cg);
+		int cgfd = open(cg, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (cgfd < 0)
+			die(cg);
+		ca.flags |= CLONE_INTO_CGROUP;
+		ca.cgroup = (uint64_t)cgfd;
+	}
 	ca.exit_signal = SIGCHLD;
-	ca.cgroup = (uint64_t)cgfd;
+	clone_flags = ca.flags;
 	long pid = syscall(SYS_clone3, &ca, sizeof(ca));
 	if (pid < 0)
 		die("clone3");
@@ -162,7 +184,7 @@ int main(int argc, char **argv)
 	int st;
 	if (waitpid((pid_t)pid, &st, 0) < 0)
 		die("waitpid");
-	if (rmdir(cg) < 0)
+	if (cg[0] && rmdir(cg) < 0)
 		die("rmdir cgroup");
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }

@@ -51,6 +51,7 @@ skipped() {
 }
 
 suite unit "parser unit tests" build/unit_spec
+suite unit "D-Bus wire code against a private dbus-daemon" build/unit_dbus
 suite host "integration tests on this host" sh test/run.sh
 # As on a kernel before 5.3: no clone3, pidfd, openat2, close_range or
 # mount_setattr (build/nosys hides them); the boards husk is for run those.
@@ -64,7 +65,7 @@ for f in t_mount t_sec; do
 	suite old52 "$f tests as on Linux 5.2-5.11 (no mount_setattr)" \
 		env HUSK=build/husk-oldkernel HUSK_OLD_KERNEL=1 NOSYS_KERNEL=5.2 sh test/run.sh "$f"
 done
-suite fuzz "config parser under libFuzzer (${FUZZTIME:-60} s)" sh test/fuzz.sh "${FUZZTIME:-60}"
+suite fuzz "config parser and D-Bus reader under libFuzzer (${FUZZTIME:-60} s + a third)" sh test/fuzz.sh "${FUZZTIME:-60}"
 suite asan "integration tests against husk-asan (ASan, UBSan, leaks)" sh test/asan.sh
 suite valgrind "lifecycle commands under valgrind" sh test/valgrind.sh
 # `make soak`'s figures on a short run (nothing may grow); its timing figure
