@@ -9,7 +9,8 @@
 #   (init=/lib/systemd/systemd), running clients/systemd.sh: podman in its
 #   default configuration (it picks the systemd cgroup manager) and
 #   ctr run --runc-systemd-cgroup, each container in a transient scope
-#   (test/clients-systemd-init.sh). No checkpoint tests there.
+#   (test/clients-systemd-init.sh); then test/t-systemd.sh (husk's own
+#   --systemd-cgroup cases) by the host suite's runner. No checkpoint tests.
 #   CLIENTS_CACHE=dir     where the Debian disk image is kept (default build/clients)
 #   CLIENTS_MIRROR=url    Debian mirror (default: the first Debian URI in
 #                         /etc/apt/sources.list*, else http://deb.debian.org/debian)
@@ -170,7 +171,13 @@ cp "${VM_HUSK:-husk}" "$P/husk" || die "no husk binary: run make husk"
 cp test/vm-common.sh "$P/" && cp -R test/clients "$P/clients" &&
 	cp -a build/rootfs "$P/rootfs" || exit 1
 if [ -n "$sd" ]; then
-	cp test/clients-systemd-init.sh "$P/" || exit 1
+	# and husk's own systemd cases (test/t-systemd.sh, by the host's runner;
+	# fault_bin from t-faults.sh; build/husk-fault when made, else that case skips).
+	cp test/clients-systemd-init.sh "$P/" && mkdir -p "$P/test" &&
+		cp test/run.sh test/lib.sh test/t-systemd.sh "$P/test/" &&
+		sed -n '/^fault_bin() {/,/^}/p' test/t-faults.sh >"$P/test/t-systemd-faultbin.sh" &&
+		cp build/sockrecv "$P/sockrecv" || exit 1
+	[ ! -x build/husk-fault ] || cp build/husk-fault "$P/husk-fault" || exit 1
 else
 	cp test/clients-init.sh "$P/" || exit 1
 	# The cases of the host suite that need what only this VM has (criu, whose
