@@ -161,11 +161,17 @@ done'
 
 # ---- issue 19: the three ways husk runs (overlay, memfd, read-only) ---------------
 
+# sec_has_overlayfs: this kernel has overlayfs (loaded now if a module).
+sec_has_overlayfs() {
+	grep -qw overlay /proc/filesystems || modprobe -q overlay 2>/dev/null
+	grep -qw overlay /proc/filesystems
+}
+
 # sec_seal_husk MODE: this test's husk, a copy in $TD/bin, run so that it
 # seals itself the MODE way: overlay (a writable filesystem: the default),
 # memfd (build/nosys hides fsopen, as Linux < 5.2 or a seccomp profile that
-# denies the new mount API does), readonly ($TD/bin bound read-only: no seal,
-# as on a board). Sets HUSK (a wrapper when under nosys), HUSK0, SUM0 (the
+# denies the new mount API does; without build/nosys, a kernel without
+# overlayfs), readonly ($TD/bin bound read-only: no seal, as on a board). Sets HUSK (a wrapper when under nosys), HUSK0, SUM0 (the
 # copy's checksum), SEAL_LINE (what --debug says) and SEAL_FS (the
 # filesystem type, hex, that /proc/PID/exe of a husk process is then on).
 sec_seal_husk() {
@@ -179,18 +185,28 @@ sec_seal_husk() {
 	cp "$_real" "$TD/bin/husk"
 	SUM0=$(md5sum <"$TD/bin/husk")
 	HUSK0=$HUSK
+	SEAL_RO=
 	_env=
 	case $1 in
 	overlay)
 		[ -z "$_nosys" ] || [ "${NOSYS_KERNEL:-}" = 5.2 ] || skip "emulating a kernel without fsopen: the memfd case covers it"
+		sec_has_overlayfs || skip "no overlayfs in this kernel: husk takes the memfd copy (the memfd case)"
 		SEAL_LINE="husk runs from a private read-only overlay of its directory" SEAL_FS=794c7630 ;;
 	memfd)
-		_nosys=$(dirname "$ROOTFS")/nosys _env="NOSYS_KERNEL= "
-		[ -x "$_nosys" ] || skip "no build/nosys (test/rootfs.sh builds it)"
-		SEAL_LINE="husk runs from a sealed memfd copy: no overlay (fsopen: Function not implemented)" SEAL_FS=1021994 ;;
+		SEAL_LINE="husk runs from a sealed memfd copy: no overlay (fsopen: Function not implemented)" SEAL_FS=1021994
+		if [ -x "$(dirname "$ROOTFS")/nosys" ]; then
+			_nosys=$(dirname "$ROOTFS")/nosys _env="NOSYS_KERNEL= "
+		elif [ -z "$_nosys" ] && ! sec_has_overlayfs; then
+			SEAL_LINE="husk runs from a sealed memfd copy: no overlay (fsopen: No such device)"
+		else
+			skip "no build/nosys (test/rootfs.sh builds it)"
+		fi ;;
 	readonly)
 		SEAL_FS=$(stat -f -c %t "$TD/bin")
-		mount --bind "$TD/bin" "$TD/bin" && mount -o remount,bind,ro "$TD/bin" || skip "cannot bind $TD/bin read-only"
+		mount --bind "$TD/bin" "$TD/bin" && SEAL_RO=1 && mount -o remount,bind,ro "$TD/bin" || {
+			[ -z "$SEAL_RO" ] || umount "$TD/bin"
+			skip "cannot bind $TD/bin read-only"
+		}
 		SEAL_LINE="husk is on a read-only filesystem: runs as it is, unsealed" ;;
 	esac
 	HUSK=$TD/bin/husk
@@ -208,7 +224,7 @@ sec_seal_said() {
 # sec_seal_end: the copy is intact, and no longer mounted read-only.
 sec_seal_end() {
 	sum=$(md5sum <"$TD/bin/husk")
-	! mountpoint -q "$TD/bin" || umount "$TD/bin" || fail "umount $TD/bin"
+	[ -z "$SEAL_RO" ] || umount "$TD/bin" || fail "umount $TD/bin"
 	expect_eq "$SUM0" "$sum" "the host's husk binary after the attack (log: $log)"
 }
 
