@@ -16,6 +16,12 @@
  * net.ipv6.conf.*.keep_addr_on_down, a device going down loses its IPv6
  * addresses.
  *
+ * A name may be a kernel template ("eth%d"), passed on as runc does: the
+ * kernel gives the device the first free name of that form in the target.
+ * Which one it took is read from the target by the device's index there,
+ * announced in the source by the move's RTM_DELLINK (IFLA_NEW_IFINDEX, Linux
+ * 4.16; before that the index is kept, as it is whenever it is free).
+ *
  * A socket belongs to the namespace it was made in: husk enters the
  * container's network namespace for the one socket() call and returns to
  * its own at once (husk is single-threaded; setns is per thread). */
@@ -145,13 +151,15 @@ static void on_link(struct nlmsghdr *m, void *arg)
 			         (char *)RTA_DATA(a));
 }
 
-/* The device called name: its index (RTM_GETLINK by IFLA_IFNAME). */
-static int link_get(int sock, const char *name, struct link *l)
+/* The device called name (RTM_GETLINK by IFLA_IFNAME), or at index when
+ * name is NULL: its index and name. */
+static int link_get(int sock, const char *name, int index, struct link *l)
 {
 	struct req r;
-	struct ifinfomsg ifi = {.ifi_family = AF_UNSPEC};
+	struct ifinfomsg ifi = {.ifi_family = AF_UNSPEC, .ifi_index = index};
 	req_init(&r, RTM_GETLINK, NLM_F_ACK, &ifi, sizeof(ifi));
-	put_attr(&r, IFLA_IFNAME, name, strlen(name) + 1);
+	if (name)
+		put_attr(&r, IFLA_IFNAME, name, strlen(name) + 1);
 	l->index = 0;
 	if (talk(sock, &r, on_link, l) < 0)
 		return -1;
@@ -261,12 +269,14 @@ static int check(int src, int dst, const char *from, const char *to, const char 
                  struct link *l, struct husk_err *e)
 {
 	struct link taken;
-	if (link_get(src, from, l) < 0)
+	if (link_get(src, from, 0, l) < 0)
 		return errno == ENODEV ? err_set(e, 0, "no such device")
 		                       : err_sys(e, "find the device");
 	/* A name taken in the target: the kernel would move the device under
 	 * its old name and only then fail the rename (Linux 6.18). */
-	if (link_get(dst, to, &taken) == 0)
+	if (strchr(to, '%'))
+		return 0; /* a template: the kernel picks a free name */
+	if (link_get(dst, to, 0, &taken) == 0)
 		return err_set(e, 0, "\"%s\" already exists in %s", to, where);
 	if (errno != ENODEV)
 		return err_sys(e, "look for %s in %s", to, where);
@@ -279,22 +289,40 @@ static int move(int src, int nsfd, int dst, const char *from, const char *to, co
                 bool up, struct husk_err *e)
 {
 	struct link l, moved;
+	struct sockaddr_nl sa = {.nl_family = AF_NETLINK, .nl_groups = RTMGRP_LINK};
+	AUTO_FD mon = nl_socket(); /* hears the move's RTM_DELLINK */
+	if (mon < 0 || bind(mon, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		return err_sys(e, "netlink socket");
 	if (check(src, dst, from, to, where, &l, e) < 0)
 		return -1;
 	if (addrs_get(src, &l) < 0)
 		return err_sys(e, "read the addresses of %s", from);
 	if (link_set(src, l.index, nsfd, to, false) < 0)
 		return err_sys(e, "move %s as %s", from, to);
-	if (link_get(dst, to, &moved) < 0)
+	int index = l.index;
+	char buf[8192] __attribute__((aligned(NLMSG_ALIGNTO)));
+	for (ssize_t n; (n = recv(mon, buf, sizeof(buf), MSG_DONTWAIT)) > 0;) {
+		size_t left = (size_t)n;
+		for (struct nlmsghdr *m = (struct nlmsghdr *)buf; NLMSG_OK(m, left);
+		     m = NLMSG_NEXT(m, left)) {
+			const struct ifinfomsg *ifi = NLMSG_DATA(m);
+			int len = (int)IFLA_PAYLOAD(m);
+			for (struct rtattr *a = IFLA_RTA(ifi);
+			     m->nlmsg_type == RTM_DELLINK && ifi->ifi_index == l.index && RTA_OK(a, len);
+			     a = RTA_NEXT(a, len))
+				if (a->rta_type == IFLA_NEW_IFINDEX && RTA_PAYLOAD(a) == sizeof(index))
+					memcpy(&index, RTA_DATA(a), sizeof(index));
+		}
+	}
+	if (link_get(dst, NULL, index, &moved) < 0)
 		return err_sys(e, "find %s once moved", to);
 	for (size_t i = 0; i < l.n_addrs; i++) {
-		char buf[64];
 		if (addr_add(dst, moved.index, &l.addrs[i]) < 0)
-			return err_sys(e, "add %s to %s", inet_text(&l.addrs[i], buf, sizeof(buf)),
-			               to);
+			return err_sys(e, "add %s to %s", inet_text(&l.addrs[i], buf, 64), moved.name);
 	}
 	if (up && link_set(dst, moved.index, -1, NULL, true) < 0)
-		return err_sys(e, "set %s up", to);
+		return err_sys(e, "set %s up", moved.name);
+	log_debug("linux.netDevices: %s moved into %s as %s", from, where, moved.name);
 	return 0;
 }
 
@@ -323,7 +351,7 @@ int netdev_check(const struct spec *s, struct husk_err *e)
 		return err_sys(e, "netlink socket");
 	for (size_t i = 0; i < l->n_net_devices; i++) {
 		struct link k;
-		if (link_get(sock, l->net_devices[i].host_name, &k) < 0) {
+		if (link_get(sock, l->net_devices[i].host_name, 0, &k) < 0) {
 			if (errno == ENODEV)
 				err_set(e, 0, "no such device in husk's network namespace");
 			else
@@ -357,8 +385,6 @@ int netdev_move_in(const struct spec *s, int proc, int nsfd, struct husk_err *e)
 		const struct net_device *d = &s->linux.net_devices[i];
 		if (move(src, nsfd, dst, d->host_name, netdev_name(d), where, true, e) < 0)
 			return wrap(d, e);
-		log_debug("linux.netDevices: %s moved into the container as %s", d->host_name,
-		          netdev_name(d));
 	}
 	return 0;
 }
