@@ -19,8 +19,8 @@
  * A name may be a kernel template ("eth%d"), passed on as runc does: the
  * kernel gives the device the first free name of that form in the target.
  * Which one it took is read from the target by the device's index there,
- * announced in the source by the move's RTM_DELLINK (IFLA_NEW_IFINDEX, Linux
- * 4.16; before that the index is kept, as it is whenever it is free).
+ * which the move's RTM_DELLINK notice in the source gives (IFLA_NEW_IFINDEX,
+ * Linux 4.16; before, the index is kept, as it is whenever it is free).
  *
  * A socket belongs to the namespace it was made in: husk enters the
  * container's network namespace for the one socket() call and returns to
@@ -105,8 +105,8 @@ static int talk(int sock, struct req *r, void (*fn)(struct nlmsghdr *, void *), 
 		size_t left = (size_t)n;
 		for (struct nlmsghdr *m = (struct nlmsghdr *)buf; NLMSG_OK(m, left);
 		     m = NLMSG_NEXT(m, left)) {
-			if (m->nlmsg_seq != r->h.nlmsg_seq)
-				continue;
+			if (m->nlmsg_seq != r->h.nlmsg_seq && m->nlmsg_type != RTM_DELLINK)
+				continue; /* a move's RTM_DELLINK is a notice: seq 0 */
 			if (m->nlmsg_type == NLMSG_DONE)
 				return 0;
 			if (m->nlmsg_type == NLMSG_ERROR) {
@@ -141,7 +141,7 @@ static void on_link(struct nlmsghdr *m, void *arg)
 {
 	struct link *l = arg;
 	const struct ifinfomsg *ifi = NLMSG_DATA(m);
-	if (m->nlmsg_type != RTM_NEWLINK)
+	if (m->nlmsg_type == RTM_DELLINK ? ifi->ifi_index != l->index : m->nlmsg_type != RTM_NEWLINK)
 		return;
 	l->index = ifi->ifi_index;
 	int len = (int)IFLA_PAYLOAD(m);
@@ -149,6 +149,8 @@ static void on_link(struct nlmsghdr *m, void *arg)
 		if (a->rta_type == IFLA_IFNAME)
 			snprintf(l->name, sizeof(l->name), "%.*s", (int)RTA_PAYLOAD(a),
 			         (char *)RTA_DATA(a));
+		else if (a->rta_type == IFLA_NEW_IFINDEX && RTA_PAYLOAD(a) == sizeof(l->index))
+			memcpy(&l->index, RTA_DATA(a), sizeof(l->index)); /* moved: its index there */
 }
 
 /* The device called name (RTM_GETLINK by IFLA_IFNAME), or at index when
@@ -236,9 +238,9 @@ static int addr_add(int sock, int index, const struct addr *ad)
 	return talk(sock, &r, NULL, NULL);
 }
 
-/* RTM_NEWLINK on an existing device: a new namespace and name (nsfd >= 0),
- * or its up/down flag. */
-static int link_set(int sock, int index, int nsfd, const char *name, bool up)
+/* RTM_NEWLINK on an existing device: a new namespace and name (nsfd >= 0;
+ * l, when given, gets its index there), or its up/down flag. */
+static int link_set(int sock, int index, int nsfd, const char *name, bool up, struct link *l)
 {
 	struct req r;
 	struct ifinfomsg ifi = {.ifi_family = AF_UNSPEC, .ifi_index = index};
@@ -252,7 +254,7 @@ static int link_set(int sock, int index, int nsfd, const char *name, bool up)
 		put_attr(&r, IFLA_NET_NS_FD, &fd, sizeof(fd));
 		put_attr(&r, IFLA_IFNAME, name, strlen(name) + 1);
 	}
-	return talk(sock, &r, NULL, NULL);
+	return talk(sock, &r, l ? on_link : NULL, l);
 }
 
 static const char *inet_text(const struct addr *ad, char *buf, size_t len)
@@ -289,38 +291,20 @@ static int move(int src, int nsfd, int dst, const char *from, const char *to, co
                 bool up, struct husk_err *e)
 {
 	struct link l, moved;
-	struct sockaddr_nl sa = {.nl_family = AF_NETLINK, .nl_groups = RTMGRP_LINK};
-	AUTO_FD mon = nl_socket(); /* hears the move's RTM_DELLINK */
-	if (mon < 0 || bind(mon, (struct sockaddr *)&sa, sizeof(sa)) < 0)
-		return err_sys(e, "netlink socket");
 	if (check(src, dst, from, to, where, &l, e) < 0)
 		return -1;
 	if (addrs_get(src, &l) < 0)
 		return err_sys(e, "read the addresses of %s", from);
-	if (link_set(src, l.index, nsfd, to, false) < 0)
+	if (link_set(src, l.index, nsfd, to, false, &l) < 0)
 		return err_sys(e, "move %s as %s", from, to);
-	int index = l.index;
-	char buf[8192] __attribute__((aligned(NLMSG_ALIGNTO)));
-	for (ssize_t n; (n = recv(mon, buf, sizeof(buf), MSG_DONTWAIT)) > 0;) {
-		size_t left = (size_t)n;
-		for (struct nlmsghdr *m = (struct nlmsghdr *)buf; NLMSG_OK(m, left);
-		     m = NLMSG_NEXT(m, left)) {
-			const struct ifinfomsg *ifi = NLMSG_DATA(m);
-			int len = (int)IFLA_PAYLOAD(m);
-			for (struct rtattr *a = IFLA_RTA(ifi);
-			     m->nlmsg_type == RTM_DELLINK && ifi->ifi_index == l.index && RTA_OK(a, len);
-			     a = RTA_NEXT(a, len))
-				if (a->rta_type == IFLA_NEW_IFINDEX && RTA_PAYLOAD(a) == sizeof(index))
-					memcpy(&index, RTA_DATA(a), sizeof(index));
-		}
-	}
-	if (link_get(dst, NULL, index, &moved) < 0)
+	char buf[64];
+	if (link_get(dst, NULL, l.index, &moved) < 0)
 		return err_sys(e, "find %s once moved", to);
 	for (size_t i = 0; i < l.n_addrs; i++) {
 		if (addr_add(dst, moved.index, &l.addrs[i]) < 0)
-			return err_sys(e, "add %s to %s", inet_text(&l.addrs[i], buf, 64), moved.name);
+			return err_sys(e, "add %s to %s", inet_text(&l.addrs[i], buf, sizeof(buf)), moved.name);
 	}
-	if (up && link_set(dst, moved.index, -1, NULL, true) < 0)
+	if (up && link_set(dst, moved.index, -1, NULL, true, NULL) < 0)
 		return err_sys(e, "set %s up", moved.name);
 	log_debug("linux.netDevices: %s moved into %s as %s", from, where, moved.name);
 	return 0;
@@ -368,7 +352,9 @@ int netdev_move_in(const struct spec *s, int proc, int nsfd, struct husk_err *e)
 	AUTO_FD src = nl_socket();
 	if (self < 0)
 		return -1;
-	if (src < 0)
+	/* src hears the moves' RTM_DELLINK notices: the index in the target */
+	struct sockaddr_nl sa = {.nl_family = AF_NETLINK, .nl_groups = RTMGRP_LINK};
+	if (src < 0 || bind(src, (struct sockaddr *)&sa, sizeof(sa)) < 0)
 		return err_sys(e, "netlink socket");
 	AUTO_FD dst = socket_in(nsfd, self, e);
 	if (dst < 0)

@@ -1222,10 +1222,10 @@ static int check_ifname(struct walk *w, const char *name, bool tmpl)
 	if (!strcmp(name, ".") || !strcmp(name, ".."))
 		return json_fail(w, "\"%s\": not a valid interface name", name);
 	for (const char *p = name; *p; p++) {
-		if (*p == '/' || *p == ':' || *p == ' ' || (*p >= '\t' && *p <= '\r'))
-			return json_fail(w, "\"%s\": not a valid interface name (no /, : or blank)", name);
-		if (*p == '%' && (!tmpl || p[1] != 'd' || strchr(p + 1, '%')))
-			return json_fail(w, "\"%s\": %%, only in a template of name: one %%d", name);
+		if (*p == '/' || *p == ':' || *p == ' ' || (*p >= '\t' && *p <= '\r') ||
+		    (*p == '%' && (!tmpl || p[1] != 'd' || strchr(p + 1, '%'))))
+			return json_fail(w, "\"%s\": not a valid interface name (no /, : or blank; "
+			                    "%% only in name, as one %%d)", name);
 	}
 	return 0;
 }

@@ -304,3 +304,93 @@ t_checkpoint_with_exec() {
 	expect_ok h delete -f "$ID"
 	assert_clean "$ID"
 }
+
+# restore_hooks: a hook of each kind. Those of the host run hook.sh: each
+# appends "KIND PID STATUS CGROUP" to $TD/hooks (PID and STATUS from the
+# state on its stdin, CGROUP that pid's, read while the hook runs) and fails
+# (exit 3) when $TD/hooks.fail-KIND exists. startContainer runs in the
+# container (its path resolves there): it appends to the container's /tmp/sc.
+restore_hooks() {
+	cat >"$TD/hook.sh" <<'HOOK'
+s=$(cat)
+p=$(printf '%s' "$s" | sed -n 's/.*"pid": *\([0-9]*\).*/\1/p')
+st=$(printf '%s' "$s" | sed -n 's/.*"status": *"\([a-z]*\)".*/\1/p')
+echo "$1 $p $st $(cat /proc/$p/cgroup 2>/dev/null | head -n 1)" >>"$2"
+[ ! -e "$2.fail-$1" ] || exit 3
+HOOK
+	_hk=
+	for _k in prestart createRuntime createContainer poststart poststop; do
+		_hk="$_hk, \"$_k\": [$(hook /bin/sh sh "$TD/hook.sh" "$_k" "$TD/hooks")]"
+	done
+	C_TOP="\"hooks\": {\"startContainer\": [$(hook /bin/sh sh -c 'echo started >>/tmp/sc')]$_hk},"
+}
+
+# kinds FILE: the first words of FILE's lines, on one line.
+kinds() {
+	awk '{ printf "%s%s", (NR > 1 ? " " : ""), $1 }' "$1"
+}
+
+# Restore runs the prestart and createRuntime hooks, in that order, as runc
+# does (at criu's setup-namespaces), and no createContainer, startContainer
+# or poststart: each gets the restored init's pid, alive then and already
+# in the container's cgroup, with the status "creating" (runc says
+# "stopped": its restore has no init yet when it asks).
+t_checkpoint_restore_hooks() {
+	criu_works
+	restore_hooks
+	counter
+	h run -d -b "$B" "$ID" </dev/null >"$TD/c1" 2>"$TD/e1" || fail "run: $(cat "$TD/e1")"
+	wait_count "$TD/c1" 3
+	expect_eq "prestart createRuntime createContainer poststart" "$(kinds "$TD/hooks")" \
+		"the host's hooks at run (they work)"
+	expect_ok h exec "$ID" cat /tmp/sc
+	expect_eq started "$(cat "$TD/out")" "the startContainer hook at run"
+	expect_ok h checkpoint --image-path "$TD/img" "$ID"
+	expect_eq poststop "$(sed -n 5p "$TD/hooks" | cut -d' ' -f1)" "the hook at checkpoint"
+	rm "$TD/hooks"
+	h restore -d -b "$B" --image-path "$TD/img" "$ID" </dev/null >>"$TD/c1" 2>>"$TD/e1" ||
+		fail "restore: $(cat "$TD/e1")"
+	n=$(tail -n 1 "$TD/c1")
+	wait_count "$TD/c1" $((n + 3))
+	consecutive "$TD/c1"
+	expect_eq "prestart createRuntime" "$(kinds "$TD/hooks" 2>&1)" "the hooks at restore"
+	pid=$(st "$ID" pid)
+	cg=$(head -n 1 "/proc/$pid/cgroup")
+	case $cg in *"$ID"*) ;; *) fail "the restored init's cgroup: $cg" ;; esac
+	while read -r k p s c; do
+		expect_eq "$pid creating $cg" "$p $s $c" "$k hook's pid, status and its cgroup"
+	done <"$TD/hooks"
+	expect_ok h exec "$ID" cat /tmp/sc
+	expect_eq started "$(cat "$TD/out")" "startContainer hooks (one, at run)"
+	expect_ok h delete -f "$ID"
+	expect_eq "prestart createRuntime poststop" "$(kinds "$TD/hooks")" "the hooks after delete"
+	assert_clean "$ID"
+}
+
+# A failing createRuntime hook fails the restore (criu kills what it
+# restored) in one line naming it, and leaves nothing; a prestart hook ran
+# first. The images are intact: the next restore counts on.
+t_checkpoint_restore_hook_fails() {
+	criu_works
+	restore_hooks
+	counter
+	h run -d -b "$B" "$ID" </dev/null >"$TD/c1" 2>"$TD/e1" || fail "run: $(cat "$TD/e1")"
+	wait_count "$TD/c1" 3
+	expect_ok h checkpoint --image-path "$TD/img" "$ID"
+	n=$(tail -n 1 "$TD/c1")
+	rm "$TD/hooks"
+	touch "$TD/hooks.fail-createRuntime"
+	expect_fail "restore: createRuntime hook /bin/sh: exited with status 3" \
+		h restore -d -b "$B" --image-path "$TD/img" "$ID"
+	expect_eq "prestart createRuntime" "$(kinds "$TD/hooks")" "the hooks that ran"
+	[ ! -e "$ROOT/$ID" ] || fail "a state dir is left"
+	assert_clean "$ID"
+	rm "$TD/hooks.fail-createRuntime" "$TD/hooks"
+	h restore -d -b "$B" --image-path "$TD/img" "$ID" </dev/null >>"$TD/c1" 2>>"$TD/e1" ||
+		fail "restore: $(cat "$TD/e1")"
+	wait_count "$TD/c1" $((n + 3))
+	consecutive "$TD/c1"
+	expect_eq "prestart createRuntime" "$(kinds "$TD/hooks")" "the hooks at the second restore"
+	expect_ok h delete -f "$ID"
+	assert_clean "$ID"
+}

@@ -216,7 +216,7 @@ t_netdev_bad_names() {
 		'"v%d": {}'; do
 		C_LINUX="\"netDevices\": {$bad},"
 		mkbundle
-		expect_fail ': %, only in a template of name: one %d' h run -b "$B" "$ID"
+		expect_fail '": not a valid interface name (no /, : or blank; % only in name, as one %d)' h run -b "$B" "$ID"
 	done
 	C_LINUX='"netDevices": {"v0": {"name": "eth1"}, "v1": {"name": "eth1"}},'
 	mkbundle
