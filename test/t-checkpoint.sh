@@ -101,6 +101,76 @@ t_checkpoint_restore_bad_image() {
 	assert_clean "$ID"
 }
 
+# fake_criu: $TD/criu, a stand-in for `criu restore` that does what husk
+# relies on criu for around the hooks: it starts a "restored init" (a
+# sleep, in the cgroup husk started it in), runs the --action-script as
+# criu 3.17 does (by its path, no argument, stdin closed, with
+# CRTOOLS_SCRIPT_ACTION and CRTOOLS_INIT_PID) for pre-restore,
+# setup-namespaces and post-restore, fails as criu does when the script
+# fails (killing what it restored), else writes --pidfile. Its argv goes
+# to $TD/criu.args. The real criu runs these cases in the clients VM.
+fake_criu() {
+	cat >"$TD/criu" <<FAKE
+#!/bin/sh
+echo "\$*" >"$TD/criu.args"
+for a; do
+	case \$a in
+	--action-script=*) s=\${a#*=} ;;
+	--pidfile=*) pf=\${a#*=} ;;
+	--log-file=*) log=\${a#*=} ;;
+	esac
+done
+sleep 1000 14>&- </dev/null >/dev/null 2>&1 &
+p=\$!
+for act in pre-restore setup-namespaces post-restore; do
+	[ -z "\$s" ] || CRTOOLS_SCRIPT_ACTION=\$act CRTOOLS_INIT_PID=\$p "\$s" 14>&- <&- || {
+		kill -9 \$p
+		echo "Error (fake): the \$act script failed" >"\$log"
+		exit 1
+	}
+done
+echo \$p >"\$pf"
+FAKE
+	chmod +x "$TD/criu"
+	mkdir -p "$TD/img"
+	echo junk >"$TD/img/inventory.img"
+	printf '["/dev/null","/dev/null","/dev/null"]\n' >"$TD/img/descriptors.json"
+}
+
+# The hooks' plumbing on any host, with fake_criu: restore runs prestart
+# then createRuntime with the "restored" pid, alive and in the container's
+# cgroup then; a failing createRuntime hook fails the restore in one line
+# naming it, leaving nothing; without those hooks criu gets no script.
+t_checkpoint_restore_hooks_plumbing() {
+	restore_hooks
+	fake_criu
+	args sleep 100
+	mkbundle
+	expect_ok h --criu "$TD/criu" restore -d -b "$B" --image-path "$TD/img" "$ID"
+	expect_eq "prestart createRuntime" "$(kinds "$TD/hooks" 2>&1)" "the hooks at restore"
+	pid=$(st "$ID" pid)
+	cg=$(grep "^0::" "/proc/$pid/cgroup")
+	case $cg in *"$ID"*) ;; *) fail "the restored init's cgroup: $cg" ;; esac
+	while read -r k p s c; do
+		expect_eq "$pid creating $cg" "$p $s $c" "$k hook's pid, status and its cgroup"
+	done <"$TD/hooks"
+	expect_ok h delete -f "$ID"
+	expect_eq "prestart createRuntime poststop" "$(kinds "$TD/hooks")" "the hooks after delete"
+	assert_clean "$ID"
+	rm "$TD/hooks"
+	touch "$TD/hooks.fail-createRuntime"
+	expect_fail "restore: createRuntime hook /bin/sh: exited with status 3" \
+		h --criu "$TD/criu" restore -d -b "$B" --image-path "$TD/img" "$ID"
+	expect_eq "prestart createRuntime" "$(kinds "$TD/hooks")" "the hooks that ran"
+	assert_clean "$ID"
+	C_TOP=
+	mkbundle
+	expect_ok h --criu "$TD/criu" restore -d -b "$B" --image-path "$TD/img" "$ID"
+	expect_no_match 'action-script' "$(cat "$TD/criu.args")" "criu's arguments without hooks"
+	expect_ok h delete -f "$ID"
+	assert_clean "$ID"
+}
+
 # ---- with criu (the clients VM) --------------------------------------------------
 
 # through_pipe OUT CMD...: CMD in the background with stdin /dev/null,
@@ -315,7 +385,7 @@ restore_hooks() {
 s=$(cat)
 p=$(printf '%s' "$s" | sed -n 's/.*"pid": *\([0-9]*\).*/\1/p')
 st=$(printf '%s' "$s" | sed -n 's/.*"status": *"\([a-z]*\)".*/\1/p')
-echo "$1 $p $st $(cat /proc/$p/cgroup 2>/dev/null | head -n 1)" >>"$2"
+echo "$1 $p $st $(grep "^0::" /proc/$p/cgroup 2>/dev/null)" >>"$2"
 [ ! -e "$2.fail-$1" ] || exit 3
 HOOK
 	_hk=
@@ -355,7 +425,7 @@ t_checkpoint_restore_hooks() {
 	consecutive "$TD/c1"
 	expect_eq "prestart createRuntime" "$(kinds "$TD/hooks" 2>&1)" "the hooks at restore"
 	pid=$(st "$ID" pid)
-	cg=$(head -n 1 "/proc/$pid/cgroup")
+	cg=$(grep "^0::" "/proc/$pid/cgroup")
 	case $cg in *"$ID"*) ;; *) fail "the restored init's cgroup: $cg" ;; esac
 	while read -r k p s c; do
 		expect_eq "$pid creating $cg" "$p $s $c" "$k hook's pid, status and its cgroup"
