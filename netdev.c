@@ -141,7 +141,8 @@ static void on_link(struct nlmsghdr *m, void *arg)
 {
 	struct link *l = arg;
 	const struct ifinfomsg *ifi = NLMSG_DATA(m);
-	if (m->nlmsg_type == RTM_DELLINK ? ifi->ifi_index != l->index : m->nlmsg_type != RTM_NEWLINK)
+	if (m->nlmsg_type == RTM_DELLINK ? ifi->ifi_index != l->index
+	                                 : m->nlmsg_type != RTM_NEWLINK)
 		return;
 	l->index = ifi->ifi_index;
 	int len = (int)IFLA_PAYLOAD(m);
@@ -150,7 +151,8 @@ static void on_link(struct nlmsghdr *m, void *arg)
 			snprintf(l->name, sizeof(l->name), "%.*s", (int)RTA_PAYLOAD(a),
 			         (char *)RTA_DATA(a));
 		else if (a->rta_type == IFLA_NEW_IFINDEX && RTA_PAYLOAD(a) == sizeof(l->index))
-			memcpy(&l->index, RTA_DATA(a), sizeof(l->index)); /* moved: its index there */
+			memcpy(&l->index, RTA_DATA(a),
+			       sizeof(l->index)); /* moved: its index there */
 }
 
 /* The device called name (RTM_GETLINK by IFLA_IFNAME), or at index when
@@ -302,7 +304,8 @@ static int move(int src, int nsfd, int dst, const char *from, const char *to, co
 		return err_sys(e, "find %s once moved", to);
 	for (size_t i = 0; i < l.n_addrs; i++) {
 		if (addr_add(dst, moved.index, &l.addrs[i]) < 0)
-			return err_sys(e, "add %s to %s", inet_text(&l.addrs[i], buf, sizeof(buf)), moved.name);
+			return err_sys(e, "add %s to %s", inet_text(&l.addrs[i], buf, sizeof(buf)),
+			               moved.name);
 	}
 	if (up && link_set(dst, moved.index, -1, NULL, true, NULL) < 0)
 		return err_sys(e, "set %s up", moved.name);

@@ -1211,10 +1211,8 @@ static int f_intel_rdt(struct walk *w, int t, void *dst)
 }
 
 /* A name the kernel takes for an interface (dev_valid_name): 1 to
- * IFNAMSIZ-1 bytes, not "." or "..", no '/', ':' or blank. A "%d" template
- * (config-linux.md lets the kernel pick the number) is not supported yet:
- * husk finds the device again by its name. */
-/* tmpl: "name" may be a kernel template (one %d: the first free number). */
+ * IFNAMSIZ-1 bytes, not "." or "..", no '/', ':' or blank. With tmpl, a
+ * template too: one %d, the first free number there (config-linux.md). */
 static int check_ifname(struct walk *w, const char *name, bool tmpl)
 {
 	if (!*name || strlen(name) >= IFNAMSIZ)
