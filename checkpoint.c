@@ -28,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -105,12 +106,17 @@ static void first_error(const char *log, char *out, size_t len)
 		fclose(f);
 }
 
+struct restored;
+static int hooks_serve(struct restored *r, struct husk_err *e);
+static int hook_fd(const struct restored *r);
+
 /* Run criu and wait for it. Its stdio is /dev/null: husk's own fds 0-2
  * (the restored stdio) are passed as fds 10-12, the new pty's peer as 13,
+ * the write end of restore's hook pipe as 14 (hr: hooks to run meanwhile),
  * and the child enters cgroup_fd first (restore: criu forks the restored
  * tasks from itself, so they are born in the container's cgroup). */
 static int run_criu(const char *criu, struct cmdline *c, int cgroup_fd, int tty, const char *log,
-		    const char *what, struct husk_err *e)
+		    const char *what, struct restored *hr, struct husk_err *e)
 {
 	if (c->over)
 		return err_set(e, E2BIG, "%s: criu's command line", what);
@@ -123,10 +129,10 @@ static int run_criu(const char *criu, struct cmdline *c, int cgroup_fd, int tty,
 		if (cgroup_fd >= 0 && cgroup_enter(cgroup_fd, getpid(), &ce) < 0)
 			_exit(125);
 		/* Through copies at 20 and up: a source may sit on a target. */
-		int src[4] = {0, 1, 2, tty}, tmp[4];
-		for (int i = 0; i < 4; i++)
+		int src[5] = {0, 1, 2, tty, hr ? hook_fd(hr) : -1}, tmp[5];
+		for (int i = 0; i < 5; i++)
 			tmp[i] = src[i] < 0 ? -1 : fcntl(src[i], F_DUPFD, 20);
-		for (int i = 0; i < 4; i++)
+		for (int i = 0; i < 5; i++)
 			if (tmp[i] >= 0 && dup2(tmp[i], 10 + i) < 0)
 				_exit(125);
 		int null = open("/dev/null", O_RDWR);
@@ -135,12 +141,14 @@ static int run_criu(const char *criu, struct cmdline *c, int cgroup_fd, int tty,
 		execv(criu, c->v);
 		_exit(127);
 	}
-	int status;
+	int status, hooks = hr ? hooks_serve(hr, e) : 0;
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR)
 			return err_sys(e, "%s: wait for criu", what);
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
 		return 0;
+	if (hooks < 0)
+		return -1; /* a hook failed: e says which */
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
 		return err_set(e, 0, "%s: cannot run %s", what, criu);
 	char why[200];
@@ -375,7 +383,7 @@ int checkpoint_run(const struct cr_opts *o, const char *id, struct husk_err *e)
 			add(&c, "--external=%s", keys[fd]);
 	if (!o->pre_dump && write_descriptors(images, keys, e) < 0)
 		goto out;
-	if (run_criu(criu, &c, -1, -1, log, "checkpoint", e) < 0)
+	if (run_criu(criu, &c, -1, -1, log, "checkpoint", NULL, e) < 0)
 		goto out;
 	if (!o->leave_running && !o->pre_dump && forget(rootfd, dirfd, &st, e) < 0) {
 		err_wrap(e, "checkpoint: saved in %s, but deleting the container: ", images);
@@ -415,8 +423,70 @@ struct restored {
 	struct state st;
 	char images[4096], work[4096], log[8300], pidfile[4200], pts[64];
 	char keys[3][256];
-	int rootfd, dirfd, cgroup_fd, console, master, slave;
+	int rootfd, dirfd, cgroup_fd, console, master, slave, script, hook_fds[3], mntns;
 };
+
+/* ---- restore's hooks --------------------------------------------------------- */
+
+/* runc runs the prestart and createRuntime hooks (and no others) when criu
+ * says "setup-namespaces": the restored init exists in its namespaces and
+ * runs nothing yet; the state they get has its pid. On criu's command line
+ * only an --action-script hears it, run with fds 0-2 alone and no
+ * argument: husk gives it this script in a memfd (/run may be noexec), as
+ * /proc/PID/fd/N (so $0's dir is husk's fds). It writes CRTOOLS_INIT_PID
+ * into a pipe of husk's and
+ * fails, failing the restore, unless husk, which runs the hooks meanwhile,
+ * answers 0 on another. criu holds the first pipe's only write end (fd 14,
+ * closed in what it restores and in the script), so husk sees EOF there
+ * if criu ends without asking. */
+static const char hook_script[] = "#!/bin/sh\n[ $CRTOOLS_SCRIPT_ACTION != setup-namespaces ]||"
+				  "{ cd ${0%%/*}&&echo $CRTOOLS_INIT_PID>%d&&read r<%d&&[ $r = 0 ];}\n";
+
+/* hook_fds: the pid's pipe (read end, write end for criu), the answer's
+ * write end. */
+static int hook_fd(const struct restored *r)
+{
+	return r->hook_fds[1];
+}
+
+static int hooks_start(struct restored *r, struct husk_err *e)
+{
+	const struct hooks *h = r->c.spec.hooks;
+	int p[2], n;
+	char text[200];
+	if (!h[HOOK_PRESTART].n && !h[HOOK_CREATE_RUNTIME].n)
+		return 0;
+	r->script = memfd_create("husk-restore-hooks", MFD_CLOEXEC);
+	if (r->script < 0 || pipe2(r->hook_fds, O_CLOEXEC) < 0 || pipe2(p, O_CLOEXEC) < 0 ||
+	    (n = snprintf(text, sizeof(text), hook_script, r->hook_fds[0], p[1])) < 0 ||
+	    write(r->script, text, (size_t)n) != n ||
+	    (r->mntns = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC)) < 0)
+		return err_sys(e, "restore: the hooks");
+	close(p[0]); /* the script opens the pipe afresh */
+	r->hook_fds[2] = p[1];
+	return 0;
+}
+
+/* While criu runs: its question, the hooks in husk's own mount namespace,
+ * the answer. -1 when a hook failed (e says which). */
+static int hooks_serve(struct restored *r, struct husk_err *e)
+{
+	char buf[32] = "";
+	close(r->hook_fds[1]);
+	r->hook_fds[1] = -1;
+	if (read(r->hook_fds[0], buf, sizeof(buf) - 1) <= 0)
+		return 0; /* criu ended first */
+	r->st.pid = (pid_t)strtol(buf, NULL, 10);
+	AUTO_FREE char *js = state_json(&r->st, false, "");
+	int rc = !js || setns(r->mntns, CLONE_NEWNS) < 0 ? err_sys(e, "restore: the hooks") : 0;
+	for (int k = HOOK_PRESTART; k <= HOOK_CREATE_RUNTIME && rc == 0; k++)
+		if (hooks_run(r->c.spec.hooks, k, js, e) < 0)
+			rc = err_wrap(e, "restore: ");
+	r->st.pid = 0;
+	ssize_t w = write(r->hook_fds[2], rc < 0 ? "1\n" : "0\n", 2); /* else criu fails */
+	(void)w;
+	return rc;
+}
 
 /* The pty whose peer replaces the checkpointed one; its master goes to
  * --console-socket, as at create. */
@@ -509,7 +579,8 @@ static int restore_prepare(struct restored *r, const char *id, struct husk_err *
 	    (r->cgroup_fd >= 0 && res->n_devices &&
 	     devices_attach(r->cgroup_fd, r->st.cgroup, res->devices, res->n_devices, e) < 0))
 		return err_wrap(e, "config.json: ");
-	if (state_write(r->dirfd, &r->st, e) < 0 || save_config(r->dirfd, &r->c, e) < 0)
+	if (state_write(r->dirfd, &r->st, e) < 0 || save_config(r->dirfd, &r->c, e) < 0 ||
+	    hooks_start(r, e) < 0)
 		return -1;
 	snprintf(r->pidfile, sizeof(r->pidfile), "%s/%s/criu.pid", opt_root, id);
 	if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_SLAVE | MS_REC, NULL) < 0)
@@ -532,7 +603,10 @@ static int restore_run_criu(struct restored *r, const struct cr_opts *o, const c
 	if (o->work_path && mkdir(r->work, 0700) < 0 && errno != EEXIST)
 		return err_sys(e, "restore: mkdir %s", r->work);
 	restore_args(&c, o, r);
-	if (run_criu(criu, &c, r->cgroup_fd, r->slave, r->log, "restore", e) < 0)
+	if (r->script >= 0)
+		add(&c, "--action-script=/proc/%d/fd/%d", (int)getpid(), r->script);
+	if (run_criu(criu, &c, r->cgroup_fd, r->slave, r->log, "restore", r->script >= 0 ? r : NULL,
+		     e) < 0)
 		return -1;
 	size_t len;
 	AUTO_FREE char *pid = read_file_at(r->dirfd, "criu.pid", 64, &len, e);
@@ -554,7 +628,8 @@ static int restore_run_criu(struct restored *r, const struct cr_opts *o, const c
 
 static void restore_close(struct restored *r)
 {
-	int fds[] = {r->rootfd, r->dirfd, r->cgroup_fd, r->console, r->master, r->slave};
+	int fds[] = {r->rootfd, r->dirfd, r->cgroup_fd, r->console, r->master, r->slave, r->script,
+		     r->hook_fds[0], r->hook_fds[1], r->hook_fds[2], r->mntns};
 	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
 		if (fds[i] >= 0)
 			close(fds[i]);
@@ -566,7 +641,8 @@ int restore_run(const struct cr_opts *o, const char *id, struct husk_err *e)
 {
 	static struct restored r;
 	char criu[4096];
-	r.rootfd = r.dirfd = r.cgroup_fd = r.console = r.master = r.slave = -1;
+	r.rootfd = r.dirfd = r.cgroup_fd = r.console = r.master = r.slave = r.script = -1;
+	r.hook_fds[0] = r.hook_fds[1] = r.hook_fds[2] = r.mntns = -1;
 	r.c.id = id;
 	r.c.st = &r.st;
 	if (refuse(o, "restore", e) < 0)

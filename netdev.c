@@ -16,6 +16,12 @@
  * net.ipv6.conf.*.keep_addr_on_down, a device going down loses its IPv6
  * addresses.
  *
+ * A name may be a kernel template ("eth%d"), passed on as runc does: the
+ * kernel gives the device the first free name of that form in the target.
+ * Which one it took is read from the target by the device's index there,
+ * which the move's RTM_DELLINK notice in the source gives (IFLA_NEW_IFINDEX,
+ * Linux 4.16; before, the index is kept, as it is whenever it is free).
+ *
  * A socket belongs to the namespace it was made in: husk enters the
  * container's network namespace for the one socket() call and returns to
  * its own at once (husk is single-threaded; setns is per thread). */
@@ -99,8 +105,8 @@ static int talk(int sock, struct req *r, void (*fn)(struct nlmsghdr *, void *), 
 		size_t left = (size_t)n;
 		for (struct nlmsghdr *m = (struct nlmsghdr *)buf; NLMSG_OK(m, left);
 		     m = NLMSG_NEXT(m, left)) {
-			if (m->nlmsg_seq != r->h.nlmsg_seq)
-				continue;
+			if (m->nlmsg_seq != r->h.nlmsg_seq && m->nlmsg_type != RTM_DELLINK)
+				continue; /* a move's RTM_DELLINK is a notice: seq 0 */
 			if (m->nlmsg_type == NLMSG_DONE)
 				return 0;
 			if (m->nlmsg_type == NLMSG_ERROR) {
@@ -135,7 +141,8 @@ static void on_link(struct nlmsghdr *m, void *arg)
 {
 	struct link *l = arg;
 	const struct ifinfomsg *ifi = NLMSG_DATA(m);
-	if (m->nlmsg_type != RTM_NEWLINK)
+	if (m->nlmsg_type == RTM_DELLINK ? ifi->ifi_index != l->index
+	                                 : m->nlmsg_type != RTM_NEWLINK)
 		return;
 	l->index = ifi->ifi_index;
 	int len = (int)IFLA_PAYLOAD(m);
@@ -143,15 +150,20 @@ static void on_link(struct nlmsghdr *m, void *arg)
 		if (a->rta_type == IFLA_IFNAME)
 			snprintf(l->name, sizeof(l->name), "%.*s", (int)RTA_PAYLOAD(a),
 			         (char *)RTA_DATA(a));
+		else if (a->rta_type == IFLA_NEW_IFINDEX && RTA_PAYLOAD(a) == sizeof(l->index))
+			memcpy(&l->index, RTA_DATA(a),
+			       sizeof(l->index)); /* moved: its index there */
 }
 
-/* The device called name: its index (RTM_GETLINK by IFLA_IFNAME). */
-static int link_get(int sock, const char *name, struct link *l)
+/* The device called name (RTM_GETLINK by IFLA_IFNAME), or at index when
+ * name is NULL: its index and name. */
+static int link_get(int sock, const char *name, int index, struct link *l)
 {
 	struct req r;
-	struct ifinfomsg ifi = {.ifi_family = AF_UNSPEC};
+	struct ifinfomsg ifi = {.ifi_family = AF_UNSPEC, .ifi_index = index};
 	req_init(&r, RTM_GETLINK, NLM_F_ACK, &ifi, sizeof(ifi));
-	put_attr(&r, IFLA_IFNAME, name, strlen(name) + 1);
+	if (name)
+		put_attr(&r, IFLA_IFNAME, name, strlen(name) + 1);
 	l->index = 0;
 	if (talk(sock, &r, on_link, l) < 0)
 		return -1;
@@ -228,9 +240,9 @@ static int addr_add(int sock, int index, const struct addr *ad)
 	return talk(sock, &r, NULL, NULL);
 }
 
-/* RTM_NEWLINK on an existing device: a new namespace and name (nsfd >= 0),
- * or its up/down flag. */
-static int link_set(int sock, int index, int nsfd, const char *name, bool up)
+/* RTM_NEWLINK on an existing device: a new namespace and name (nsfd >= 0;
+ * l, when given, gets its index there), or its up/down flag. */
+static int link_set(int sock, int index, int nsfd, const char *name, bool up, struct link *l)
 {
 	struct req r;
 	struct ifinfomsg ifi = {.ifi_family = AF_UNSPEC, .ifi_index = index};
@@ -244,7 +256,7 @@ static int link_set(int sock, int index, int nsfd, const char *name, bool up)
 		put_attr(&r, IFLA_NET_NS_FD, &fd, sizeof(fd));
 		put_attr(&r, IFLA_IFNAME, name, strlen(name) + 1);
 	}
-	return talk(sock, &r, NULL, NULL);
+	return talk(sock, &r, l ? on_link : NULL, l);
 }
 
 static const char *inet_text(const struct addr *ad, char *buf, size_t len)
@@ -261,12 +273,14 @@ static int check(int src, int dst, const char *from, const char *to, const char 
                  struct link *l, struct husk_err *e)
 {
 	struct link taken;
-	if (link_get(src, from, l) < 0)
+	if (link_get(src, from, 0, l) < 0)
 		return errno == ENODEV ? err_set(e, 0, "no such device")
 		                       : err_sys(e, "find the device");
 	/* A name taken in the target: the kernel would move the device under
 	 * its old name and only then fail the rename (Linux 6.18). */
-	if (link_get(dst, to, &taken) == 0)
+	if (strchr(to, '%'))
+		return 0; /* a template: the kernel picks a free name */
+	if (link_get(dst, to, 0, &taken) == 0)
 		return err_set(e, 0, "\"%s\" already exists in %s", to, where);
 	if (errno != ENODEV)
 		return err_sys(e, "look for %s in %s", to, where);
@@ -283,18 +297,19 @@ static int move(int src, int nsfd, int dst, const char *from, const char *to, co
 		return -1;
 	if (addrs_get(src, &l) < 0)
 		return err_sys(e, "read the addresses of %s", from);
-	if (link_set(src, l.index, nsfd, to, false) < 0)
+	if (link_set(src, l.index, nsfd, to, false, &l) < 0)
 		return err_sys(e, "move %s as %s", from, to);
-	if (link_get(dst, to, &moved) < 0)
+	char buf[64];
+	if (link_get(dst, NULL, l.index, &moved) < 0)
 		return err_sys(e, "find %s once moved", to);
 	for (size_t i = 0; i < l.n_addrs; i++) {
-		char buf[64];
 		if (addr_add(dst, moved.index, &l.addrs[i]) < 0)
 			return err_sys(e, "add %s to %s", inet_text(&l.addrs[i], buf, sizeof(buf)),
-			               to);
+			               moved.name);
 	}
-	if (up && link_set(dst, moved.index, -1, NULL, true) < 0)
-		return err_sys(e, "set %s up", to);
+	if (up && link_set(dst, moved.index, -1, NULL, true, NULL) < 0)
+		return err_sys(e, "set %s up", moved.name);
+	log_debug("linux.netDevices: %s moved into %s as %s", from, where, moved.name);
 	return 0;
 }
 
@@ -323,7 +338,7 @@ int netdev_check(const struct spec *s, struct husk_err *e)
 		return err_sys(e, "netlink socket");
 	for (size_t i = 0; i < l->n_net_devices; i++) {
 		struct link k;
-		if (link_get(sock, l->net_devices[i].host_name, &k) < 0) {
+		if (link_get(sock, l->net_devices[i].host_name, 0, &k) < 0) {
 			if (errno == ENODEV)
 				err_set(e, 0, "no such device in husk's network namespace");
 			else
@@ -340,7 +355,9 @@ int netdev_move_in(const struct spec *s, int proc, int nsfd, struct husk_err *e)
 	AUTO_FD src = nl_socket();
 	if (self < 0)
 		return -1;
-	if (src < 0)
+	/* src hears the moves' RTM_DELLINK notices: the index in the target */
+	struct sockaddr_nl sa = {.nl_family = AF_NETLINK, .nl_groups = RTMGRP_LINK};
+	if (src < 0 || bind(src, (struct sockaddr *)&sa, sizeof(sa)) < 0)
 		return err_sys(e, "netlink socket");
 	AUTO_FD dst = socket_in(nsfd, self, e);
 	if (dst < 0)
@@ -357,8 +374,6 @@ int netdev_move_in(const struct spec *s, int proc, int nsfd, struct husk_err *e)
 		const struct net_device *d = &s->linux.net_devices[i];
 		if (move(src, nsfd, dst, d->host_name, netdev_name(d), where, true, e) < 0)
 			return wrap(d, e);
-		log_debug("linux.netDevices: %s moved into the container as %s", d->host_name,
-		          netdev_name(d));
 	}
 	return 0;
 }

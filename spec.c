@@ -1211,20 +1211,19 @@ static int f_intel_rdt(struct walk *w, int t, void *dst)
 }
 
 /* A name the kernel takes for an interface (dev_valid_name): 1 to
- * IFNAMSIZ-1 bytes, not "." or "..", no '/', ':' or blank. A "%d" template
- * (config-linux.md lets the kernel pick the number) is not supported yet:
- * husk finds the device again by its name. */
-static int check_ifname(struct walk *w, const char *name)
+ * IFNAMSIZ-1 bytes, not "." or "..", no '/', ':' or blank. With tmpl, a
+ * template too: one %d, the first free number there (config-linux.md). */
+static int check_ifname(struct walk *w, const char *name, bool tmpl)
 {
 	if (!*name || strlen(name) >= IFNAMSIZ)
 		return json_fail(w, "\"%s\": an interface name has 1 to %d bytes", name, IFNAMSIZ - 1);
 	if (!strcmp(name, ".") || !strcmp(name, ".."))
 		return json_fail(w, "\"%s\": not a valid interface name", name);
 	for (const char *p = name; *p; p++) {
-		if (*p == '/' || *p == ':' || *p == ' ' || (*p >= '\t' && *p <= '\r'))
-			return json_fail(w, "\"%s\": not a valid interface name (no /, : or blank)", name);
-		if (*p == '%')
-			return json_fail(w, "\"%s\": a name template (%%d) is not supported yet", name);
+		if (*p == '/' || *p == ':' || *p == ' ' || (*p >= '\t' && *p <= '\r') ||
+		    (*p == '%' && (!tmpl || p[1] != 'd' || strchr(p + 1, '%'))))
+			return json_fail(w, "\"%s\": not a valid interface name (no /, : or blank; "
+			                    "%% only in name, as one %%d)", name);
 	}
 	return 0;
 }
@@ -1232,7 +1231,7 @@ static int check_ifname(struct walk *w, const char *name)
 static int f_ifname(struct walk *w, int t, void *dst)
 {
 	char **s = dst;
-	return json_str(w, t, s) < 0 ? -1 : check_ifname(w, *s);
+	return json_str(w, t, s) < 0 ? -1 : check_ifname(w, *s, true);
 }
 
 static const struct field netdev_fields[] = {
@@ -1244,10 +1243,10 @@ static int elem_netdev(struct walk *w, int t, void *elem)
 {
 	struct net_device *d = elem;
 	d->host_name = (char *)json_key_of(w, t);
-	return check_ifname(w, d->host_name) < 0 ? -1 : json_object(w, t, netdev_fields, d);
+	return check_ifname(w, d->host_name, false) < 0 ? -1 : json_object(w, t, netdev_fields, d);
 }
 
-/* Two devices may not take the same name in the container. */
+/* Two devices may not take the same name in the container (a template may). */
 static int f_net_devices(struct walk *w, int t, void *dst)
 {
 	struct linux_cfg *l = dst;
@@ -1256,7 +1255,8 @@ static int f_net_devices(struct walk *w, int t, void *dst)
 		return -1;
 	for (size_t i = 0; i < l->n_net_devices; i++)
 		for (size_t k = 0; k < i; k++)
-			if (!strcmp(netdev_name(&l->net_devices[i]), netdev_name(&l->net_devices[k]))) {
+			if (!strcmp(netdev_name(&l->net_devices[i]), netdev_name(&l->net_devices[k])) &&
+			    !strchr(netdev_name(&l->net_devices[i]), '%')) {
 				json_push_key(w, l->net_devices[i].host_name);
 				return json_fail(w, "\"%s\" is also the name of %s in the container",
 				                 netdev_name(&l->net_devices[i]), l->net_devices[k].host_name);

@@ -10,6 +10,9 @@
 #   BENCH_IDLE_MS=250   idle time before each isolated run
 #   BENCH_LIFE=100      samples of create/start/state/list/delete
 #   BENCH_SEQ=5         samples of "100 containers run sequentially"
+#   BENCH_MANY=30       samples of list/state with 1,000 containers present
+#   BENCH_SEAL=100      samples of the seal rows (overlay, memfd, none)
+#   BENCH_VMS=1         0: skip the VM measures (memmin.sh, arch.sh), for a quick run
 #   BENCH_OUT=bench/RESULTS.md
 set -e
 cd "$(dirname "$0")/.."
@@ -18,6 +21,9 @@ RUNS=${BENCH_RUNS:-200}
 IDLE=${BENCH_IDLE_MS:-250}
 LIFE=${BENCH_LIFE:-100}
 SEQ=${BENCH_SEQ:-5}
+MANY=${BENCH_MANY:-30}
+SEALN=${BENCH_SEAL:-100}
+VMS=${BENCH_VMS:-1}
 OUT=${BENCH_OUT:-$TOP/bench/RESULTS.md}
 W=$TOP/build/bench
 HUSK=$TOP/husk
@@ -25,6 +31,7 @@ ROOTFS=$TOP/build/rootfs
 CG2=$W/cg2
 TIMER=$W/timer
 LOWER=$W/lower
+NOFS=$W/nofsopen
 ERR=$W/errors.log
 # State dirs on /run (tmpfs), where the three keep them by default.
 RUNDIR=${BENCH_RUNDIR:-/run/husk-bench}
@@ -51,7 +58,7 @@ RUNC=$(command -v runc)
 [ -x "$HUSK" ] || die "no ./husk: run make"
 sh test/rootfs.sh "$ROOTFS"
 mkdir -p "$W"
-for p in timer lower; do
+for p in timer lower nofsopen; do
 	if ! [ -x "$W/$p" ] || [ "bench/$p.c" -nt "$W/$p" ]; then
 		musl-gcc -static -O2 -Wall -Wextra -Ibuild/include -o "$W/$p" "bench/$p.c"
 	fi
@@ -60,6 +67,18 @@ done
 # ---- one bundle for all: `runc spec`, args /bin/true, terminal false ----------
 B=$W/bundle
 sh bench/spec.sh "$B" "$ROOTFS" || die "could not make the bundle"
+# the same with `sleep`, to exec into; and with podman's default seccomp
+# profile (containers-common's, converted as podman does for the bundle's caps)
+BS=$W/bundle-sleep
+sh bench/spec.sh "$BS" "$ROOTFS" && sed -i 's#"/bin/true"#"sleep", "1000000"#' "$BS/config.json" ||
+	die "could not make the sleep bundle"
+BP=$W/bundle-podman
+command -v jq >/dev/null 2>&1 || DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends jq >&2 ||
+	die "jq (for podman's profile) could not be installed"
+sh bench/spec.sh "$BP" "$ROOTFS" &&
+	sh bench/podman-seccomp.sh "$W/podman-seccomp.json" $(jq -r '.process.capabilities.bounding[]' "$B/config.json") &&
+	jq --slurpfile s "$W/podman-seccomp.json" '.linux.seccomp = $s[0]' "$B/config.json" >"$BP/config.json" ||
+	die "could not make the bundle with podman's profile"
 
 # ---- husk as a board installs it: on a read-only filesystem ------------------
 # From a writable filesystem (this repository) husk re-executes a sealed
@@ -77,8 +96,9 @@ HUSK_RO=$RO/husk
 # ---- state dirs, and leftovers of an interrupted run -------------------------
 # in_ns CMD...: CMD in the same private mount namespace the timer uses.
 in_ns() { "$TIMER" -c "$CG2" -x "$@"; }
-for rt in husk huskro crun runc; do
-	case $rt in husk) bin=$HUSK ;; huskro) bin=$HUSK_RO ;; crun) bin=$CRUN ;; runc) bin=$RUNC ;; esac
+rm -rf "$RUNDIR"/first-*
+for rt in husk huskro huskmem crun runc; do
+	case $rt in husk | huskmem) bin=$HUSK ;; huskro) bin=$HUSK_RO ;; crun) bin=$CRUN ;; runc) bin=$RUNC ;; esac
 	r=$RUNDIR/root-$rt
 	if [ -d "$r" ]; then
 		in_ns sh -c 'for id in $("$1" --root "$2" list -q 2>/dev/null); do "$1" --root "$2" delete -f "$id" >/dev/null 2>&1; done' \
@@ -96,11 +116,13 @@ rt_cmd() { # rt_cmd RUNTIME: the command prefix for that runtime
 	case $1 in
 	husk) echo "$HUSK --root $RUNDIR/root-husk" ;;
 	huskro) echo "$HUSK_RO --root $RUNDIR/root-huskro" ;;
+	huskmem) echo "$NOFS $HUSK --root $RUNDIR/root-huskmem" ;;
 	crun) echo "$CRUN --root $RUNDIR/root-crun" ;;
 	runc) echo "$RUNC --root $RUNDIR/root-runc" ;;
 	esac
 }
-id_of() { case $1 in husk) echo hk ;; huskro) echo hr ;; crun) echo cr ;; runc) echo rc ;; esac; }
+id_of() { case $1 in husk) echo hk ;; huskro) echo hr ;; huskmem) echo hm ;; crun) echo cr ;; runc) echo rc ;; esac; }
+bin_of() { case $1 in husk) echo "$HUSK" ;; crun) echo "$CRUN" ;; runc) echo "$RUNC" ;; esac; }
 
 plan_run() { # plan_run IDLE_MS KIND
 	for rt in husk huskro crun runc; do
@@ -119,7 +141,7 @@ plan_life() {
 		echo "$rt $rt.delete 1 0 $c delete $i"
 	done
 }
-plan_many() { # plan_many setup|measure|teardown
+plan_many() { # plan_many setup|measure|setup1000|measure1000|teardown
 	for rt in husk crun runc; do
 		c=$(rt_cmd $rt) i=$(id_of $rt)-many
 		case $1 in
@@ -128,8 +150,49 @@ plan_many() { # plan_many setup|measure|teardown
 			echo "$rt $rt.state.100 1 0 $c state $i-50"
 			echo "$rt $rt.list.100 1 0 $c list"
 			;;
-		teardown) echo "$rt - 100 0 $c delete $i-{i}" ;;
+		# 900 more, stopped (run -d /bin/true): 1,000 present, 100 of them created
+		setup1000) echo "$rt - 900 0 $c run -d -b $B $i-s{i}" ;;
+		measure1000)
+			echo "$rt $rt.state.1000 1 0 $c state $i-50"
+			echo "$rt $rt.list.1000 1 0 $c list"
+			;;
+		teardown)
+			echo "$rt - 100 0 $c delete $i-{i}"
+			echo "$rt - 900 0 $c delete $i-s{i}"
+			;;
 		esac
+	done
+}
+# exec /bin/true, foreground, into a running container (`sleep`)
+plan_exec() { # plan_exec setup|measure|teardown
+	for rt in husk crun runc; do
+		c=$(rt_cmd $rt) i=$(id_of $rt)-exec
+		case $1 in
+		setup) echo "$rt - 1 0 $c run -d -b $BS $i" ;;
+		measure) echo "$rt $rt.exec 1 0 $c exec $i /bin/true" ;;
+		teardown) echo "$rt - 1 0 $c delete -f $i" ;;
+		esac
+	done
+}
+# run with podman's profile: later runs (husk: the compiled program cached
+# under --root), a first run (a new --root each time: nothing cached), and
+# run without a profile in the same turns
+plan_podman() {
+	for rt in husk crun runc; do
+		c=$(rt_cmd $rt) i=$(id_of $rt)
+		echo "$rt $rt.run.plain 1 0 $c run -b $B $i-plain"
+		echo "$rt $rt.run.podman 1 0 $c run -b $BP $i-podman"
+		echo "$rt $rt.run.podman1 1 0 $(bin_of $rt) --root $RUNDIR/first-$rt-{n} run -b $BP $i-first"
+	done
+}
+# the seal's cost: husk from this repository (the overlay), under nofsopen
+# (the memfd copy), from the read-only bind (none); "seal" is `create` of a
+# bundle that does not exist: husk starts, seals, re-executes and fails
+plan_seal() {
+	for rt in husk huskmem huskro; do
+		c=$(rt_cmd $rt) i=$(id_of $rt)
+		echo "$rt $rt.seal 1 0 !$c create -b $W/no-such-bundle $i-seal"
+		echo "$rt $rt.seal.run 1 0 $c run -b $B $i-sealrun"
 	done
 }
 plan_seq() {
@@ -157,8 +220,16 @@ timed "$RUNS" run-isolated plan_run "$IDLE" iso
 timed "$LIFE" lifecycle plan_life
 timed 1 many-setup plan_many setup
 timed "$LIFE" many plan_many measure
+timed 1 many-setup1000 plan_many setup1000
+timed "$MANY" many1000 plan_many measure1000
 timed 1 many-teardown plan_many teardown
 timed "$SEQ" seq100 plan_seq
+timed 1 exec-setup plan_exec setup
+timed "$LIFE" exec plan_exec measure
+timed 1 exec-teardown plan_exec teardown
+timed "$LIFE" podman plan_podman
+rm -rf "$RUNDIR"/first-*
+timed "$SEALN" seal plan_seal
 
 # ---- syscalls and processes of one `run` (strace -f) -------------------------
 SC=$W/syscalls.txt
@@ -178,12 +249,12 @@ if command -v strace >/dev/null 2>&1; then
 fi
 
 # ---- smallest memory.max for `run`, in a VM (bench/memmin.sh; never fails the bench) --
-sh bench/memmin.sh >/dev/null || true
+[ "$VMS" = 0 ] || sh bench/memmin.sh >/dev/null || true
 [ -s "$W/memmin.md" ] || echo '**Smallest memory.max under which `run` works** (in a VM): not measured, bench/memmin.sh failed.' >"$W/memmin.md"
 
 # ---- other architectures, in QEMU VMs (bench/arch.sh; never fails the bench) -------
 rm -f "$W/arch.md"
-if command -v qemu-system-x86_64 >/dev/null 2>&1 && command -v qemu-system-aarch64 >/dev/null 2>&1; then
+if [ "$VMS" != 0 ] && command -v qemu-system-x86_64 >/dev/null 2>&1 && command -v qemu-system-aarch64 >/dev/null 2>&1; then
 	sh bench/arch.sh >/dev/null || true
 fi
 
@@ -209,6 +280,11 @@ elapsed=$(($(date +%s) - start_time))
 fails=$(grep -c '^timer:' "$ERR" || true)
 
 # ---- report ------------------------------------------------------------------------
+pm_ver=$(dpkg-deb -f "$W"/containers-common/golang-github-containers-common_*.deb Version 2>/dev/null ||
+	dpkg-query -W -f '${Version}' golang-github-containers-common 2>/dev/null)
+pm_names=$(jq '[.syscalls[].names[]] | length' "$W/podman-seccomp.json")
+pm_rules=$(jq '.syscalls | length' "$W/podman-seccomp.json")
+pm_arches=$(jq -r '.architectures | join(", ")' "$W/podman-seccomp.json")
 {
 	echo "# husk benchmark results"
 	echo
@@ -217,7 +293,7 @@ fails=$(grep -c '^timer:' "$ERR" || true)
 	echo "- machine: $(nproc) CPUs ($(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //')), $(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo) RAM"
 	echo "- kernel: $(uname -srm); cgroups: $(stat -f -c %T /sys/fs/cgroup) at /sys/fs/cgroup$([ -d /sys/fs/cgroup/unified ] && echo ' + cgroup2 at /sys/fs/cgroup/unified (hybrid)')"
 	echo "- $(awk -F'\t' '$1=="husk" {print $5}' "$BIN") (built $(date -u -r "$HUSK" '+%Y-%m-%d %H:%M UTC')); $(awk -F'\t' '$1=="crun" {print $5}' "$BIN"); $(awk -F'\t' '$1=="runc" {print $5}' "$BIN")"
-	echo "- samples: run ${RUNS}x isolated (${IDLE} ms idle before each) and ${RUNS}x hot; lifecycle commands ${LIFE}x; 100 sequential runs ${SEQ}x"
+	echo "- samples: run ${RUNS}x isolated (${IDLE} ms idle before each) and ${RUNS}x hot; lifecycle commands, exec and the podman-profile runs ${LIFE}x; list/state with 1,000 present ${MANY}x; 100 sequential runs ${SEQ}x; the seal rows ${SEALN}x"
 	echo "- failed commands during the run: ${fails} (see build/bench/errors.log)"
 	echo
 	echo "How: one bundle made by \`runc spec\` (args \`/bin/true\`, terminal false, root = build/rootfs,"
@@ -227,7 +303,13 @@ fails=$(grep -c '^timer:' "$ERR" || true)
 	echo "namespace where /sys/fs/cgroup/unified is an empty tmpfs (crun 1.8.1 refuses hybrid"
 	echo "cgroups) and cgroup2 is mounted at build/bench/cg2 instead: crun and runc then place"
 	echo "containers in the cgroup v1 hierarchies, husk and lower in cgroup2 (husk is v2-only)."
-	echo "Distinct ids and --root dirs (under $RUNDIR, a tmpfs) per runtime. Times are milliseconds: median (min-max)."
+	echo "Distinct ids and --root dirs (under $RUNDIR, a tmpfs) per runtime. *1,000 present*: the 100 created"
+	echo "containers plus 900 stopped ones (\`run -d /bin/true\`), the state asked for is a created one. *exec*:"
+	echo "\`exec ID /bin/true\` into a container running \`sleep\` (same bundle). *podman's profile*:"
+	echo "containers-common's seccomp.json (Debian golang-github-containers-common $pm_ver),"
+	echo "converted as podman does for the bundle's capabilities (bench/podman-seccomp.sh: $pm_names names in"
+	echo "$pm_rules rules; $pm_arches); *first*: a new --root for each sample (husk caches compiled"
+	echo "programs under its --root), *later*: the same root throughout. Times are milliseconds: median (min-max)."
 	echo
 	awk -v sc="$SC" -v bin="$BIN" -v mm="$W/memmin.md" -v mmt="$W/memmin.txt" '
 	function ms(x) { return sprintf("%.2f", x / 1e6) }
@@ -237,6 +319,11 @@ fails=$(grep -c '^timer:' "$ERR" || true)
 		printf "| %s | %s | %s | %s | %s | %s | %s | %s |\n", name, cell("husk." key), cell("crun." key),
 			cell("runc." key), haslower ? cell("lower." key) : "-", ratio("husk." key, "crun." key),
 			ratio("husk." key, "runc." key), haslower ? ratio("husk." key, "lower." key) : "-"
+	}
+	function diff(a, b) { return ((a in med) && (b in med)) ? sprintf("%+.2f ms", (med[a] - med[b]) / 1e6) : "-" }
+	function sealrow(name, key) {
+		printf "| %s | %s | %s | %s | %s | %s |\n", name, cell("husk." key), cell("huskmem." key),
+			cell("huskro." key), diff("husk." key, "huskro." key), diff("huskmem." key, "huskro." key)
 	}
 	function rorow(name, key) {
 		printf "| %s | %s | %s | %s | %s | %s | %s |\n", name, cell("huskro." key), cell("husk." key),
@@ -255,6 +342,12 @@ fails=$(grep -c '^timer:' "$ERR" || true)
 		row("`state` (100 present)", "state.100", 0)
 		row("`list` (1 present)", "list.1", 0)
 		row("`list` (100 present)", "list.100", 0)
+		row("`state` (1,000 present)", "state.1000", 0)
+		row("`list` (1,000 present)", "list.1000", 0)
+		row("`exec /bin/true` (foreground, into a running container)", "exec", 0)
+		row("`run`, podman'\''s seccomp profile, first (nothing cached)", "run.podman1", 0)
+		row("`run`, podman'\''s seccomp profile, later runs", "run.podman", 0)
+		row("`run`, no profile (in the same turns)", "run.plain", 0)
 		row("`delete` (stopped)", "delete", 0)
 		row("100 sequential `run`s (total)", "seq100", 1)
 		print ""
@@ -267,6 +360,16 @@ fails=$(grep -c '^timer:' "$ERR" || true)
 		rorow("`run /bin/true`, hot", "run.hot")
 		rorow("100 sequential `run`s (total)", "seq100")
 		print ""
+		print "husk'\''s seal (issue 19), one timer run taking turns: from this repository (a writable"
+		print "filesystem: the private overlay), under bench/nofsopen (fsopen fails: the memfd copy), from"
+		print "the read-only bind (none). *seal*: `create` of a bundle that does not exist (husk starts,"
+		print "seals, re-executes itself, fails); *run*: `run /bin/true`. Medians, and their difference to none:"
+		print ""
+		print "| measure | overlay | memfd copy | none | overlay - none | memfd - none |"
+		print "|---|---|---|---|---:|---:|"
+		sealrow("seal only", "seal")
+		sealrow("`run /bin/true`", "seal.run")
+		print ""
 		print "Peak RSS (ru_maxrss from wait4, KiB: median / max over all samples). For `run` it"
 		print "includes the reaped container process, i.e. busybox `/bin/true` itself (see lower);"
 		print "`create`, `start`, `state`, `delete` are the runtime process alone (runc: with `runc init`"
@@ -274,7 +377,7 @@ fails=$(grep -c '^timer:' "$ERR" || true)
 		print ""
 		print "| command | husk | crun | runc | lower |"
 		print "|---|---:|---:|---:|---:|"
-		n = split("run.hot create start state.1 state.100 list.100 delete", ks, " ")
+		n = split("run.hot create start state.1 state.100 list.100 list.1000 exec delete", ks, " ")
 		for (i = 1; i <= n; i++) {
 			k = ks[i]; line = "| `" k "` |"
 			split("husk crun runc lower", rts, " ")
@@ -306,7 +409,7 @@ fails=$(grep -c '^timer:' "$ERR" || true)
 		}
 		# targets
 		print ""
-		print "## Targets (issue 7)"
+		print "## Targets (issues 7 and 19)"
 		print ""
 		print "| target | measured | met? |"
 		print "|---|---|---|"
@@ -317,6 +420,9 @@ fails=$(grep -c '^timer:' "$ERR" || true)
 		t("`state` <= 0.2x crun (1 present)", "husk.state.1", "crun.state.1", 0.2)
 		t("`state` <= 0.2x crun (100 present)", "husk.state.100", "crun.state.100", 0.2)
 		t("100 sequential runs <= 0.3x crun", "husk.seq100", "crun.seq100", 0.3)
+		t("`exec` <= 0.3x crun", "husk.exec", "crun.exec", 0.3)
+		t("`list` (100 present) <= 0.3x crun", "husk.list.100", "crun.list.100", 0.3)
+		t("`run` with podman'\''s profile, cached, <= 1.2x `run` without one", "husk.run.podman", "husk.run.plain", 1.2)
 		t("`run` hot <= 1.3x lower bound, husk read-only", "huskro.run.hot", "lower.run.hot", 1.3)
 		t("100 sequential runs <= 0.3x crun, husk read-only", "huskro.seq100", "crun.seq100", 0.3)
 		r = 0; split("create start state.1 state.100 delete", ks, " ")

@@ -15,6 +15,7 @@
  * (REPEAT 100 = "100 sequential runs"). IDLE_MS: sleep this long (untimed)
  * before each execution. LABEL "-": run, check, but do not record. In the
  * arguments "{i}" becomes the repeat index and "{n}" the iteration index.
+ * A CMD written !CMD is expected to fail: exit status 1 is its success.
  *
  * Each execution: clock_gettime(CLOCK_MONOTONIC), vfork, execvp with stdin
  * and stdout on /dev/null and stderr to ERRLOG, wait4; ru_maxrss from wait4
@@ -51,7 +52,7 @@
 #define CGROUP2_SUPER_MAGIC 0x63677270
 
 struct line {
-	int group, label, repeat, idle_ms;
+	int group, label, repeat, idle_ms, want;
 	char *argv[MAXARGS];
 };
 
@@ -113,6 +114,8 @@ static void read_plan(const char *path, int iters)
 		l->idle_ms = atoi(tok[3]);
 		if (l->repeat < 1)
 			l->repeat = 1;
+		l->want = tok[4][0] == '!';
+		tok[4] += l->want;
 		for (int i = 4; i < nt; i++)
 			l->argv[i - 4] = strdup(tok[i]);
 		l->argv[nt - 4] = NULL;
@@ -269,7 +272,7 @@ int main(int argc, char **argv)
 					sum += run_once(xargv, devnull, errfd, &st, &m);
 					if (m > rss)
 						rss = m;
-					if (!WIFEXITED(st) || WEXITSTATUS(st)) {
+					if (!WIFEXITED(st) || WEXITSTATUS(st) != l->want) {
 						bad = 1;
 						anyfail = 1;
 						dprintf(errfd, "timer: %s: status 0x%x\n", xargv[0], st);

@@ -3,8 +3,8 @@
  * filter.
  *   nosys COMMAND ARGS...
  * Covers clone3, pidfd_open, openat2, close_range, mount_setattr, and the
- * new mount API's open_tree and move_mount (Linux 5.2, which many boards'
- * 4.x kernels lack); with NOSYS_KERNEL=5.2 those two are left. */
+ * new mount API's open_tree, move_mount and fsopen (Linux 5.2, which many
+ * boards' 4.x kernels lack); with NOSYS_KERNEL=5.2 those three are left. */
 #include <errno.h>
 #include <linux/audit.h>
 #include <linux/filter.h>
@@ -44,8 +44,9 @@ int main(int argc, char **argv)
 		DENY(SYS_openat2),
 		DENY(SYS_close_range),
 		DENY(SYS_mount_setattr),
-		DENY(SYS_open_tree), /* the last two, left out for NOSYS_KERNEL=5.2 */
+		DENY(SYS_open_tree), /* the last three, left out for NOSYS_KERNEL=5.2 */
 		DENY(SYS_move_mount),
+		DENY(SYS_fsopen), /* husk's overlay seal: a memfd copy without it */
 		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
 	};
 	struct sock_fprog prog = {.len = sizeof(f) / sizeof(f[0]), .filter = f};
@@ -54,8 +55,8 @@ int main(int argc, char **argv)
 	const char *k = getenv("NOSYS_KERNEL");
 	if (k && !strcmp(k, "5.2")) {
 		size_t n = prog.len;
-		f[n - 5] = f[n - 1]; /* allow from open_tree's check on */
-		prog.len = (unsigned short)(n - 4);
+		f[n - 7] = f[n - 1]; /* allow from open_tree's check on */
+		prog.len = (unsigned short)(n - 6);
 	}
 	if (argc < 2) {
 		fprintf(stderr, "usage: nosys COMMAND ARGS...\n");

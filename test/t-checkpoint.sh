@@ -101,6 +101,76 @@ t_checkpoint_restore_bad_image() {
 	assert_clean "$ID"
 }
 
+# fake_criu: $TD/criu, a stand-in for `criu restore` that does what husk
+# relies on criu for around the hooks: it starts a "restored init" (a
+# sleep, in the cgroup husk started it in), runs the --action-script as
+# criu 3.17 does (by its path, no argument, stdin closed, with
+# CRTOOLS_SCRIPT_ACTION and CRTOOLS_INIT_PID) for pre-restore,
+# setup-namespaces and post-restore, fails as criu does when the script
+# fails (killing what it restored), else writes --pidfile. Its argv goes
+# to $TD/criu.args. The real criu runs these cases in the clients VM.
+fake_criu() {
+	cat >"$TD/criu" <<FAKE
+#!/bin/sh
+echo "\$*" >"$TD/criu.args"
+for a; do
+	case \$a in
+	--action-script=*) s=\${a#*=} ;;
+	--pidfile=*) pf=\${a#*=} ;;
+	--log-file=*) log=\${a#*=} ;;
+	esac
+done
+sleep 1000 14>&- </dev/null >/dev/null 2>&1 &
+p=\$!
+for act in pre-restore setup-namespaces post-restore; do
+	[ -z "\$s" ] || CRTOOLS_SCRIPT_ACTION=\$act CRTOOLS_INIT_PID=\$p "\$s" 14>&- <&- || {
+		kill -9 \$p
+		echo "Error (fake): the \$act script failed" >"\$log"
+		exit 1
+	}
+done
+echo \$p >"\$pf"
+FAKE
+	chmod +x "$TD/criu"
+	mkdir -p "$TD/img"
+	echo junk >"$TD/img/inventory.img"
+	printf '["/dev/null","/dev/null","/dev/null"]\n' >"$TD/img/descriptors.json"
+}
+
+# The hooks' plumbing on any host, with fake_criu: restore runs prestart
+# then createRuntime with the "restored" pid, alive and in the container's
+# cgroup then; a failing createRuntime hook fails the restore in one line
+# naming it, leaving nothing; without those hooks criu gets no script.
+t_checkpoint_restore_hooks_plumbing() {
+	restore_hooks
+	fake_criu
+	args sleep 100
+	mkbundle
+	expect_ok h --criu "$TD/criu" restore -d -b "$B" --image-path "$TD/img" "$ID"
+	expect_eq "prestart createRuntime" "$(kinds "$TD/hooks" 2>&1)" "the hooks at restore"
+	pid=$(st "$ID" pid)
+	cg=$(grep "^0::" "/proc/$pid/cgroup")
+	case $cg in *"$ID"*) ;; *) fail "the restored init's cgroup: $cg" ;; esac
+	while read -r k p s c; do
+		expect_eq "$pid creating $cg" "$p $s $c" "$k hook's pid, status and its cgroup"
+	done <"$TD/hooks"
+	expect_ok h delete -f "$ID"
+	expect_eq "prestart createRuntime poststop" "$(kinds "$TD/hooks")" "the hooks after delete"
+	assert_clean "$ID"
+	rm "$TD/hooks"
+	touch "$TD/hooks.fail-createRuntime"
+	expect_fail "restore: createRuntime hook /bin/sh: exited with status 3" \
+		h --criu "$TD/criu" restore -d -b "$B" --image-path "$TD/img" "$ID"
+	expect_eq "prestart createRuntime" "$(kinds "$TD/hooks")" "the hooks that ran"
+	assert_clean "$ID"
+	C_TOP=
+	mkbundle
+	expect_ok h --criu "$TD/criu" restore -d -b "$B" --image-path "$TD/img" "$ID"
+	expect_no_match 'action-script' "$(cat "$TD/criu.args")" "criu's arguments without hooks"
+	expect_ok h delete -f "$ID"
+	assert_clean "$ID"
+}
+
 # ---- with criu (the clients VM) --------------------------------------------------
 
 # through_pipe OUT CMD...: CMD in the background with stdin /dev/null,
@@ -301,6 +371,96 @@ t_checkpoint_with_exec() {
 		fail "restore: $(cat "$TD/e1")"
 	expect_ok h ps "$ID"
 	expect_no_match 'sleep 1000' "$(cat "$TD/out")" "ps after restore"
+	expect_ok h delete -f "$ID"
+	assert_clean "$ID"
+}
+
+# restore_hooks: a hook of each kind. Those of the host run hook.sh: each
+# appends "KIND PID STATUS CGROUP" to $TD/hooks (PID and STATUS from the
+# state on its stdin, CGROUP that pid's, read while the hook runs) and fails
+# (exit 3) when $TD/hooks.fail-KIND exists. startContainer runs in the
+# container (its path resolves there): it appends to the container's /tmp/sc.
+restore_hooks() {
+	cat >"$TD/hook.sh" <<'HOOK'
+s=$(cat)
+p=$(printf '%s' "$s" | sed -n 's/.*"pid": *\([0-9]*\).*/\1/p')
+st=$(printf '%s' "$s" | sed -n 's/.*"status": *"\([a-z]*\)".*/\1/p')
+echo "$1 $p $st $(grep "^0::" /proc/$p/cgroup 2>/dev/null)" >>"$2"
+[ ! -e "$2.fail-$1" ] || exit 3
+HOOK
+	_hk=
+	for _k in prestart createRuntime createContainer poststart poststop; do
+		_hk="$_hk, \"$_k\": [$(hook /bin/sh sh "$TD/hook.sh" "$_k" "$TD/hooks")]"
+	done
+	C_TOP="\"hooks\": {\"startContainer\": [$(hook /bin/sh sh -c 'echo started >>/tmp/sc')]$_hk},"
+}
+
+# kinds FILE: the first words of FILE's lines, on one line.
+kinds() {
+	awk '{ printf "%s%s", (NR > 1 ? " " : ""), $1 }' "$1"
+}
+
+# Restore runs the prestart and createRuntime hooks, in that order, as runc
+# does (at criu's setup-namespaces), and no createContainer, startContainer
+# or poststart: each gets the restored init's pid, alive then and already
+# in the container's cgroup, with the status "creating" (runc says
+# "stopped": its restore has no init yet when it asks).
+t_checkpoint_restore_hooks() {
+	criu_works
+	restore_hooks
+	counter
+	h run -d -b "$B" "$ID" </dev/null >"$TD/c1" 2>"$TD/e1" || fail "run: $(cat "$TD/e1")"
+	wait_count "$TD/c1" 3
+	expect_eq "prestart createRuntime createContainer poststart" "$(kinds "$TD/hooks")" \
+		"the host's hooks at run (they work)"
+	expect_ok h exec "$ID" cat /tmp/sc
+	expect_eq started "$(cat "$TD/out")" "the startContainer hook at run"
+	expect_ok h checkpoint --image-path "$TD/img" "$ID"
+	expect_eq poststop "$(sed -n 5p "$TD/hooks" | cut -d' ' -f1)" "the hook at checkpoint"
+	rm "$TD/hooks"
+	h restore -d -b "$B" --image-path "$TD/img" "$ID" </dev/null >>"$TD/c1" 2>>"$TD/e1" ||
+		fail "restore: $(cat "$TD/e1")"
+	n=$(tail -n 1 "$TD/c1")
+	wait_count "$TD/c1" $((n + 3))
+	consecutive "$TD/c1"
+	expect_eq "prestart createRuntime" "$(kinds "$TD/hooks" 2>&1)" "the hooks at restore"
+	pid=$(st "$ID" pid)
+	cg=$(grep "^0::" "/proc/$pid/cgroup")
+	case $cg in *"$ID"*) ;; *) fail "the restored init's cgroup: $cg" ;; esac
+	while read -r k p s c; do
+		expect_eq "$pid creating $cg" "$p $s $c" "$k hook's pid, status and its cgroup"
+	done <"$TD/hooks"
+	expect_ok h exec "$ID" cat /tmp/sc
+	expect_eq started "$(cat "$TD/out")" "startContainer hooks (one, at run)"
+	expect_ok h delete -f "$ID"
+	expect_eq "prestart createRuntime poststop" "$(kinds "$TD/hooks")" "the hooks after delete"
+	assert_clean "$ID"
+}
+
+# A failing createRuntime hook fails the restore (criu kills what it
+# restored) in one line naming it, and leaves nothing; a prestart hook ran
+# first. The images are intact: the next restore counts on.
+t_checkpoint_restore_hook_fails() {
+	criu_works
+	restore_hooks
+	counter
+	h run -d -b "$B" "$ID" </dev/null >"$TD/c1" 2>"$TD/e1" || fail "run: $(cat "$TD/e1")"
+	wait_count "$TD/c1" 3
+	expect_ok h checkpoint --image-path "$TD/img" "$ID"
+	n=$(tail -n 1 "$TD/c1")
+	rm "$TD/hooks"
+	touch "$TD/hooks.fail-createRuntime"
+	expect_fail "restore: createRuntime hook /bin/sh: exited with status 3" \
+		h restore -d -b "$B" --image-path "$TD/img" "$ID"
+	expect_eq "prestart createRuntime" "$(kinds "$TD/hooks")" "the hooks that ran"
+	[ ! -e "$ROOT/$ID" ] || fail "a state dir is left"
+	assert_clean "$ID"
+	rm "$TD/hooks.fail-createRuntime" "$TD/hooks"
+	h restore -d -b "$B" --image-path "$TD/img" "$ID" </dev/null >>"$TD/c1" 2>>"$TD/e1" ||
+		fail "restore: $(cat "$TD/e1")"
+	wait_count "$TD/c1" $((n + 3))
+	consecutive "$TD/c1"
+	expect_eq "prestart createRuntime" "$(kinds "$TD/hooks")" "the hooks at the second restore"
 	expect_ok h delete -f "$ID"
 	assert_clean "$ID"
 }

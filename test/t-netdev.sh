@@ -155,13 +155,68 @@ t_netdev_name_taken() {
 	netdev_done
 }
 
-# Names the kernel would refuse, a template, two devices with one name.
+# A kernel name template (config-linux.md: the runtime MUST allow it): both
+# ends of the veth as "eth%d" are eth0 and eth1 in the container, in the
+# config's order, up, v0's addresses on eth0; nothing is called eth%d. Both
+# die with the container's namespace (virtual devices: config-linux.md).
+t_netdev_template() {
+	netdev_setup
+	args sh -c 'ip -o link show && ip -o addr show'
+	C_LINUX='"netDevices": {"v0": {"name": "eth%d"}, "v1": {"name": "eth%d"}},'
+	mkbundle
+	expect_ok hn run -b "$B" "$ID"
+	out=$(cat "$TD/out")
+	expect_match '^[0-9]+: eth0(@[^:]*)?: <([^>]*,)?UP[,>]' "$out" "v0 as eth0 in the container, up"
+	expect_match '^[0-9]+: eth1(@[^:]*)?: <([^>]*,)?UP[,>]' "$out" "v1 as eth1 in the container, up"
+	expect_match "inet 10\.9\.0\.1/24 .*scope global eth0" "$out" "v0's IPv4 address on eth0"
+	expect_match "inet6 fd00::1/64 scope global" "$out" "v0's IPv6 address"
+	expect_no_match '%|: v[01][:@]' "$out" "a device named by the template or by its host name"
+	ns_lacks "$TD/ns" v0
+	ns_lacks "$TD/ns" v1
+	netdev_done
+}
+
+# A template in a namespace joined by path that has an eth0 already: the
+# device is eth1 there (the first free name), with its addresses, and stays
+# there as eth1 after delete. The namespace's first devices take the
+# indexes v0 and v1 have in husk's, so the kernel gives v0 another index
+# there, which husk must follow to find the device it moved.
+t_netdev_template_taken() {
+	netdev_setup
+	container_ns
+	nsenter --net="$TD/cns" ip link add eth0 type veth peer name x0 || fail "veth in cns"
+	_i=$(in_ns ip -o link show dev v0 | cut -d: -f1)
+	nsenter --net="$TD/cns" ip -o link show | grep -q "^$_i: " ||
+		fail "index $_i (v0's) is free in the joined namespace: the case tests nothing"
+	args sh -c "$SHOW_ETH1"
+	C_LINUX='"netDevices": {"v0": {"name": "eth%d"}},'
+	mkbundle
+	expect_ok hn run -d -b "$B" "$ID"
+	wait_status "$ID" stopped
+	out=$(cat "$TD/out")
+	expect_match '^[0-9]+: eth1(@[^:]*)?: <([^>]*,)?UP[,>]' "$out" "v0 as eth1 in the container, up"
+	expect_match "inet 10\.9\.0\.1/24 .*scope global eth1" "$out" "eth1's address"
+	expect_ok hn delete "$ID"
+	ns_has "$TD/cns" eth1
+	nsenter --net="$TD/cns" ip link show dev eth0 >/dev/null 2>&1 || fail "the joined namespace's eth0 is gone"
+	ns_lacks "$TD/ns" v0
+	netdev_done
+}
+
+# Names the kernel would refuse, two devices with one name; a % other than
+# one %d in name (the kernel's rule), or in a host name.
 t_netdev_bad_names() {
 	for bad in '"a/b": {}' '"v0": {"name": "0123456789abcdef"}' '"..": {}' '"": {}' \
-		'"v0": {"name": "eth%d"}' '"v0": {"name": "a b"}'; do
+		'"v0": {"name": "a b"}'; do
 		C_LINUX="\"netDevices\": {$bad},"
 		mkbundle
 		expect_fail 'config.json: linux.netDevices.' h run -b "$B" "$ID"
+	done
+	for bad in '"v0": {"name": "eth%d%d"}' '"v0": {"name": "eth%s"}' '"v0": {"name": "eth%"}' \
+		'"v%d": {}'; do
+		C_LINUX="\"netDevices\": {$bad},"
+		mkbundle
+		expect_fail '": not a valid interface name (no /, : or blank; % only in name, as one %d)' h run -b "$B" "$ID"
 	done
 	C_LINUX='"netDevices": {"v0": {"name": "eth1"}, "v1": {"name": "eth1"}},'
 	mkbundle

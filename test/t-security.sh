@@ -105,7 +105,7 @@ t_sec_exe_created_init() {
 	init=$(st "$ID" pid)
 	# husk on a writable filesystem runs from a sealed copy (README, Security)
 	case $(readlink /proc/"$init"/exe) in
-	"$HUSK" | "/memfd:husk (deleted)") ;;
+	"$HUSK" | "/memfd:husk (deleted)" | "/${HUSK##*/}") ;; # the last: its private overlay
 	*) fail "the created init's exe: $(readlink /proc/"$init"/exe)" ;;
 	esac
 	expect_ok h exec "$ID" sh -c '
@@ -158,6 +158,229 @@ done'
 	*) fail "the control failed: the attacker never opened the exec'd sleep's exe: $log" ;; esac
 	assert_clean "$ID"
 }
+
+# ---- issue 19: the three ways husk runs (overlay, memfd, read-only) ---------------
+
+# sec_has_overlayfs: this kernel has overlayfs (loaded now if a module).
+sec_has_overlayfs() {
+	grep -qw overlay /proc/filesystems || modprobe -q overlay 2>/dev/null
+	grep -qw overlay /proc/filesystems
+}
+
+# sec_seal_husk MODE: this test's husk, a copy in $TD/bin, run so that it
+# seals itself the MODE way: overlay (a writable filesystem: the default),
+# memfd (build/nosys hides fsopen, as Linux < 5.2 or a seccomp profile that
+# denies the new mount API does; without build/nosys, a kernel without
+# overlayfs), readonly ($TD/bin bound read-only: no seal, as on a board). Sets HUSK (a wrapper when under nosys), HUSK0, SUM0 (the
+# copy's checksum), SEAL_LINE (what --debug says) and SEAL_FS (the
+# filesystem type, hex, that /proc/PID/exe of a husk process is then on).
+sec_seal_husk() {
+	_real=$HUSK _nosys=
+	if ! head -c 4 "$HUSK" | grep -q ELF; then # build/husk-oldkernel: exec nosys husk "$@"
+		_real=$(sed -n 's/^exec "[^"]*" "\([^"]*\)" "\$@"$/\1/p' "$HUSK")
+		head -c 4 "$_real" 2>/dev/null | grep -q ELF || skip "$HUSK is neither husk nor build/husk-oldkernel"
+		_nosys=$(dirname "$ROOTFS")/nosys
+	fi
+	mkdir -p "$TD/bin"
+	cp "$_real" "$TD/bin/husk"
+	SUM0=$(md5sum <"$TD/bin/husk")
+	HUSK0=$HUSK
+	SEAL_RO=
+	_env=
+	case $1 in
+	overlay)
+		[ -z "$_nosys" ] || [ "${NOSYS_KERNEL:-}" = 5.2 ] || skip "emulating a kernel without fsopen: the memfd case covers it"
+		sec_has_overlayfs || skip "no overlayfs in this kernel: husk takes the memfd copy (the memfd case)"
+		SEAL_LINE="husk runs from a private read-only overlay of its directory" SEAL_FS=794c7630 ;;
+	memfd)
+		SEAL_LINE="husk runs from a sealed memfd copy: no overlay (fsopen: Function not implemented)" SEAL_FS=1021994
+		if [ -x "$(dirname "$ROOTFS")/nosys" ]; then
+			_nosys=$(dirname "$ROOTFS")/nosys _env="NOSYS_KERNEL= "
+		elif [ -z "$_nosys" ] && ! sec_has_overlayfs; then
+			SEAL_LINE="husk runs from a sealed memfd copy: no overlay (fsopen: No such device)"
+		else
+			skip "no build/nosys (test/rootfs.sh builds it)"
+		fi ;;
+	readonly)
+		SEAL_FS=$(stat -f -c %t "$TD/bin")
+		mount --bind "$TD/bin" "$TD/bin" && SEAL_RO=1 && mount -o remount,bind,ro "$TD/bin" || {
+			[ -z "$SEAL_RO" ] || umount "$TD/bin"
+			skip "cannot bind $TD/bin read-only"
+		}
+		SEAL_LINE="husk is on a read-only filesystem: runs as it is, unsealed" ;;
+	esac
+	HUSK=$TD/bin/husk
+	[ -z "$_nosys" ] && return 0
+	printf '#!/bin/sh\n%sexec "%s" "%s" "$@"\n' "$_env" "$_nosys" "$HUSK" >"$TD/husk-nosys"
+	chmod +x "$TD/husk-nosys"
+	HUSK=$TD/husk-nosys
+}
+
+# sec_seal_said WHAT: WHAT --debug said $SEAL_LINE (in $TD/err).
+sec_seal_said() {
+	grep -qF "husk: debug: $SEAL_LINE" "$TD/err" || fail "$1 --debug did not say \"$SEAL_LINE\": $(cat "$TD/err")"
+}
+
+# sec_static_husk: skip unless $HUSK can run inside the container (the
+# attacks need that): a dynamic one (husk-asan) finds no loader there.
+sec_static_husk() {
+	! head -c 4096 "$HUSK" | grep -aq 'ld-linux' ||
+		skip "$HUSK is dynamically linked: it cannot run inside the container"
+}
+
+# sec_seal_end: the copy is intact, and no longer mounted read-only.
+sec_seal_end() {
+	sum=$(md5sum <"$TD/bin/husk")
+	[ -z "$SEAL_RO" ] || umount "$TD/bin" || fail "umount $TD/bin"
+	expect_eq "$SUM0" "$sum" "the host's husk binary after the attack (log: $log)"
+}
+
+# sec_seal_log_check: the attacker of the last attack opened a husk whose
+# exe was on the filesystem the mode gives ($SEAL_FS), and wrote nothing.
+sec_seal_log_check() {
+	case $log in *"opened "*" $SEAL_FS"*) ;;
+	*) fail "the attacker never opened a husk on the $SEAL_FS filesystem (the attack was not tried): $log" ;; esac
+	case $log in *wrote*) fail "the attacker wrote through husk's exe: $log" ;; esac
+	case $log in *done*) ;; *) fail "the attacker did not finish: $log" ;; esac
+}
+
+# SEC_SEAL_ATTACK: the attacker's loop (t_sec_exe_overwrite's), on pid $1
+# only, or on any process but 1 and its own: it opens the exe, logs it with
+# its filesystem type, lets the husk go (a FIFO is its config.json), waits
+# for it to end (writing a running binary is refused anyway) and tries to
+# write through the fd for 10 s.
+SEC_SEAL_ATTACK='
+while :; do
+	for p in ${1:-/proc/[0-9]*}; do
+		case ${p#/proc/} in 1 | $$) [ -n "$1" ] || continue ;; esac
+		t=$(readlink "$p/exe" 2>/dev/null) || continue
+		case $t in /bin/busybox | /bin/probe | "") continue ;; esac
+		command exec 3<"$p/exe" 2>/dev/null || continue
+		echo "opened ${p#/proc/} $t $(stat -f -L -c %t /proc/self/fd/3)" >>/tmp/log
+		echo "{" >"${2:-/tmp/b/config.json}"
+		while [ -e "$p" ] && ! grep -q "^State:.*Z" "$p/status" 2>/dev/null; do sleep 0.05; done
+		i=0
+		while [ $i -lt 100 ]; do
+			printf PWNED 1<>/proc/self/fd/3 2>/dev/null && { echo wrote >>/tmp/log; break; }
+			i=$((i + 1))
+			sleep 0.1
+		done
+		echo done >>/tmp/log
+		exec sleep 1000
+	done
+done'
+
+# sec_seal_exec MODE: t_sec_exe_overwrite against husk sealed the MODE way:
+# `husk exec` of /tmp/evil -> /proc/self/exe runs husk inside the container;
+# the init opens that husk's exe and writes through it once it ended.
+sec_seal_exec() {
+	sec_static_husk
+	sec_seal_husk "$1"
+	args sh -c 'ln -s /proc/self/exe /tmp/evil; mkdir /tmp/b; mkfifo /tmp/b/config.json; echo ready >/tmp/ready
+'"$SEC_SEAL_ATTACK"
+	mkbundle
+	expect_ok h --debug run -d -b "$B" "$ID"
+	sec_seal_said run
+	r=/proc/$(st "$ID" pid)/root
+	wait_file "$r/tmp/ready"
+	h --debug exec "$ID" /tmp/evil --root /tmp/r run -b /tmp/b x </dev/null >"$TD/out" 2>"$TD/err" &
+	epid=$!
+	poll exec_opened_or_ended "$epid" "$r/tmp/log"
+	printf '{' 1<>"$r/tmp/b/config.json" # unblock it when the attacker did not
+	wait $epid
+	sec_seal_said exec
+	poll grep -q '^done' "$r/tmp/log"
+	log=$(cat "$r/tmp/log" 2>/dev/null)
+	HUSK=$HUSK0 expect_ok h delete -f "$ID"
+	sec_seal_end
+	sec_seal_log_check
+	assert_clean "$ID"
+}
+
+# sec_seal_run MODE: the init's own program is /proc/self/exe (as a replaced
+# image binary or a "#!/proc/self/exe" script make it): the init execs the
+# husk it runs from, as `husk state`, which seals nothing and waits on a FIFO
+# state.json; a process exec'd into the container opens that husk's exe and
+# writes through it once it ended. No pid namespace, so that the attacker
+# outlives the init; it attacks that one pid only.
+sec_seal_run() {
+	mkdir -p -m 0700 "$TD/tmp/r/x"
+	mkfifo "$TD/tmp/r/x/state.json"
+	sec_static_husk
+	sec_seal_husk "$1"
+	args /proc/self/exe --root /tmp/r state x
+	C_NS=$(ns ipc uts mount network)
+	C_MOUNTS_EXTRA=$(mnt /tmp bind "$TD/tmp" bind) # over the tmpfs: the FIFO is there from the start
+	mkbundle
+	expect_ok h --debug run -d -b "$B" "$ID"
+	sec_seal_said run
+	pid=$(st "$ID" pid)
+	expect_ok h exec -d "$ID" sh -c "$SEC_SEAL_ATTACK" sh "/proc/$pid" /tmp/r/x/state.json
+	poll grep -q '^done' "$TD/tmp/log"
+	log=$(cat "$TD/tmp/log" 2>/dev/null)
+	HUSK=$HUSK0 expect_ok h delete -f "$ID"
+	sec_seal_end
+	sec_seal_log_check
+	assert_clean "$ID"
+}
+
+t_sec_seal_overlay_exec() { sec_seal_exec overlay; }
+t_sec_seal_memfd_exec() { sec_seal_exec memfd; }
+t_sec_seal_readonly_exec() { sec_seal_exec readonly; }
+t_sec_seal_overlay_run() { sec_seal_run overlay; }
+t_sec_seal_memfd_run() { sec_seal_run memfd; }
+t_sec_seal_readonly_run() { sec_seal_run readonly; }
+
+# sec_has_pid: $ID's state has its init's pid (0 while it is being made).
+sec_has_pid() {
+	_p=$(st "$ID" pid)
+	[ -n "$_p" ] && [ "$_p" != 0 ]
+}
+
+# Nothing of the seal outlives its use: while a foreground `husk run` waits
+# for its container, the mount its exe is on (the private overlay) is in no
+# process's mountinfo, and neither it nor the memfd copy is open as an fd in
+# husk or in the container; after the run, no husk process is left on it.
+sec_seal_nothing_left() {
+	sec_seal_husk "$1"
+	args sh -c 'echo ready >/tmp/ready; while ! [ -e /tmp/go ]; do sleep 0.05; done'
+	mkbundle
+	h run -b "$B" "$ID" </dev/null >"$TD/out" 2>"$TD/err" &
+	rpid=$!
+	wait_for "the container to start" sec_has_pid
+	cpid=$(st "$ID" pid)
+	wait_file "/proc/$cpid/root/tmp/ready"
+	hp=$(awk '{print $4}' "/proc/$cpid/stat") # husk run, waiting for its init
+	expect_eq "$SEAL_FS" "$(stat -f -L -c %t "/proc/$hp/exe")" "the filesystem husk's exe is on"
+	mnt=$( (exec 3<"/proc/$hp/exe" && sed -n 's/^mnt_id:[[:space:]]*//p' /proc/self/fdinfo/3))
+	[ -n "$mnt" ] || fail "no mnt_id for husk's exe"
+	if [ "$1" != readonly ]; then
+		for m in /proc/[0-9]*/mountinfo; do
+			grep -q "^$mnt " "$m" 2>/dev/null && fail "the seal's mount $mnt is attached: $m: $(grep "^$mnt " "$m")"
+		done
+	fi
+	for p in $hp $cpid; do
+		for f in /proc/$p/fd/*; do
+			l=$(readlink "$f") || continue
+			case $l in *memfd:husk*) fail "pid $p holds the memfd copy: $f -> $l" ;; esac
+			n=${f##*/}
+			m=$(sed -n 's/^mnt_id:[[:space:]]*//p' "/proc/$p/fdinfo/$n" 2>/dev/null)
+			[ "$1" = readonly ] || [ "$m" != "$mnt" ] || fail "pid $p holds an fd on the seal's mount: $f -> $l"
+			[ "$(stat -L -c '%d %i' "$f")" != "$(stat -L -c '%d %i' "/proc/$hp/exe")" ] || fail "pid $p holds husk's exe open: $f -> $l"
+		done
+	done
+	touch "/proc/$cpid/root/tmp/go"
+	wait $rpid || fail "husk run: exit $?: $(cat "$TD/err")"
+	for p in $(marked_pids); do
+		case $(readlink "/proc/$p/exe") in /husk | *memfd:husk* | "$TD/bin/husk") fail "a husk process is left: $p" ;; esac
+	done
+	log=
+	sec_seal_end
+	assert_clean "$ID"
+}
+
+t_sec_seal_overlay_nothing_left() { sec_seal_nothing_left overlay; }
+t_sec_seal_memfd_nothing_left() { sec_seal_nothing_left memfd; }
 
 # ---- CVE-2024-21626: leaked fds, process.cwd = /proc/self/fd/N --------------------
 

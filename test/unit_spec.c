@@ -372,10 +372,13 @@ static void linux_cases(void)
 	exact("timeOffsets nanosecs", L("'timeOffsets':{'boottime':{'nanosecs':-1}}"),
 	      "linux.timeOffsets.boottime.nanosecs: -1 is out of range (0 to 999999999)");
 	exact("memoryPolicy mode", L("'memoryPolicy':{'mode':'MPOL_X'}"), "linux.memoryPolicy.mode: unknown memory policy mode 'MPOL_X'");
-	exact("netDevices name", L("'netDevices':{'v0':{'name':'a/b'}}"), "linux.netDevices.v0.name: \"a/b\": not a valid interface name (no /, : or blank)");
+	exact("netDevices name", L("'netDevices':{'v0':{'name':'a/b'}}"), "linux.netDevices.v0.name: \"a/b\": not a valid interface name (no /, : or blank; % only in name, as one %d)");
 	exact("netDevices key", L("'netDevices':{'..':{}}"), "linux.netDevices...: \"..\": not a valid interface name");
 	exact("netDevices long", L("'netDevices':{'0123456789abcdef':{}}"), "linux.netDevices.0123456789abcdef: \"0123456789abcdef\": an interface name has 1 to 15 bytes");
-	exact("netDevices template", L("'netDevices':{'v0':{'name':'eth%d'}}"), "linux.netDevices.v0.name: \"eth%d\": a name template (%d) is not supported yet");
+	ok("netDevices template", L("'netDevices':{'v0':{'name':'eth%d'},'v1':{'name':'eth%d'}}"));
+	exact("netDevices template %d%d", L("'netDevices':{'v0':{'name':'e%d%d'}}"), "linux.netDevices.v0.name: \"e%d%d\": not a valid interface name (no /, : or blank; % only in name, as one %d)");
+	exact("netDevices template %s", L("'netDevices':{'v0':{'name':'e%s'}}"), "linux.netDevices.v0.name: \"e%s\": not a valid interface name (no /, : or blank; % only in name, as one %d)");
+	exact("netDevices key %d", L("'netDevices':{'v%d':{}}"), "linux.netDevices.v%d: \"v%d\": not a valid interface name (no /, : or blank; % only in name, as one %d)");
 	exact("netDevices twice", L("'netDevices':{'v0':{'name':'v1'},'v1':{}}"), "linux.netDevices.v1: \"v1\" is also the name of v0 in the container");
 	exact("intelRdt memBwSchema", L("'intelRdt':{'memBwSchema':'L3:0=1'}"), "linux.intelRdt.memBwSchema: must start with 'MB:' and be one line");
 	exact("ioPriority class", P("'ioPriority':{'class':'IOPRIO_CLASS_FOO'}"), "process.ioPriority.class: unknown I/O priority class 'IOPRIO_CLASS_FOO'");
