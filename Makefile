@@ -143,9 +143,11 @@ check-asan: husk-asan build/rootfs/.ok
 check-valgrind: build/husk-glibc build/rootfs/.ok
 	sh test/valgrind.sh
 
-# podman and containerd drive husk in a QEMU VM (Debian image cached in build/clients).
-check-clients: husk build/rootfs/.ok
+# podman and containerd drive husk in a QEMU VM (Debian image cached in build/clients),
+# then the same image with systemd as PID 1 (the systemd cgroup driver).
+check-clients: husk build/rootfs/.ok build/husk-fault
 	sh test/clients-vm.sh
+	sh test/clients-vm.sh --systemd
 
 demo: husk build/rootfs/.ok
 	sh test/demo.sh

@@ -15,7 +15,7 @@
 /* GNU C predefines `linux` as 1; the config's "linux" object keeps its name. */
 #undef linux
 
-#define HUSK_VERSION "0.2.1"
+#define HUSK_VERSION "0.2.2"
 #ifndef HUSK_COMMIT
 #define HUSK_COMMIT "" /* the Makefile passes the git commit it builds from */
 #endif

@@ -283,11 +283,14 @@ int state_write(int dirfd, const struct state *st, struct husk_err *e)
 static const char *find_key(const char *js, const char *key)
 {
 	char pat[64];
-	snprintf(pat, sizeof(pat), "\"%s\": ", key);
+	size_t n = strlen(key);
+	if (n + 4 > sizeof(pat))
+		return NULL;
+	pat[0] = '"';
+	memcpy(pat + 1, key, n);
+	memcpy(pat + 1 + n, "\": ", 4); /* with its NUL */
 	const char *p = strstr(js, pat);
-	/* an optional key of husk's that is absent must not be found there */
-	const char *ann = strcmp(key, "annotations") ? strstr(js, "\"annotations\": ") : NULL;
-	return p && (!ann || p < ann) ? p + strlen(pat) : NULL;
+	return p ? p + n + 4 : NULL;
 }
 
 static int get_string(const char *js, const char *key, char *out, size_t outlen)
@@ -358,7 +361,34 @@ static char *get_object(const char *js, const char *key)
 	return NULL;
 }
 
-static int parse_state(const char *js, struct state *st)
+static int parse_fields(const char *js, struct state *st);
+
+static int parse_state(char *js, struct state *st)
+{
+	/* husk's fields are all before the annotations: an optional one that
+	 * is absent must not be found among them (and the search is shorter) */
+	char *ann = strstr(js, "\"annotations\": ");
+	if (ann)
+		*ann = '\0';
+	int r = parse_fields(js, st);
+	if (ann)
+		*ann = '"';
+	if (r < 0)
+		return -1;
+	st->annotations_json = ann ? get_object(ann, "annotations") : NULL;
+	/* --systemd-cgroup: once the scope is gone, its name and so its
+	 * cgroup's path are free for any other unit (a login session's, named
+	 * by a hostile config): husk must never kill, freeze, change or stop
+	 * what is there then. The cgroup's inode says whether it is the one
+	 * husk recorded at create; if not, the container has no cgroup left. */
+	struct stat sb;
+	if (st->unit[0] && st->cgroup[0] && stat(st->cgroup, &sb) == 0 &&
+	    (unsigned long long)sb.st_ino != st->cgroup_ino)
+		st->cgroup[0] = '\0';
+	return 0;
+}
+
+static int parse_fields(const char *js, struct state *st)
 {
 	unsigned long long pid, t, hooks, none;
 	if (get_string(js, "id", st->id, sizeof(st->id)) || get_number(js, "pid", &pid) ||
@@ -378,16 +408,6 @@ static int parse_state(const char *js, struct state *st)
 	/* written by husk before 0.1.1: no such field, so look at every kind */
 	st->hooks = get_number(js, "husk.hooks", &hooks) == 0 ? (unsigned)hooks : ~0u;
 	st->no_process = get_number(js, "husk.no_process", &none) == 0 && none;
-	st->annotations_json = get_object(js, "annotations");
-	/* --systemd-cgroup: once the scope is gone, its name and so its
-	 * cgroup's path are free for any other unit (a login session's, named
-	 * by a hostile config): husk must never kill, freeze, change or stop
-	 * what is there then. The cgroup's inode says whether it is the one
-	 * husk recorded at create; if not, the container has no cgroup left. */
-	struct stat sb;
-	if (st->unit[0] && st->cgroup[0] && stat(st->cgroup, &sb) == 0 &&
-	    (unsigned long long)sb.st_ino != st->cgroup_ino)
-		st->cgroup[0] = '\0';
 	return 0;
 }
 
@@ -395,10 +415,10 @@ static int parse_state(const char *js, struct state *st)
  * cgroup.freeze (paused). */
 static enum status derive_status(int dirfd, const struct state *st)
 {
-	bool waiting = faccessat(dirfd, "exec.sock", F_OK, AT_SYMLINK_NOFOLLOW) == 0;
-	if (!state_pid_alive(st))
-		return st->pid == 0 && waiting ? ST_CREATING : ST_STOPPED;
-	if (waiting)
+	if (!state_pid_alive(st)) /* (exec.sock matters only for pid 0 then) */
+		return st->pid == 0 && faccessat(dirfd, "exec.sock", F_OK, AT_SYMLINK_NOFOLLOW) == 0 ?
+			       ST_CREATING : ST_STOPPED;
+	if (faccessat(dirfd, "exec.sock", F_OK, AT_SYMLINK_NOFOLLOW) == 0)
 		return ST_CREATED;
 	if (st->cgroup[0]) {
 		char path[4200], c = '0';

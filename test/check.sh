@@ -73,9 +73,14 @@ suite valgrind "lifecycle commands under valgrind" sh test/valgrind.sh
 suite soak "soak, short (300 runs, 30 cycles with 8 alive)" \
 	env SOAK_RUNS=300 SOAK_CYCLES=30 SOAK_ALIVE=8 SOAK_TIMING=report sh bench/soak.sh
 if [ "${SKIP_VM:-}" = 1 ] || [ "${SKIP_CLIENTS:-}" = 1 ]; then
-	skipped clients "podman and containerd in a VM (SKIP_VM or SKIP_CLIENTS)" 1
+	skipped clients "podman and containerd in VMs, cgroupfs and systemd (SKIP_VM or SKIP_CLIENTS)" 2
 else
 	suite clients "podman and containerd driving husk in a QEMU VM" sh test/clients-vm.sh
+	# The same image booted with systemd as PID 1: podman's default
+	# configuration and ctr --runc-systemd-cgroup (the systemd driver),
+	# then t-systemd.sh.
+	suite clients "podman and containerd through systemd (systemd as PID 1) in a QEMU VM" \
+		sh test/clients-vm.sh --systemd
 fi
 if [ "${SKIP_VM:-}" = 1 ]; then
 	skipped vm "the VM suites, this host's architecture and arm64 (SKIP_VM=1)" 2
