@@ -435,13 +435,18 @@ assert_clean() {
 	[ -z "$_l" ] || fail "left behind by $1: $_l"
 }
 
+# runs_husk PID: PID's program is the husk binary, by its bytes: a sealed
+# husk runs from a private overlay (exe "/husk") or a memfd, never $HUSK's path.
+runs_husk() {
+	cmp -s "/proc/$1/exe" "$HUSK" 2>/dev/null
+}
+
 # no_husk_left [PID]: no process of this test runs the husk binary, except PID
 # (a created container's init may still be husk, blocked on exec.sock).
 no_husk_left() {
 	for _p in $(marked_pids); do
 		[ "$_p" = "${1:-}" ] && continue
-		_e=$(readlink "/proc/$_p/exe" 2>/dev/null)
-		[ "$_e" = "$HUSK" ] && fail "a husk process is left: pid $_p: $(tr '\0' ' ' <"/proc/$_p/cmdline")"
+		runs_husk "$_p" && fail "a husk process is left: pid $_p: $(tr '\0' ' ' <"/proc/$_p/cmdline")"
 	done
 	return 0
 }
