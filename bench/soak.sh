@@ -166,9 +166,10 @@ rec() { echo "$3" >>"$W/fig.$1.$2"; }
 
 # husk_pid PID: PID if it runs husk (from the file or its sealed memfd copy),
 # else its child that does (a shell may fork before exec).
+# is_husk PID: PID runs husk's bytes (sealed, its exe is a private overlay's
+# "/husk" or a memfd, not $HUSK's path).
 is_husk() {
-	_e=$(readlink "/proc/$1/exe" 2>/dev/null)
-	[ "$_e" = "$HUSK" ] || case $_e in /memfd:husk*) true ;; *) false ;; esac
+	cmp -s "/proc/$1/exe" "$HUSK" 2>/dev/null
 }
 
 common_figures() { # PART
