@@ -128,16 +128,19 @@ static int run_criu(const char *criu, struct cmdline *c, int cgroup_fd, int tty,
 		struct husk_err ce;
 		if (cgroup_fd >= 0 && cgroup_enter(cgroup_fd, getpid(), &ce) < 0)
 			_exit(125);
-		/* Through copies at 20 and up: a source may sit on a target. */
+		/* Through copies at 20 and up (gone at the exec): a source may sit
+		 * on a target. */
 		int src[5] = {0, 1, 2, tty, hr ? hook_fd(hr) : -1}, tmp[5];
 		for (int i = 0; i < 5; i++)
-			tmp[i] = src[i] < 0 ? -1 : fcntl(src[i], F_DUPFD, 20);
+			tmp[i] = src[i] < 0 ? -1 : fcntl(src[i], F_DUPFD_CLOEXEC, 20);
 		for (int i = 0; i < 5; i++)
 			if (tmp[i] >= 0 && dup2(tmp[i], 10 + i) < 0)
 				_exit(125);
 		int null = open("/dev/null", O_RDWR);
 		if (null < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0 || dup2(null, 2) < 0)
 			_exit(125);
+		if (null > 2)
+			close(null);
 		execv(criu, c->v);
 		_exit(127);
 	}
@@ -423,7 +426,7 @@ struct restored {
 	struct state st;
 	char images[4096], work[4096], log[8300], pidfile[4200], pts[64];
 	char keys[3][256];
-	int rootfd, dirfd, cgroup_fd, console, master, slave, script, hook_fds[3], mntns;
+	int rootfd, dirfd, cgroup_fd, console, master, slave, script, hook_fds[4], mntns;
 };
 
 /* ---- restore's hooks --------------------------------------------------------- */
@@ -443,7 +446,9 @@ static const char hook_script[] = "#!/bin/sh\n[ $CRTOOLS_SCRIPT_ACTION != setup-
 				  "{ cd ${0%%/*}&&echo $CRTOOLS_INIT_PID>%d&&read r<%d&&[ $r = 0 ];}\n";
 
 /* hook_fds: the pid's pipe (read end, write end for criu), the answer's
- * write end. */
+ * write end, and its read end, kept open until husk is done: without a
+ * reader, the answer written before the script opens the pipe would be
+ * lost (EPIPE), and the script would wait for it forever. */
 static int hook_fd(const struct restored *r)
 {
 	return r->hook_fds[1];
@@ -462,8 +467,8 @@ static int hooks_start(struct restored *r, struct husk_err *e)
 	    write(r->script, text, (size_t)n) != n ||
 	    (r->mntns = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC)) < 0)
 		return err_sys(e, "restore: the hooks");
-	close(p[0]); /* the script opens the pipe afresh */
-	r->hook_fds[2] = p[1];
+	r->hook_fds[2] = p[1]; /* the script opens the pipe afresh */
+	r->hook_fds[3] = p[0];
 	return 0;
 }
 
@@ -629,7 +634,7 @@ static int restore_run_criu(struct restored *r, const struct cr_opts *o, const c
 static void restore_close(struct restored *r)
 {
 	int fds[] = {r->rootfd, r->dirfd, r->cgroup_fd, r->console, r->master, r->slave, r->script,
-		     r->hook_fds[0], r->hook_fds[1], r->hook_fds[2], r->mntns};
+		     r->hook_fds[0], r->hook_fds[1], r->hook_fds[2], r->hook_fds[3], r->mntns};
 	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
 		if (fds[i] >= 0)
 			close(fds[i]);
@@ -642,7 +647,7 @@ int restore_run(const struct cr_opts *o, const char *id, struct husk_err *e)
 	static struct restored r;
 	char criu[4096];
 	r.rootfd = r.dirfd = r.cgroup_fd = r.console = r.master = r.slave = r.script = -1;
-	r.hook_fds[0] = r.hook_fds[1] = r.hook_fds[2] = r.mntns = -1;
+	r.hook_fds[0] = r.hook_fds[1] = r.hook_fds[2] = r.hook_fds[3] = r.mntns = -1;
 	r.c.id = id;
 	r.c.st = &r.st;
 	if (refuse(o, "restore", e) < 0)

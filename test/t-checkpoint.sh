@@ -142,6 +142,10 @@ FAKE
 # cgroup then; a failing createRuntime hook fails the restore in one line
 # naming it, leaving nothing; without those hooks criu gets no script.
 t_checkpoint_restore_hooks_plumbing() {
+	# The stand-in is a shell script holding criu's fd 14; busybox ash (the
+	# initramfs VMs' /bin/sh) was seen to lose that fd and hang there. The
+	# real criu runs the hook cases in the clients VM.
+	case $(readlink -f /bin/sh) in *busybox*) skip "the stand-in criu needs a /bin/sh that keeps fd 14 (busybox ash does not)" ;; esac
 	restore_hooks
 	fake_criu
 	args sleep 100
