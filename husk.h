@@ -562,6 +562,8 @@ struct container {
 	char bundle[4096]; /* absolute */
 	char rootfs[4096]; /* absolute */
 	struct spec spec;
+	char *config_raw;  /* config.json's bytes as parsed (resolve_bundle), for save_config */
+	size_t config_raw_len;
 	struct state *st;  /* what hooks are told; pid filled by container_spawn */
 	int cgroup_fd;     /* -1 when no cgroup v2 is mounted */
 	int start_fd;      /* exec.sock, listening: `start` connects to it */
@@ -581,7 +583,9 @@ struct container {
  * the --pid-file written. */
 int resolve_bundle(struct container *c, const char *bundle, struct husk_err *e);
 void fill_state(struct state *st, const struct container *c);
-int save_config(int dirfd, const struct container *c, struct husk_err *e);
+int save_config(int dirfd, struct container *c, struct husk_err *e);
+/* husk features (features.c) */
+int cmd_features(int argc, char **argv, struct husk_err *e);
 int write_pid_file(const char *path, pid_t pid, struct husk_err *e);
 /* run's foreground: relay the pty (console_local: where its master comes,
  * or -1), forward signals, return the exit code as a shell's. */

@@ -305,30 +305,29 @@ int send_pidfd(int *sock, pid_t pid, const char *kind, struct husk_err *e)
 	return 0;
 }
 
-/* config.json's bytes as read for the parse (which rewrites its buffer in
- * place): save_config keeps these, so the kept copy is the config this
- * container was made from even if the bundle's file changes meanwhile,
- * and the file is read once. */
-static char *config_text;
-static size_t config_len;
-
 int resolve_bundle(struct container *c, const char *bundle, struct husk_err *e)
 {
 	if (!realpath(bundle ? bundle : ".", c->bundle))
 		return err_sys(e, "bundle %s", bundle ? bundle : ".");
 	if (chdir(c->bundle) < 0)
 		return err_sys(e, "chdir to bundle %s", c->bundle);
+	/* config.json's bytes as read for the parse (which rewrites its buffer
+	 * in place): save_config keeps these, so the kept copy is the config
+	 * this container was made from even if the bundle's file changes
+	 * meanwhile, and the file is read once. */
 	char path[4200];
+	size_t len;
 	snprintf(path, sizeof(path), "%s/config.json", c->bundle);
-	char *text = read_file_at(AT_FDCWD, path, 16 << 20, &config_len, e);
-	if (text && !(config_text = malloc(config_len + 1)))
+	char *text = read_file_at(AT_FDCWD, path, 16 << 20, &len, e);
+	if (text && !(c->config_raw = malloc(len + 1)))
 		err_sys(e, "read %s", path);
-	if (!config_text) {
+	if (!c->config_raw) {
 		free(text);
 		return err_wrap(e, "config.json: ");
 	}
-	memcpy(config_text, text, config_len);
-	if (spec_parse(&c->spec, text, config_len, e) < 0)
+	memcpy(c->config_raw, text, len);
+	c->config_raw_len = len;
+	if (spec_parse(&c->spec, text, len, e) < 0)
 		return err_wrap(e, "config.json: ");
 	if (spec_check_supported(&c->spec, e) < 0)
 		return -1;
@@ -377,14 +376,13 @@ void fill_state(struct state *st, const struct container *c)
 
 /* The config as created, for start's and delete's hooks and exec's
  * defaults: runtime.md says later edits of the bundle must not matter. */
-int save_config(int dirfd, const struct container *c, struct husk_err *e)
+int save_config(int dirfd, struct container *c, struct husk_err *e)
 {
-	(void)c; /* resolve_bundle read it */
-	if (!config_text)
+	if (!c->config_raw)
 		return err_set(e, EINVAL, "config.json: not read");
-	int r = write_file_atomic_at(dirfd, "config.json", config_text, config_len, 0600, e);
-	free(config_text);
-	config_text = NULL;
+	int r = write_file_atomic_at(dirfd, "config.json", c->config_raw, c->config_raw_len, 0600, e);
+	free(c->config_raw);
+	c->config_raw = NULL;
 	return r;
 }
 
@@ -1140,44 +1138,6 @@ static int cmd_list(int argc, char **argv, struct husk_err *e)
 /* ---- exec (exec.c) -------------------------------------------------------------------- */
 
 /* ---- checkpoint, restore (checkpoint.c) ------------------------------------------ */
-
-/* ---- features ------------------------------------------------------------------------ */
-
-/* What this husk implements (features.md), from the tables the parser,
- * the mounts and seccomp use, so it cannot claim what they would refuse. */
-static int cmd_features(int argc, char **argv, struct husk_err *e)
-{
-	const struct opt t[] = {OPT_END};
-	struct args a;
-	if (parse_opts(t, argc, argv, &a, 0, e) < 0)
-		return -1;
-	FILE *f = stdout;
-	fprintf(f, "{\"ociVersionMin\": \"1.0.0\", \"ociVersionMax\": \"%s\",\n", HUSK_SPEC_VERSION);
-	fputs(" \"hooks\": [\"prestart\", \"createRuntime\", \"createContainer\", "
-	      "\"startContainer\", \"poststart\", \"poststop\"],\n ", f);
-	mount_features(f);
-	fputs(",\n \"linux\": {", f);
-	spec_features(f);
-	fputs(", ", f);
-	seccomp_features(f);
-	fputs("},\n  \"apparmor\": {\"enabled\": true}, \"selinux\": {\"enabled\": true},\n"
-	      "  \"cgroup\": {\"v1\": false, \"v2\": true, \"systemd\": "
-#ifdef HUSK_NO_SYSTEMD
-	      "false"
-#else
-	      "true"
-#endif
-	      ", \"systemdUser\": false, \"rdma\": true},\n"
-	      "  \"intelRdt\": {\"enabled\": false}, ", f);
-	/* idmapped mounts (idmap.c), where the kernel has mount_setattr */
-	fprintf(f, "\"mountExtensions\": {\"idmap\": {\"enabled\": %s}},\n"
-		   "  \"netDevices\": {\"enabled\": true}},\n", idmap_supported() ? "true" : "false");
-	fprintf(f, " \"annotations\": {\"org.husk.version\": \"%s\", "
-		   "\"io.github.seccomp.libseccomp.version\": \"%u.%u.%u\"}}\n",
-		HUSK_VERSION, seccomp_version()->major, seccomp_version()->minor,
-		seccomp_version()->micro);
-	return 0;
-}
 
 /* ---- spec ------------------------------------------------------------------------------ */
 
