@@ -435,10 +435,20 @@ assert_clean() {
 	[ -z "$_l" ] || fail "left behind by $1: $_l"
 }
 
+# husk_elf: the husk binary itself: $HUSK, or the one the older-kernel
+# wrapper (build/husk-oldkernel: exec nosys husk "$@") runs.
+husk_elf() {
+	if head -c 4 "$HUSK" | grep -q ELF; then
+		echo "$HUSK"
+	else
+		sed -n 's/^exec "[^"]*" "\([^"]*\)" "\$@"$/\1/p' "$HUSK"
+	fi
+}
+
 # runs_husk PID: PID's program is the husk binary, by its bytes: a sealed
 # husk runs from a private overlay (exe "/husk") or a memfd, never $HUSK's path.
 runs_husk() {
-	cmp -s "/proc/$1/exe" "$HUSK" 2>/dev/null
+	cmp -s "/proc/$1/exe" "$(husk_elf)" 2>/dev/null
 }
 
 # no_husk_left [PID]: no process of this test runs the husk binary, except PID

@@ -175,9 +175,8 @@ sec_has_overlayfs() {
 # copy's checksum), SEAL_LINE (what --debug says) and SEAL_FS (the
 # filesystem type, hex, that /proc/PID/exe of a husk process is then on).
 sec_seal_husk() {
-	_real=$HUSK _nosys=
-	if ! head -c 4 "$HUSK" | grep -q ELF; then # build/husk-oldkernel: exec nosys husk "$@"
-		_real=$(sed -n 's/^exec "[^"]*" "\([^"]*\)" "\$@"$/\1/p' "$HUSK")
+	_real=$(husk_elf) _nosys=
+	if [ "$_real" != "$HUSK" ]; then # build/husk-oldkernel: exec nosys husk "$@"
 		head -c 4 "$_real" 2>/dev/null | grep -q ELF || skip "$HUSK is neither husk nor build/husk-oldkernel"
 		_nosys=$(dirname "$ROOTFS")/nosys
 	fi
