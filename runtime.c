@@ -902,6 +902,7 @@ static int cmd_create(int argc, char **argv, struct husk_err *e)
 	absolutize(&o);
 	struct created k = {0};
 	int r = do_create(&k, a.pos[0], &o, e);
+	free(k.c.config_raw); /* save_config had it, unless create failed first */
 	created_close(&k);
 	return r;
 }
@@ -919,6 +920,7 @@ static int cmd_run(int argc, char **argv, struct husk_err *e)
 	absolutize(&o);
 	struct created k = {0};
 	int r = do_create(&k, a.pos[0], &o, e);
+	free(k.c.config_raw); /* save_config had it, unless create failed first */
 	if (r == 0 && start_loaded(k.dirfd, &k.st, e) < 0) {
 		struct husk_err e2;
 		destroy(k.rootfd, k.dirfd, &k.st, &e2);
